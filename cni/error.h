@@ -1,0 +1,29 @@
+// A failed plugin call: which verb, plugin and network, and what the plugin said.
+#pragma once
+
+#include <string>
+
+#include "common/error.h"
+
+namespace cni {
+
+class PluginError : public minipod::Error {
+ public:
+  PluginError(std::string verb, std::string plugin, std::string network, int code, std::string msg,
+              std::string details, std::string stderr_tail);
+
+  const std::string& verb() const { return verb_; }
+  const std::string& plugin() const { return plugin_; }
+  const std::string& network() const { return network_; }
+  int code() const { return code_; }      // CNI error code; 0 when the plugin gave none
+  const std::string& msg() const { return msg_; }
+  const std::string& details() const { return details_; }
+  const std::string& stderr_tail() const { return stderr_tail_; }
+
+ private:
+  std::string verb_, plugin_, network_;
+  int code_;
+  std::string msg_, details_, stderr_tail_;
+};
+
+}  // namespace cni

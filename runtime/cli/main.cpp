@@ -1,0 +1,45 @@
+// minipod: the command line. Each verb lives in its own file; this one only wires them together
+// and turns errors into one clear line and an exit code (0 ok, 1 runtime failure, 2 usage).
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <string>
+
+#include "cni/cli/cni_command.h"
+#include "common/error.h"
+#include "common/trace.h"
+#include "images/cli/image_command.h"
+#include "runtime/cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"minipod: a small, fast pod runtime with real CNI networking", "minipod"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.set_version_flag("--version", std::string("minipod ") + MINIPOD_VERSION);
+
+  minipod::cli::GlobalOptions global;
+  app.add_flag("--trace", global.trace, "Print every step and the command that would do it by hand");
+  app.add_option("--image-dir", global.image_dir, "Image store")
+      ->envname("MINIPOD_IMAGE_DIR")
+      ->capture_default_str();
+  app.parse_complete_callback([&] { minipod::Tracer::get().enable(global.trace); });
+
+  int exit_code = 0;
+  minipod::cli::add_run_command(app, global, exit_code);
+  minipod::images::cli::add_image_commands(app, global.image_dir);
+  cni::cli::add_cni_commands(app, exit_code);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  } catch (const minipod::Error& e) {
+    std::fprintf(stderr, "minipod: %s\n", e.what());
+    return static_cast<int>(e.kind());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "minipod: %s\n", e.what());
+    return 1;
+  }
+  return exit_code;
+}
