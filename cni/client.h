@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <utility>
@@ -11,55 +12,84 @@
 #include <nlohmann/json.hpp>
 
 #include "cni/config.h"
+#include "cni/invoke.h"
 #include "cni/result.h"
+#include "cni/runtime_conf.h"
 
 namespace cni {
-
-// One attachment of a container to a network.
-struct RuntimeConf {
-  std::string container_id;
-  std::string netns;             // path; may be empty on DEL when the netns is gone
-  std::string ifname = "eth0";
-  std::vector<std::pair<std::string, std::string>> args;  // CNI_ARGS, in order
-  nlohmann::json capability_args = nlohmann::json::object();  // e.g. {"portMappings": [...]}
-};
 
 struct Options {
   std::vector<std::string> plugin_dirs{"/opt/cni/bin", "/usr/lib/cni"};
   std::string cache_dir = "/var/lib/cni/results";
-  std::chrono::milliseconds timeout{60'000};  // per plugin call
-};
-
-// What the cache holds for one attachment (libcni's cniCacheV1 file).
-struct CachedAttachment {
-  std::string network;
-  std::string config_bytes;      // the conflist the ADD ran with
-  RuntimeConf conf;
-  std::optional<nlohmann::json> result;
+  std::chrono::milliseconds timeout{60'000};  // per plugin call; the plugin is killed after it
+  size_t max_output = 4 << 20;                // per stream of one plugin call
 };
 
 class Client {
  public:
   explicit Client(Options options);
 
-  // Runs every plugin in order; on the first failure throws PluginError and writes no cache.
-  // The caller must still call del() to undo what the plugins before the failure did.
+  // Runs every plugin in order, each with the previous one's result as prevResult; on the first
+  // failure throws PluginError and writes no cache. The caller must still call del() to undo
+  // what the plugins before the failure did. Names (container id, ifname, network) and every
+  // plugin binary are checked before the first plugin runs.
   Result add(const NetworkConfigList& list, const RuntimeConf& rt);
-  // Runs every plugin in reverse with the cached result as prevResult; removes the cache entry.
+  // add(), and when it fails after a plugin ran, del() right away (its own failure only traced)
+  // before the ADD error is rethrown: for callers with no undo stack of their own, such as
+  // `minipod cni add`.
+  Result add_or_undo(const NetworkConfigList& list, const RuntimeConf& rt);
+  // Runs every plugin in reverse with the cached result as prevResult (>= 0.4.0); removes the
+  // cache entry once all succeeded. A missing, empty or corrupt cache entry only means "no
+  // prevResult". Stops at the first failure (the entry stays, so DEL can be retried).
   void del(const NetworkConfigList& list, const RuntimeConf& rt);
+  // Runs every plugin in order with the cached result as prevResult. Error for configs older
+  // than 0.4.0 and when there is no cached ADD; nothing at all when the list has disableCheck.
   void check(const NetworkConfigList& list, const RuntimeConf& rt);
-  // valid: the attachments to keep, as (container id, ifname).
-  void gc(const NetworkConfigList& list, const std::vector<std::pair<std::string, std::string>>& valid);
+  // valid: the attachments to keep, as (container id, ifname). DELs every cached attachment of
+  // the network that is not valid, then (>= 1.1.0) sends GC to every plugin with
+  // cni.dev/valid-attachments; goes on past errors and throws them together at the end.
+  // Nothing at all when the list has disableGC.
+  void gc(const NetworkConfigList& list,
+          const std::vector<std::pair<std::string, std::string>>& valid);
+  // STATUS to every plugin in order (>= 1.1.0; older lists have no STATUS and pass); the first
+  // error is thrown.
   void status(const NetworkConfigList& list);
 
-  std::optional<CachedAttachment> cached(const std::string& network, const std::string& container_id,
+  // The cache entry of one attachment: nullopt when there is none or it cannot be read (a
+  // corrupt entry holds nothing usable). config_bytes is the conflist the ADD ran with; parse
+  // it with parse_network_config() to DEL exactly what was added, even if the config file has
+  // changed or is gone since.
+  std::optional<CachedAttachment> cached(const std::string& network,
+                                         const std::string& container_id,
                                          const std::string& ifname) const;
   std::vector<CachedAttachment> cached_all() const;
+
+  // The version the chain is run with: list.cni_version, or, when the list has "cniVersions",
+  // the newest candidate that every plugin supports (VERSION asked once per binary). Throws
+  // when no candidate fits, saying what each plugin supports.
+  std::string negotiate_version(const NetworkConfigList& list);
+  // VERSION of the plugin called `type` in the plugin dirs.
+  PluginVersionInfo version_info(const std::string& type);
 
   const Options& options() const { return options_; }
 
  private:
+  struct Prepared {
+    std::vector<std::string> paths;  // plugin binaries, in list order
+    std::string version;
+  };
+  Prepared prepare(const NetworkConfigList& list, const std::string& verb,
+                   const std::optional<std::string>& cached_version);
+  std::string pick_version(const NetworkConfigList& list, const std::vector<std::string>& paths,
+                           const std::string& verb);
+  PluginOutput run(const std::string& verb, const NetworkConfigList& list, size_t index,
+                   const std::string& path, const std::string& version, const RuntimeConf* rt,
+                   const std::string& stdin_data);
+  std::string cni_path() const;
+  Result add_impl(const NetworkConfigList& list, const RuntimeConf& rt, bool& started);
+
   Options options_;
+  ExecLimits limits_;
 };
 
 }  // namespace cni

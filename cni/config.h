@@ -11,33 +11,52 @@
 namespace cni {
 
 struct PluginConfig {
-  std::string type;        // the plugin binary's name
-  nlohmann::json raw;      // the plugin object exactly as written (unknown fields kept)
+  std::string type;    // the plugin binary's name
+  nlohmann::json raw;  // the plugin object exactly as written (unknown fields kept)
 };
 
 struct NetworkConfigList {
   std::string name;
-  std::string cni_version;                // the version minipod will speak to the plugins
-  std::vector<std::string> cni_versions;  // "cniVersions" (1.1.0), empty when absent
+  // The version minipod will speak to the plugins: "cniVersion", or with "cniVersions" (1.1.0)
+  // the newest version of cniVersions+cniVersion that minipod supports (libcni's rule). When the
+  // list has "cniVersions", the client may go lower to what every plugin supports (see
+  // Client::negotiate_version). A missing cniVersion means 0.1.0, as for the plugins.
+  std::string cni_version;
+  // With "cniVersions": every version of cniVersions+cniVersion that minipod supports, newest
+  // first (the candidates for negotiation). Empty when the list has no "cniVersions".
+  std::vector<std::string> cni_versions;
   bool disable_check = false;
   bool disable_gc = false;
   std::vector<PluginConfig> plugins;
-  nlohmann::json raw;                     // the whole list (single .conf files upgraded to a list)
-  std::string bytes;                      // the list serialised; stored base64 in the cache
-  std::string source;                     // file it came from, or a label such as "built-in"
+  nlohmann::json raw;  // the whole list (single .conf files upgraded to a list)
+  std::string bytes;   // the list serialised; stored base64 in the cache
+  std::string source;  // file it came from, or a label such as "built-in"
 };
 
 // Parses and validates a conflist or a single-plugin conf (upgraded to a one-element list).
-// Errors (UsageError for bad input) name `source`, the field and what was expected.
+// Errors are UsageErrors that name `source`, the field and what was expected, e.g.
+//   /etc/cni/net.d/10-a.conflist: field "plugins[1].type": missing (expected the plugin's name)
 NetworkConfigList parse_network_config(const std::string& bytes, const std::string& source);
 
-// Config files of a directory in libcni's order: *.conflist, *.conf, *.json, each set sorted by
-// file name. A missing directory gives an empty list.
+// Config files of a directory in libcni's order: *.conflist sorted by name, then *.conf and
+// *.json sorted together by name. A missing directory gives an empty list.
 std::vector<std::filesystem::path> config_files(const std::filesystem::path& dir);
 
 // The network called `name`, or the first network of the directory when `name` is empty.
 // std::nullopt when the directory holds no config file at all (so a runtime can fall back to a
-// default); an error when a name is asked for and not found (listing the names that exist).
-std::optional<NetworkConfigList> load_network(const std::filesystem::path& dir, const std::string& name);
+// default); an error when a name is asked for and not found (listing the names that exist and
+// the files that could not be read). A broken file that does not claim `name` does not stop
+// the search; a broken file that does claim it is an error naming that file.
+std::optional<NetworkConfigList> load_network(const std::filesystem::path& dir,
+                                              const std::string& name);
+
+// Every config file of a directory, in load order, parsed or with the reason it could not be
+// (for `minipod cni ls`).
+struct NetworkFile {
+  std::filesystem::path path;
+  std::optional<NetworkConfigList> network;
+  std::string error;  // one line, when !network
+};
+std::vector<NetworkFile> list_network_files(const std::filesystem::path& dir);
 
 }  // namespace cni

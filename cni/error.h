@@ -7,6 +7,25 @@
 
 namespace cni {
 
+// CNI error codes (SPEC.md "Error codes").
+enum ErrorCode : int {
+  kErrIncompatibleVersion = 1,
+  kErrUnsupportedField = 2,
+  kErrUnknownContainer = 3,
+  kErrInvalidEnv = 4,
+  kErrIO = 5,
+  kErrDecoding = 6,
+  kErrInvalidConfig = 7,
+  kErrTryAgainLater = 11,
+  kErrPluginNotAvailable = 50,
+  kErrLimitedConnectivity = 51,
+  kErrInternal = 999,
+};
+
+// what() is one line:
+//   CNI ADD failed: plugin "bridge" (network "mynet"): [code 999] failed to ...; <details>
+// with "; stderr: <tail>" appended when the plugin gave no JSON error (then its stderr is the
+// only explanation there is).
 class PluginError : public minipod::Error {
  public:
   PluginError(std::string verb, std::string plugin, std::string network, int code, std::string msg,
@@ -15,7 +34,7 @@ class PluginError : public minipod::Error {
   const std::string& verb() const { return verb_; }
   const std::string& plugin() const { return plugin_; }
   const std::string& network() const { return network_; }
-  int code() const { return code_; }      // CNI error code; 0 when the plugin gave none
+  int code() const { return code_; }  // CNI error code; 0 when the plugin gave none
   const std::string& msg() const { return msg_; }
   const std::string& details() const { return details_; }
   const std::string& stderr_tail() const { return stderr_tail_; }

@@ -42,7 +42,8 @@ class Error : public std::exception {
 // nothing has been created yet.
 class UsageError : public Error {
  public:
-  UsageError(std::string step, std::string detail) : Error(std::move(step), std::move(detail), 0, ExitKind::kUsage) {}
+  UsageError(std::string step, std::string detail)
+      : Error(std::move(step), std::move(detail), 0, ExitKind::kUsage) {}
 };
 
 // Throws Error with the current errno. `step` names the system call or the step.

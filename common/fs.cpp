@@ -4,10 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <dirent.h>
-#include <vector>
+#include <cerrno>
 #include <system_error>
+#include <vector>
 
 #include "common/error.h"
 #include "common/fd.h"
@@ -99,7 +99,8 @@ void remove_entry(int dirfd, const char* name, const std::string& shown, dev_t d
     throw_errno("stat", shown);
   }
   if (S_ISDIR(st.st_mode)) {
-    if (st.st_dev != dev) throw Error("remove", shown + " is a mount point; unmount it first", EBUSY);
+    if (st.st_dev != dev)
+      throw Error("remove", shown + " is a mount point; unmount it first", EBUSY);
     UniqueFd sub(::openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!sub) throw_errno("open", shown);
     remove_below(sub.get(), shown, dev);

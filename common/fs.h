@@ -16,7 +16,8 @@ std::optional<std::string> read_file_if_exists(const std::filesystem::path& path
 
 // Writes through a temporary file in the same directory, fsync, then rename: a reader (or a crash)
 // sees the old content or the new one, never a mix.
-void write_file_atomic(const std::filesystem::path& path, std::string_view data, mode_t mode = 0644);
+void write_file_atomic(const std::filesystem::path& path, std::string_view data,
+                       mode_t mode = 0644);
 
 // Plain write (truncate), for files nobody reads concurrently.
 void write_file(const std::filesystem::path& path, std::string_view data, mode_t mode = 0644);

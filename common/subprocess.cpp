@@ -55,7 +55,8 @@ pid_t spawn(const ProcessRequest& req, int in_fd, int out_fd, int err_fd) {
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
                                       POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_USEVFORK);
 
-  std::vector<std::string> argv_storage = req.argv.empty() ? std::vector<std::string>{req.path} : req.argv;
+  std::vector<std::string> argv_storage =
+      req.argv.empty() ? std::vector<std::string>{req.path} : req.argv;
   auto argv = c_strings(argv_storage);
   auto envp = c_strings(req.env);
 
@@ -75,8 +76,10 @@ pid_t spawn(const ProcessRequest& req, int in_fd, int out_fd, int err_fd) {
 }  // namespace
 
 std::string ProcessResult::describe(std::chrono::milliseconds timeout) const {
-  if (timed_out) return "timed out after " + std::to_string(timeout.count() / 1000.0).substr(0, 4) + " s";
-  if (term_signal != 0) return "killed by signal " + std::to_string(term_signal) + " (" + strsignal(term_signal) + ")";
+  if (timed_out)
+    return "timed out after " + std::to_string(timeout.count() / 1000.0).substr(0, 4) + " s";
+  if (term_signal != 0)
+    return "killed by signal " + std::to_string(term_signal) + " (" + strsignal(term_signal) + ")";
   return "exit code " + std::to_string(exit_code);
 }
 
@@ -139,14 +142,29 @@ ProcessResult run_process(const ProcessRequest& req) {
       ::kill(pid, SIGKILL);
       break;
     }
-    int wait_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count()) + 1;
+    int wait_ms =
+        static_cast<int>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count()) +
+        1;
     pollfd fds[4];
     int n = 0;
     int idx_in = -1, idx_out = -1, idx_err = -1, idx_pid = -1;
-    if (in.write) { idx_in = n; fds[n++] = {in.write.get(), POLLOUT, 0}; }
-    if (out.read) { idx_out = n; fds[n++] = {out.read.get(), POLLIN, 0}; }
-    if (err.read) { idx_err = n; fds[n++] = {err.read.get(), POLLIN, 0}; }
-    if (!exited) { idx_pid = n; fds[n++] = {pidfd.get(), POLLIN, 0}; }
+    if (in.write) {
+      idx_in = n;
+      fds[n++] = {in.write.get(), POLLOUT, 0};
+    }
+    if (out.read) {
+      idx_out = n;
+      fds[n++] = {out.read.get(), POLLIN, 0};
+    }
+    if (err.read) {
+      idx_err = n;
+      fds[n++] = {err.read.get(), POLLIN, 0};
+    }
+    if (!exited) {
+      idx_pid = n;
+      fds[n++] = {pidfd.get(), POLLIN, 0};
+    }
     int rc = ::poll(fds, static_cast<nfds_t>(n), wait_ms);
     if (rc < 0) {
       if (errno == EINTR) continue;
@@ -159,14 +177,19 @@ ProcessResult run_process(const ProcessRequest& req) {
       if (fds[idx_in].revents & (POLLERR | POLLHUP)) {
         in.write.reset();  // the program closed stdin without reading it all: that is its choice
       } else {
-        ssize_t w = ::write(in.write.get(), req.stdin_data.data() + written, req.stdin_data.size() - written);
-        if (w > 0) written += static_cast<size_t>(w);
-        else if (w < 0 && errno != EAGAIN && errno != EINTR) in.write.reset();
+        ssize_t w = ::write(in.write.get(), req.stdin_data.data() + written,
+                            req.stdin_data.size() - written);
+        if (w > 0)
+          written += static_cast<size_t>(w);
+        else if (w < 0 && errno != EAGAIN && errno != EINTR)
+          in.write.reset();
         if (written == req.stdin_data.size()) in.write.reset();
       }
     }
-    if (idx_out >= 0 && fds[idx_out].revents != 0) drain(out.read, result.out, result.stdout_truncated);
-    if (idx_err >= 0 && fds[idx_err].revents != 0) drain(err.read, result.err, result.stderr_truncated);
+    if (idx_out >= 0 && fds[idx_out].revents != 0)
+      drain(out.read, result.out, result.stdout_truncated);
+    if (idx_err >= 0 && fds[idx_err].revents != 0)
+      drain(err.read, result.err, result.stderr_truncated);
     if (idx_pid >= 0 && fds[idx_pid].revents != 0) {
       exited = true;
       // The program is gone; whatever is still buffered in the pipes is read above. A grandchild
@@ -183,8 +206,10 @@ ProcessResult run_process(const ProcessRequest& req) {
   }
   result.duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
   if (result.timed_out) return result;
-  if (WIFSIGNALED(status)) result.term_signal = WTERMSIG(status);
-  else result.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status))
+    result.term_signal = WTERMSIG(status);
+  else
+    result.exit_code = WEXITSTATUS(status);
   return result;
 }
 

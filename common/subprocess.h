@@ -11,18 +11,18 @@
 namespace minipod {
 
 struct ProcessRequest {
-  std::string path;                // absolute path of the program
-  std::vector<std::string> argv;   // argv[0] included; empty means {path}
-  std::vector<std::string> env;    // full environment, "K=V"
+  std::string path;               // absolute path of the program
+  std::vector<std::string> argv;  // argv[0] included; empty means {path}
+  std::vector<std::string> env;   // full environment, "K=V"
   std::string stdin_data;
   std::chrono::milliseconds timeout{60'000};
-  size_t max_output = 16 << 20;    // per stream; the rest is dropped and flagged
-  std::string cwd;                 // empty: inherit
+  size_t max_output = 16 << 20;  // per stream; the rest is dropped and flagged
+  std::string cwd;               // empty: inherit
 };
 
 struct ProcessResult {
-  int exit_code = -1;    // valid when !signaled && !timed_out
-  int term_signal = 0;   // signal that ended it, if any
+  int exit_code = -1;   // valid when !signaled && !timed_out
+  int term_signal = 0;  // signal that ended it, if any
   bool timed_out = false;
   bool stdout_truncated = false;
   bool stderr_truncated = false;

@@ -12,14 +12,17 @@ Tracer& Tracer::get() {
 Tracer::Tracer() : start_(std::chrono::steady_clock::now()) {}
 
 double Tracer::elapsed_ms() const {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_).count();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_)
+      .count();
 }
 
 void Tracer::step(std::string_view what, std::string_view command) {
   if (!enabled_) return;
-  std::fprintf(stderr, "[%8.1f ms] %.*s\n", elapsed_ms(), static_cast<int>(what.size()), what.data());
+  std::fprintf(stderr, "[%8.1f ms] %.*s\n", elapsed_ms(), static_cast<int>(what.size()),
+               what.data());
   if (!command.empty())
-    std::fprintf(stderr, "              $ %.*s\n", static_cast<int>(command.size()), command.data());
+    std::fprintf(stderr, "              $ %.*s\n", static_cast<int>(command.size()),
+                 command.data());
   std::fflush(stderr);
 }
 
@@ -34,7 +37,8 @@ void Tracer::detail(std::string_view label, std::string_view text) {
     while (pos < text.size()) {
       size_t end = text.find('\n', pos);
       if (end == std::string_view::npos) end = text.size();
-      std::fprintf(stderr, "                %.*s\n", static_cast<int>(end - pos), text.data() + pos);
+      std::fprintf(stderr, "                %.*s\n", static_cast<int>(end - pos),
+                   text.data() + pos);
       pos = end + 1;
     }
   }
@@ -47,8 +51,10 @@ std::string shell_quote(std::string_view word) {
     return std::string(word);
   std::string out = "'";
   for (char c : word) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
   }
   return out + "'";
 }

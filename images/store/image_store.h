@@ -3,7 +3,9 @@
 // their own writable overlay layer on top.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,17 +15,19 @@ namespace minipod::images {
 struct ImageConfig {
   std::vector<std::string> entrypoint;
   std::vector<std::string> cmd;
-  std::vector<std::string> env;   // "K=V"
+  std::vector<std::string> env;  // "K=V"
   std::string working_dir;
 };
 
 struct Image {
   std::string name;
-  std::filesystem::path rootfs;   // read-only lower layer
+  std::filesystem::path rootfs;  // read-only lower layer
   ImageConfig config;
   uint64_t size_bytes = 0;
-  std::string created;            // RFC 3339
+  std::string created;  // RFC 3339
 };
+
+class StagingDir;
 
 class ImageStore {
  public:
@@ -44,8 +48,26 @@ class ImageStore {
   std::optional<Image> find_or_build(const std::string& name);
   static bool is_builtin(const std::string& name);
 
+  // Progress and warnings ("building image busybox ...", "image x has no /bin/sh"), one line
+  // each, without a prefix. By default they go to stderr as "minipod: <line>"; pass an empty
+  // function to silence them.
+  using Reporter = std::function<void(const std::string&)>;
+  void set_reporter(Reporter reporter) { reporter_ = std::move(reporter); }
+
+  // Where the busybox image comes from (default /bin/busybox, Debian's busybox-static).
+  void set_busybox_path(std::filesystem::path path) { busybox_ = std::move(path); }
+
  private:
+  void report(const std::string& line) const;
+  void ensure_store_dir();
+  Image build_builtin(const std::string& name, bool exist_ok);
+  std::filesystem::path image_dir(const std::string& name) const;
+  Image finish(const std::string& name, StagingDir& staging, const ImageConfig& config,
+               const std::string& source, bool exist_ok);
+
   std::filesystem::path dir_;
+  Reporter reporter_;
+  std::filesystem::path busybox_;
 };
 
 }  // namespace minipod::images

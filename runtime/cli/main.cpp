@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("minipod ") + MINIPOD_VERSION);
 
   minipod::cli::GlobalOptions global;
-  app.add_flag("--trace", global.trace, "Print every step and the command that would do it by hand");
+  app.add_flag("--trace", global.trace,
+               "Print every step and the command that would do it by hand");
   app.add_option("--image-dir", global.image_dir, "Image store")
       ->envname("MINIPOD_IMAGE_DIR")
       ->capture_default_str();

@@ -17,8 +17,8 @@ struct EnvVar {
 struct ContainerPort {
   std::string name;
   int container_port = 0;
-  int host_port = 0;               // 0: not published
-  std::string protocol = "TCP";    // TCP, UDP or SCTP
+  int host_port = 0;             // 0: not published
+  std::string protocol = "TCP";  // TCP, UDP or SCTP
   std::string host_ip;
 };
 
@@ -27,8 +27,8 @@ struct Capabilities {
 };
 
 struct SeccompProfile {
-  std::string type;                // "", "RuntimeDefault", "Unconfined", "Localhost"
-  std::string localhost_profile;   // for Localhost
+  std::string type;               // "", "RuntimeDefault", "Unconfined", "Localhost"
+  std::string localhost_profile;  // for Localhost
 };
 
 // Container-level securityContext (pod-level fields that containers inherit are merged in by

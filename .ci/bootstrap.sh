@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages minipod needs (only those missing; idempotent) and builds minipod
+# into build/ (or $MINIPOD_BUILD_DIR). Extra arguments go to cmake's configure step.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${MINIPOD_BUILD_DIR:-$root/build}
+
+if [ "$(id -u)" != 0 ]; then
+  echo "minipod needs root (namespaces, mounts, CNI): run this with sudo" >&2
+  exit 1
+fi
+
+# Build: compiler, CMake, musl (pause and the test probe are static musl programs), libraries.
+# Run: CNI plugins, iptables (portmap, ipMasq), busybox-static (the demo image), iproute2.
+packages=(g++ cmake make pkg-config musl-tools libseccomp-dev libcap-dev nlohmann-json3-dev libcli11-dev
+          libgtest-dev libgmock-dev libyaml-cpp-dev containernetworking-plugins iptables busybox-static iproute2)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "==> installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+echo "==> building minipod in $build"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+cmake --build "$build" -j"$(nproc)" 2>&1 | grep -vE '^\[ *[0-9]+%\]|^(Consolidate|Scanning|-- )' || true
+test -x "$build/bin/minipod" || { echo "build failed" >&2; exit 1; }

@@ -1,0 +1,255 @@
+#include "cni/config.h"
+
+#include <algorithm>
+#include <system_error>
+
+#include "cni/names.h"
+#include "cni/version.h"
+#include "common/error.h"
+#include "common/fs.h"
+
+namespace cni {
+namespace {
+
+using nlohmann::json;
+
+[[noreturn]] void bad(const std::string& source, const std::string& field,
+                      const std::string& problem) {
+  throw minipod::UsageError(source, "field \"" + field + "\": " + problem);
+}
+
+// nlohmann's message without its "[json.exception.parse_error.101] " prefix; it already says
+// "parse error at line L, column C: ...".
+std::string json_error(const json::parse_error& e) {
+  std::string m = e.what();
+  if (m.starts_with("[json.exception")) m = m.substr(m.find("] ") + 2);
+  return m;
+}
+
+json parse_json(const std::string& bytes, const std::string& source) {
+  try {
+    return json::parse(bytes);
+  } catch (const json::parse_error& e) {
+    throw minipod::UsageError(source, "malformed JSON: " + json_error(e));
+  }
+}
+
+bool read_bool(const json& list, const char* key, const std::string& source) {
+  auto it = list.find(key);
+  if (it == list.end() || it->is_null()) return false;
+  if (it->is_boolean()) return it->get<bool>();
+  if (it->is_string()) {
+    std::string s = it->get<std::string>();
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (s == "true") return true;
+    if (s == "false") return false;
+  }
+  bad(source, key, "expected true or false, got " + it->dump());
+}
+
+std::string version_problem(const std::string& v) {
+  int parts[3];
+  if (!parse_version(v, parts)) return "\"" + v + "\" is not a version (expected X.Y.Z)";
+  if (!is_supported_version(v))
+    return "\"" + v + "\" is not a CNI version minipod supports " +
+           format_versions(supported_versions());
+  return {};
+}
+
+void parse_versions(NetworkConfigList& list, const json& raw, const std::string& source) {
+  std::string version;
+  auto it = raw.find("cniVersion");
+  bool has_version = it != raw.end() && !it->is_null();
+  if (has_version) {
+    if (!it->is_string()) bad(source, "cniVersion", "expected a string like \"1.0.0\"");
+    version = it->get<std::string>();
+  }
+  auto vs = raw.find("cniVersions");
+  if (vs == raw.end() || vs->is_null()) {
+    if (!has_version) {
+      list.cni_version = "0.1.0";
+      return;
+    }
+    std::string problem = version_problem(version);
+    if (!problem.empty()) bad(source, "cniVersion", problem);
+    list.cni_version = version;
+    return;
+  }
+  // cniVersions (1.1.0): versions minipod does not know are skipped, as libcni skips versions
+  // newer than itself; malformed ones are errors.
+  if (!vs->is_array()) bad(source, "cniVersions", "expected an array of versions");
+  std::vector<std::string> candidates;
+  for (size_t i = 0; i < vs->size(); ++i) {
+    const json& v = (*vs)[i];
+    std::string field = "cniVersions[" + std::to_string(i) + "]";
+    int parts[3];
+    if (!v.is_string()) bad(source, field, "expected a string like \"1.1.0\"");
+    if (!parse_version(v.get<std::string>(), parts))
+      bad(source, field, "\"" + v.get<std::string>() + "\" is not a version (expected X.Y.Z)");
+    if (is_supported_version(v.get<std::string>())) candidates.push_back(v.get<std::string>());
+  }
+  if (has_version) {
+    int parts[3];
+    if (!parse_version(version, parts))
+      bad(source, "cniVersion", "\"" + version + "\" is not a version (expected X.Y.Z)");
+    if (is_supported_version(version)) candidates.push_back(version);
+  }
+  std::sort(candidates.begin(), candidates.end(),
+            [](const std::string& a, const std::string& b) { return compare_versions(a, b) > 0; });
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  if (candidates.empty())
+    bad(source, "cniVersions",
+        "none of " + vs->dump() + " is a CNI version minipod supports " +
+            format_versions(supported_versions()));
+  list.cni_versions = candidates;
+  list.cni_version = candidates.front();
+}
+
+PluginConfig parse_plugin(const json& p, const std::string& field, const std::string& source) {
+  if (!p.is_object()) bad(source, field, "expected a plugin object");
+  auto t = p.find("type");
+  if (t == p.end() || t->is_null())
+    bad(source, field + ".type", "missing (expected the plugin's name, e.g. \"bridge\")");
+  if (!t->is_string() || t->get<std::string>().empty())
+    bad(source, field + ".type", "expected the plugin's name as a non-empty string");
+  std::string type = t->get<std::string>();
+  if (type.find('/') != std::string::npos)
+    bad(source, field + ".type",
+        "\"" + type + "\" contains '/' (plugins are found by name in CNI_PATH)");
+  if (auto caps = p.find("capabilities"); caps != p.end() && !caps->is_null()) {
+    if (!caps->is_object()) bad(source, field + ".capabilities", "expected an object of booleans");
+    for (auto c = caps->begin(); c != caps->end(); ++c)
+      if (!c.value().is_boolean())
+        bad(source, field + ".capabilities." + c.key(), "expected true or false");
+  }
+  return PluginConfig{type, p};
+}
+
+}  // namespace
+
+NetworkConfigList parse_network_config(const std::string& bytes, const std::string& source) {
+  json raw = parse_json(bytes, source);
+  if (!raw.is_object()) throw minipod::UsageError(source, "expected a JSON object");
+
+  NetworkConfigList list;
+  list.source = source;
+  if (!raw.contains("plugins")) {
+    // A single-plugin .conf/.json: libcni upgrades it to a list holding that one plugin, with
+    // the list's bytes re-serialised (so the cache holds a conflist).
+    if (!raw.contains("type"))
+      throw minipod::UsageError(source,
+                                "field \"plugins\": missing (expected a conflist with "
+                                "\"plugins\", or a single plugin config with \"type\")");
+    json upgraded = json::object();
+    if (raw.contains("name")) upgraded["name"] = raw["name"];
+    if (raw.contains("cniVersion")) upgraded["cniVersion"] = raw["cniVersion"];
+    upgraded["plugins"] = json::array({raw});
+    raw = std::move(upgraded);
+    list.bytes = raw.dump();
+  } else {
+    list.bytes = bytes;
+  }
+
+  auto name = raw.find("name");
+  if (name == raw.end() || name->is_null())
+    bad(source, "name", "missing (expected the network name, e.g. \"mynet\")");
+  if (!name->is_string()) bad(source, "name", "expected a string");
+  list.name = name->get<std::string>();
+  if (auto problem = network_name_problem(list.name); !problem.empty())
+    bad(source, "name", "\"" + list.name + "\" " + problem);
+
+  parse_versions(list, raw, source);
+  list.disable_check = read_bool(raw, "disableCheck", source);
+  list.disable_gc = read_bool(raw, "disableGC", source);
+
+  const json& plugins = raw["plugins"];
+  if (!plugins.is_array()) bad(source, "plugins", "expected an array of plugin objects");
+  if (plugins.empty()) bad(source, "plugins", "is empty (expected at least one plugin)");
+  for (size_t i = 0; i < plugins.size(); ++i)
+    list.plugins.push_back(parse_plugin(plugins[i], "plugins[" + std::to_string(i) + "]", source));
+  list.raw = std::move(raw);
+  return list;
+}
+
+std::vector<std::filesystem::path> config_files(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> lists, singles;
+  std::error_code ec;
+  std::filesystem::directory_iterator it(dir, ec), end;
+  if (ec) {
+    if (ec == std::errc::no_such_file_or_directory) return {};
+    throw minipod::Error("read CNI config directory", dir.string(), ec.value());
+  }
+  for (; it != end; it.increment(ec)) {
+    if (ec) throw minipod::Error("read CNI config directory", dir.string(), ec.value());
+    std::error_code dec;
+    if (it->is_directory(dec)) continue;
+    std::string ext = it->path().extension().string();
+    if (ext == ".conflist")
+      lists.push_back(it->path());
+    else if (ext == ".conf" || ext == ".json")
+      singles.push_back(it->path());
+  }
+  std::sort(lists.begin(), lists.end());
+  std::sort(singles.begin(), singles.end());
+  lists.insert(lists.end(), singles.begin(), singles.end());
+  return lists;
+}
+
+std::optional<NetworkConfigList> load_network(const std::filesystem::path& dir,
+                                              const std::string& name) {
+  auto files = config_files(dir);
+  if (files.empty()) return std::nullopt;
+  if (name.empty()) {
+    const auto& first = files.front();
+    return parse_network_config(minipod::fs::read_file(first), first.string());
+  }
+  std::vector<std::string> names, broken;
+  for (const auto& file : files) {
+    std::string bytes;
+    try {
+      bytes = minipod::fs::read_file(file);
+    } catch (const minipod::Error& e) {
+      broken.push_back(e.what());
+      continue;
+    }
+    json raw = json::parse(bytes, nullptr, false);
+    if (!raw.is_object()) {
+      broken.push_back(file.string() + " (malformed JSON)");
+      continue;
+    }
+    auto n = raw.find("name");
+    if (n == raw.end() || !n->is_string()) {
+      broken.push_back(file.string() + " (no \"name\")");
+      continue;
+    }
+    if (n->get<std::string>() == name) return parse_network_config(bytes, file.string());
+    names.push_back("\"" + n->get<std::string>() + "\"");
+  }
+  std::string detail = "no network named \"" + name + "\" in " + dir.string();
+  if (!names.empty()) {
+    detail += " (found ";
+    for (size_t i = 0; i < names.size(); ++i) detail += (i ? ", " : "") + names[i];
+    detail += ")";
+  }
+  if (!broken.empty()) {
+    detail += "; could not read ";
+    for (size_t i = 0; i < broken.size(); ++i) detail += (i ? ", " : "") + broken[i];
+  }
+  throw minipod::UsageError("load CNI network", detail);
+}
+
+std::vector<NetworkFile> list_network_files(const std::filesystem::path& dir) {
+  std::vector<NetworkFile> out;
+  for (const auto& file : config_files(dir)) {
+    NetworkFile entry{file, std::nullopt, {}};
+    try {
+      entry.network = parse_network_config(minipod::fs::read_file(file), file.string());
+    } catch (const minipod::Error& e) {
+      entry.error = e.what();
+    }
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+}  // namespace cni

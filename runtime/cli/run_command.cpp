@@ -1,0 +1,54 @@
+// `minipod run POD.yaml`: a pod in the foreground, until its containers are done or Ctrl-C.
+#include <cstdlib>
+
+#include "runtime/cli/commands.h"
+#include "runtime/run/pod_runner.h"
+
+namespace minipod::cli {
+
+void add_run_command(CLI::App& app, GlobalOptions& global, int& exit_code) {
+  auto opts = std::make_shared<run::RunOptions>();
+  auto cni_path = std::make_shared<std::string>("/opt/cni/bin:/usr/lib/cni");
+  auto timeout_s = std::make_shared<double>(60);
+  auto grace = std::make_shared<long long>(-1);
+  auto backoff_s = std::make_shared<double>(10);
+
+  auto* cmd = app.add_subcommand(
+      "run", "Run a pod from a Kubernetes Pod manifest (YAML or JSON) in the foreground");
+  cmd->add_option("manifest", opts->manifest, "Pod manifest file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--cni-conf-dir", opts->cni_conf_dir, "CNI network configs")
+      ->envname("NETCONFPATH")
+      ->capture_default_str();
+  cmd->add_option("--network", opts->network,
+                  "CNI network name (default: the first config, or the built-in network)");
+  cmd->add_option("--cni-path", *cni_path, "Directories with CNI plugins, ':'-separated")
+      ->envname("CNI_PATH")
+      ->capture_default_str();
+  cmd->add_option("--cni-cache-dir", opts->cni_cache_dir, "libcni-format result cache")
+      ->capture_default_str();
+  cmd->add_option("--cni-timeout", *timeout_s, "Seconds before a CNI plugin call is killed")
+      ->capture_default_str();
+  cmd->add_option("--grace", *grace,
+                  "Seconds between SIGTERM and SIGKILL (overrides terminationGracePeriodSeconds)");
+  cmd->add_option("--restart-backoff", *backoff_s,
+                  "First restart delay in seconds (doubles each restart, at most 300)")
+      ->capture_default_str();
+  cmd->callback([&global, &exit_code, opts, cni_path, timeout_s, grace, backoff_s] {
+    opts->image_dir = global.image_dir;
+    opts->cni_path.clear();
+    for (size_t pos = 0; pos <= cni_path->size();) {
+      size_t end = cni_path->find(':', pos);
+      if (end == std::string::npos) end = cni_path->size();
+      if (end > pos) opts->cni_path.push_back(cni_path->substr(pos, end - pos));
+      pos = end + 1;
+    }
+    opts->cni_timeout = std::chrono::milliseconds(static_cast<long long>(*timeout_s * 1000));
+    if (*grace >= 0) opts->grace_seconds = *grace;
+    opts->backoff_base = std::chrono::milliseconds(static_cast<long long>(*backoff_s * 1000));
+    exit_code = run::run_pod(*opts);
+  });
+}
+
+}  // namespace minipod::cli

@@ -1,0 +1,191 @@
+#include "runtime/container/launcher.h"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <optional>
+
+#include "common/error.h"
+#include "common/fd.h"
+#include "runtime/ns/child_report.h"
+#include "runtime/ns/namespaces.h"
+
+namespace minipod::container {
+namespace {
+
+constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+struct ChildArgs {
+  const LaunchSpec* spec;
+  int report;
+  int go;  // read end: the parent writes one byte when the child may exec
+  std::vector<char*> argv, envp;
+  std::vector<std::string> cwd_prefixes;
+};
+
+[[noreturn]] void container_child(const ChildArgs& a) {
+  const LaunchSpec& s = *a.spec;
+  int report = a.report;
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::setsid();
+
+  // stdio first, so that anything the command prints lands in the container's log.
+  int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null < 0) ns::child_fail(report, "open", "/dev/null", errno);
+  ::dup2(null, 0);
+  ::dup2(s.stdout_fd, 1);
+  ::dup2(s.stderr_fd, 2);
+
+  struct Join {
+    int fd;
+    int type;
+    const char* what;
+  };
+  for (Join j : {Join{s.net_fd, CLONE_NEWNET, "join the pod network namespace"},
+                 Join{s.uts_fd, CLONE_NEWUTS, "join the pod UTS namespace"},
+                 Join{s.ipc_fd, CLONE_NEWIPC, "join the pod IPC namespace"}}) {
+    if (j.fd >= 0 && ::setns(j.fd, j.type) != 0) ns::child_fail(report, "setns", j.what, errno);
+  }
+
+  // Our copy of the host's mount table must not send mount events back to the host.
+  if (::mount("", "/", nullptr, MS_SLAVE | MS_REC, nullptr) != 0)
+    ns::child_fail(report, "mount --make-rslave", "/", errno);
+  apply_rootfs(s.rootfs, report);
+
+  for (const auto& dir : a.cwd_prefixes) ::mkdir(dir.c_str(), 0755);  // like runc: create the cwd
+  if (::chdir(s.working_dir.c_str()) != 0)
+    ns::child_fail(report, "chdir to workingDir", s.working_dir.c_str(), errno);
+  ::umask(022);
+
+  // Wait for the parent (it places us in cgroups before we run user code).
+  char byte = 0;
+  if (::read(a.go, &byte, 1) != 1) ::_exit(127);  // the parent gave up on us
+
+  apply_security(s.security, report);
+  ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+
+  int first_err = ENOENT;
+  for (const auto& path : s.exec_paths) {
+    ::execve(path.c_str(), a.argv.data(), a.envp.data());
+    // Like execvp: remember the most telling error, keep looking after "not found".
+    if (errno != ENOENT && errno != ENOTDIR) first_err = errno;
+  }
+  ns::child_fail(report, "exec", s.argv.empty() ? "" : s.argv[0].c_str(), first_err);
+}
+
+std::vector<char*> c_array(const std::vector<std::string>& v) {
+  std::vector<char*> out;
+  for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+std::string path_of(const std::vector<std::string>& env) {
+  for (const auto& e : env)
+    if (e.rfind("PATH=", 0) == 0) return e.substr(5);
+  return kDefaultPath;
+}
+
+}  // namespace
+
+std::vector<std::string> exec_candidates(const std::string& command,
+                                         const std::vector<std::string>& env) {
+  if (command.find('/') != std::string::npos) return {command};
+  std::vector<std::string> out;
+  std::string path = path_of(env);
+  size_t pos = 0;
+  while (pos <= path.size()) {
+    size_t end = path.find(':', pos);
+    if (end == std::string::npos) end = path.size();
+    std::string dir = path.substr(pos, end - pos);
+    if (dir.empty()) dir = ".";
+    out.push_back(dir + "/" + command);
+    pos = end + 1;
+  }
+  return out;
+}
+
+std::string find_in_image(const std::string& rootfs, const std::vector<std::string>& candidates) {
+  namespace fsys = std::filesystem;
+  for (const auto& c : candidates) {
+    // Resolve symlinks inside the image: an absolute link such as /bin/sh -> /bin/busybox means
+    // <rootfs>/bin/busybox, never the host's file.
+    fsys::path p = c.front() == '/' ? fsys::path(c) : fsys::path("/") / c;
+    for (int hops = 0; hops < 16; ++hops) {
+      fsys::path host = fsys::path(rootfs) / p.relative_path();
+      std::error_code ec;
+      auto st = fsys::symlink_status(host, ec);
+      if (ec || !fsys::exists(st)) break;
+      if (!fsys::is_symlink(st)) {
+        if (fsys::is_regular_file(st)) return c;
+        break;
+      }
+      fsys::path target = fsys::read_symlink(host, ec);
+      if (ec) break;
+      p = target.is_absolute() ? target : (p.parent_path() / target).lexically_normal();
+    }
+  }
+  return "";
+}
+
+pid_t launch(const LaunchSpec& spec) {
+  ChildArgs args;
+  args.spec = &spec;
+  args.argv = c_array(spec.argv);
+  args.envp = c_array(spec.env);
+  std::filesystem::path cwd = spec.working_dir;
+  for (auto p = cwd; p.has_relative_path(); p = p.parent_path())
+    args.cwd_prefixes.insert(args.cwd_prefixes.begin(), p.string());
+
+  Pipe report = make_pipe();
+  Pipe go = make_pipe();
+  args.report = report.write.get();
+  args.go = go.read.get();
+
+  unsigned long flags = CLONE_NEWNS;
+  pid_t pid;
+  {
+    std::optional<ns::PidNamespaceForChildren> shared_pid;
+    if (spec.pid_fd >= 0)
+      shared_pid.emplace(spec.pid_fd);
+    else
+      flags |= CLONE_NEWPID;
+    pid = ns::clone_process(flags);
+    if (pid == 0) container_child(args);
+  }
+  report.write.reset();
+  go.read.reset();
+
+  // Cgroup placement will happen here, before the child is let go.
+  if (::write(go.write.get(), "x", 1) != 1) {
+    int err = errno;
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    throw Error("container \"" + spec.name + "\"", "release the container process", err);
+  }
+  go.write.reset();
+
+  ns::ChildFailure f{};
+  if (!ns::read_child_failure(report.read.get(), f)) return pid;
+  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  std::string step = f.step;
+  if (step == "exec" && (f.err == ENOENT || f.err == ENOTDIR))
+    throw Error(
+        "container \"" + spec.name + "\"",
+        "command \"" + std::string(f.detail) + "\" not found in image \"" + spec.image + "\"");
+  throw Error("container \"" + spec.name + "\"",
+              step + (f.detail[0] ? std::string(" ") + f.detail : ""), f.err);
+}
+
+}  // namespace minipod::container

@@ -1,0 +1,43 @@
+// Step 7: one container process. The child joins the pod's namespaces, gets a mount namespace and
+// root filesystem of its own, and execs the user's command; the parent learns whether the exec
+// happened (or which step failed) before launch() returns.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "runtime/container/rootfs_plan.h"
+#include "runtime/container/security.h"
+
+namespace minipod::container {
+
+struct LaunchSpec {
+  std::string name;   // for messages
+  std::string image;  // for messages
+  // The pod's namespaces to join; -1 stays in the caller's.
+  int net_fd = -1, uts_fd = -1, ipc_fd = -1;
+  int pid_fd = -1;  // shared pod PID namespace; -1: a new PID namespace of its own
+  RootfsPlan rootfs;
+  std::vector<std::string> argv;
+  std::vector<std::string> env;  // "K=V"
+  std::string working_dir = "/";
+  std::vector<std::string> exec_paths;  // candidates for argv[0] inside the container, in order
+  int stdout_fd = -1, stderr_fd = -1;
+  SecurityPlan security;
+};
+
+// Returns the pid of the running container. Throws Error naming the container and the step.
+pid_t launch(const LaunchSpec& spec);
+
+// Where execve() will look for `command` in the container: the command itself if it has a '/',
+// else each PATH directory (from env, or the default PATH).
+std::vector<std::string> exec_candidates(const std::string& command,
+                                         const std::vector<std::string>& env);
+
+// The same search on the host side, against the image's root filesystem (symlinks resolved
+// inside it): the path found, or "" when the command does not exist in the image.
+std::string find_in_image(const std::string& rootfs, const std::vector<std::string>& candidates);
+
+}  // namespace minipod::container

@@ -1,0 +1,65 @@
+#include "runtime/ns/namespaces.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "common/error.h"
+
+namespace minipod::ns {
+namespace {
+
+ino_t inode_of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw_errno("stat", path);
+  return st.st_ino;
+}
+
+UniqueFd open_if_own(pid_t pid, const char* name) {
+  std::string theirs = "/proc/" + std::to_string(pid) + "/ns/" + name;
+  std::string ours = std::string("/proc/self/ns/") + name;
+  if (inode_of(theirs) == inode_of(ours)) return UniqueFd();
+  UniqueFd fd(::open(theirs.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) throw_errno("open", theirs);
+  return fd;
+}
+
+}  // namespace
+
+PodNamespaces open_namespaces(pid_t pid) {
+  PodNamespaces ns;
+  ns.net = open_if_own(pid, "net");
+  ns.uts = open_if_own(pid, "uts");
+  ns.ipc = open_if_own(pid, "ipc");
+  ns.pid = open_if_own(pid, "pid");
+  return ns;
+}
+
+unsigned long namespace_inode(pid_t pid, const char* name) {
+  return inode_of("/proc/" + std::to_string(pid) + "/ns/" + name);
+}
+
+pid_t clone_process(unsigned long flags) {
+  // With a null stack pointer the child continues on a copy of the parent's stack, like fork().
+  long rc = ::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+  if (rc < 0) throw_errno("clone");
+  return static_cast<pid_t>(rc);
+}
+
+PidNamespaceForChildren::PidNamespaceForChildren(int pidns_fd)
+    : own_(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC)) {
+  if (!own_) throw_errno("open", "/proc/self/ns/pid");
+  if (::setns(pidns_fd, CLONE_NEWPID) != 0) throw_errno("setns", "pod PID namespace");
+}
+
+PidNamespaceForChildren::~PidNamespaceForChildren() {
+  if (::setns(own_.get(), CLONE_NEWPID) != 0)
+    std::perror("minipod: setns back to own PID namespace");
+}
+
+}  // namespace minipod::ns

@@ -1,0 +1,430 @@
+#include "runtime/run/supervisor.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+#include "common/error.h"
+#include "common/fs.h"
+#include "common/trace.h"
+#include "runtime/run/cri_log.h"
+
+namespace minipod::run {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr size_t kMaxLine = 16 * 1024;  // longer lines are split (CRI "P" records)
+
+void print_line(FILE* to, const std::string& name, std::string_view line) {
+  std::fprintf(to, "[%s] %.*s\n", name.c_str(), static_cast<int>(line.size()), line.data());
+  std::fflush(to);
+}
+
+}  // namespace
+
+struct Supervisor::Slot {
+  ContainerPlan plan;
+  std::string name;
+  std::string layer_dir;
+  enum class State { kWaiting, kRunning, kExited } state = State::kWaiting;
+  pid_t pid = 0;
+  UniqueFd out, err;
+  std::string out_buf, err_buf;
+  std::unique_ptr<CriLog> log;
+  int restarts = 0;
+  int exit_code = 0;
+  std::string reason;
+  bool finished = false;  // exited and will not be restarted
+  bool restart_pending = false;
+  Clock::time_point restart_at, started_at, kill_at;
+  bool term_sent = false;
+};
+
+Supervisor::Supervisor(sandbox::Sandbox& sandbox, std::vector<ContainerPlan> plans,
+                       SignalWatch& signals, SupervisorOptions options)
+    : sandbox_(sandbox), signals_(signals), options_(std::move(options)) {
+  auto& record = sandbox_.record();
+  for (auto& p : plans) {
+    auto slot = std::make_unique<Slot>();
+    slot->name = p.spec->name;
+    slot->layer_dir = (std::filesystem::path(record.layers_dir) / slot->name).string();
+    slot->plan = std::move(p);
+    state::ContainerRecord cr;
+    cr.name = slot->name;
+    cr.layer_dir = slot->layer_dir;
+    record.containers.push_back(cr);
+    slots_.push_back(std::move(slot));
+  }
+  // Layers are removed at teardown, after pause (and so every process of the pod) is gone.
+  std::string layers = record.layers_dir;
+  sandbox_.undo().push("remove the containers' writable layers",
+                       [layers] { fs::remove_tree(layers); });
+  fs::make_dirs(layers, 0700);
+}
+
+Supervisor::~Supervisor() {
+  try {
+    kill_now();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "minipod: warning: stopping containers: %s\n", e.what());
+  }
+}
+
+void Supervisor::save_state() {
+  auto& record = sandbox_.record();
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    auto& s = *slots_[i];
+    auto& cr = record.containers[i];
+    cr.status = s.state == Slot::State::kRunning  ? "running"
+                : s.state == Slot::State::kExited ? "exited"
+                                                  : "waiting";
+    cr.process = s.state == Slot::State::kRunning ? state::process_ref(s.pid) : state::ProcessRef{};
+    cr.exit_code = s.exit_code;
+    cr.reason = s.reason;
+    cr.restarts = s.restarts;
+  }
+  sandbox_.save_record();
+}
+
+void Supervisor::start(Slot& slot) {
+  const auto& plan = slot.plan;
+  auto& sb = sandbox_;
+  auto& ns = sb.pause().namespaces();
+
+  // A restarted container gets a fresh writable layer, as in Kubernetes.
+  fs::remove_tree(slot.layer_dir);
+  std::filesystem::path layer = slot.layer_dir;
+  for (const char* d : {"upper", "work", "rootfs"}) fs::make_dirs(layer / d, 0755);
+
+  container::RootfsInputs in;
+  in.lower = plan.image_rootfs;
+  in.upper = (layer / "upper").string();
+  in.work = (layer / "work").string();
+  in.rootfs = (layer / "rootfs").string();
+  in.shm_dir = sb.shm_dir();
+  in.hostname_file = sb.files().hostname.string();
+  in.hosts_file = sb.files().hosts.string();
+  in.resolv_file = sb.files().resolv_conf.string();
+
+  container::LaunchSpec ls;
+  ls.name = slot.name;
+  ls.image = plan.spec->image;
+  ls.net_fd = ns.net.get();
+  ls.uts_fd = ns.uts.get();
+  ls.ipc_fd = ns.ipc.get();
+  ls.pid_fd = sb.pod().share_process_namespace ? ns.pid.get() : -1;
+  ls.rootfs = container::plan_rootfs(in);
+  ls.argv = plan.argv;
+  ls.env = plan.env;
+  ls.working_dir = plan.working_dir;
+  ls.exec_paths = plan.exec_paths;
+
+  Pipe out = make_pipe(), err = make_pipe();
+  ls.stdout_fd = out.write.get();
+  ls.stderr_fd = err.write.get();
+
+  auto log_path = options_.log_dir / slot.name / (std::to_string(slot.restarts) + ".log");
+  slot.log = std::make_unique<CriLog>(log_path);
+
+  auto& t = Tracer::get();
+  if (t.enabled()) {
+    std::string argv;
+    for (const auto& a : plan.argv) argv += " " + shell_quote(a);
+    std::string pid = std::to_string(sb.pause().pid());
+    bool shared = ls.pid_fd >= 0;
+    std::string joined =
+        (ls.net_fd >= 0 ? "net, uts, " : "") + std::string("ipc") + (shared ? ", pid" : "");
+    t.step(
+        "start container \"" + slot.name + "\": join pause's " + joined + " namespaces; new mount" +
+            (shared ? "" : " and pid") + " namespace; overlay root " + in.rootfs,
+        "nsenter --target " + pid + (ls.net_fd >= 0 ? " --net --uts" : "") + " --ipc" +
+            (shared ? " --pid" : "") + " unshare --mount" + (shared ? "" : " --pid --fork") +
+            " sh -c 'mount -t overlay overlay -o lowerdir=" + in.lower + ",upperdir=" + in.upper +
+            ",workdir=" + in.work + " " + in.rootfs + " && ... && pivot_root'  &&  exec" + argv);
+    t.detail("log", log_path.string());
+  }
+
+  slot.pid = container::launch(ls);
+  for (int fd : {out.read.get(), err.read.get()})
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  slot.out = std::move(out.read);
+  slot.err = std::move(err.read);
+  slot.state = Slot::State::kRunning;
+  slot.started_at = Clock::now();
+  slot.term_sent = false;
+  slot.restart_pending = false;
+  save_state();
+}
+
+// Init containers one at a time (sidecars start and stay), then every app container together.
+void Supervisor::start_phase() {
+  while (next_init_ < slots_.size() && !stopping_) {
+    Slot& s = *slots_[next_init_];
+    if (s.plan.role == ContainerPlan::Role::kApp) break;
+    if (s.plan.role == ContainerPlan::Role::kInit) {
+      if (s.state == Slot::State::kWaiting && !s.restart_pending) start(s);
+      if (!s.finished || s.exit_code != 0) return;  // still running, failed, or waiting to restart
+    } else if (s.state == Slot::State::kWaiting) {
+      start(s);
+    }
+    ++next_init_;
+  }
+  if (stopping_ || apps_started_) return;
+  apps_started_ = true;
+  for (auto& s : slots_)
+    if (s->plan.role == ContainerPlan::Role::kApp && s->state == Slot::State::kWaiting) start(*s);
+}
+
+void Supervisor::read_output(Slot& slot, bool is_err, bool until_eof) {
+  UniqueFd& fd = is_err ? slot.err : slot.out;
+  std::string& buf = is_err ? slot.err_buf : slot.out_buf;
+  const char* stream = is_err ? "stderr" : "stdout";
+  FILE* to = is_err ? stderr : stdout;
+  if (!fd) return;
+  char chunk[16384];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n > 0) {
+      buf.append(chunk, static_cast<size_t>(n));
+      size_t start = 0;
+      for (size_t nl; (nl = buf.find('\n', start)) != std::string::npos; start = nl + 1) {
+        std::string_view line(buf.data() + start, nl - start);
+        slot.log->write(stream, line, false);
+        print_line(to, slot.name, line);
+      }
+      buf.erase(0, start);
+      while (buf.size() >= kMaxLine) {
+        std::string_view part(buf.data(), kMaxLine);
+        slot.log->write(stream, part, true);
+        print_line(to, slot.name, part);
+        buf.erase(0, kMaxLine);
+      }
+      if (!until_eof) return;
+      continue;
+    }
+    if (n < 0 && errno == EAGAIN && !until_eof) return;
+    if (n < 0 && errno == EAGAIN) return;  // a process of the pod still holds the pipe: read later
+    // EOF: the last line may lack its newline.
+    if (!buf.empty()) {
+      slot.log->write(stream, buf, false);
+      print_line(to, slot.name, buf);
+      buf.clear();
+    }
+    fd.reset();
+    return;
+  }
+}
+
+void Supervisor::exited(Slot& slot, int status) {
+  read_output(slot, false, true);
+  read_output(slot, true, true);
+  slot.state = Slot::State::kExited;
+  slot.pid = 0;
+  std::string how;
+  if (WIFSIGNALED(status)) {
+    int sig = WTERMSIG(status);
+    slot.exit_code = 128 + sig;
+    how = "was killed by signal " + std::string(sigabbrev_np(sig) ? sigabbrev_np(sig) : "?") +
+          " (exit code " + std::to_string(slot.exit_code) + ")";
+  } else {
+    slot.exit_code = WEXITSTATUS(status);
+    how = "exited with code " + std::to_string(slot.exit_code);
+  }
+  slot.reason = slot.exit_code == 0 ? "Completed" : "Error";
+
+  const std::string& policy = sandbox_.pod().restart_policy;
+  bool restart = false;
+  if (!stopping_) {
+    switch (slot.plan.role) {
+      case ContainerPlan::Role::kSidecar:
+        restart = true;
+        break;
+      case ContainerPlan::Role::kInit:
+        restart = slot.exit_code != 0 && policy != "Never";
+        break;
+      case ContainerPlan::Role::kApp:
+        restart = policy == "Always" || (policy == "OnFailure" && slot.exit_code != 0);
+        break;
+    }
+  }
+  std::string line = "minipod: container \"" + slot.name + "\" " + how + " (" + slot.reason + ")";
+  if (restart) {
+    // Kubernetes' crash-loop back-off: base, doubled per restart, at most 5 minutes; reset after
+    // 10 minutes of running fine.
+    if (Clock::now() - slot.started_at > std::chrono::minutes(10)) slot.restarts = 0;
+    auto delay = options_.backoff_base * (1LL << std::min(slot.restarts, 16));
+    delay = std::min<std::chrono::milliseconds>(delay, std::chrono::minutes(5));
+    slot.restart_at = Clock::now() + delay;
+    slot.restart_pending = true;
+    ++slot.restarts;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.1f", static_cast<double>(delay.count()) / 1000.0);
+    line += "; restarting in " + std::string(buf) + " s (restartPolicy " +
+            (slot.plan.role == ContainerPlan::Role::kSidecar ? std::string("Always, sidecar")
+                                                             : policy) +
+            ")";
+  } else {
+    slot.finished = true;
+    if (slot.exit_code != 0 && !have_exit_code_ && !stopping_) {
+      exit_code_ = slot.exit_code;
+      have_exit_code_ = true;
+    }
+  }
+  std::fprintf(stderr, "%s\n", line.c_str());
+  save_state();
+
+  if (slot.plan.role == ContainerPlan::Role::kInit && slot.finished && slot.exit_code != 0 &&
+      !stopping_)
+    stop_all("init container \"" + slot.name + "\" failed and restartPolicy is Never");
+}
+
+void Supervisor::reap() {
+  for (auto& s : slots_) {
+    if (s->state != Slot::State::kRunning) continue;
+    int status = 0;
+    pid_t r = ::waitpid(s->pid, &status, WNOHANG);
+    if (r == s->pid) exited(*s, status);
+  }
+  if (!stopping_ && sandbox_.pause().exited()) {
+    std::fprintf(
+        stderr,
+        "minipod: pause exited: the pod's namespaces are gone; stopping the pod (Failed)\n");
+    exit_code_ = 1;
+    have_exit_code_ = true;
+    stop_all("pause died");
+    kill_now();
+  }
+}
+
+void Supervisor::stop_all(const std::string& why) {
+  if (stopping_) return;
+  stopping_ = true;
+  Tracer::get().step("stop the pod (" + why + "): SIGTERM to every container, SIGKILL after " +
+                     std::to_string(options_.grace.count()) + " s");
+  auto deadline = Clock::now() + options_.grace;
+  for (auto& s : slots_) {
+    s->restart_pending = false;
+    if (s->state != Slot::State::kRunning) continue;
+    ::kill(s->pid, SIGTERM);
+    s->term_sent = true;
+    s->kill_at = deadline;
+  }
+}
+
+void Supervisor::kill_now() {
+  for (auto& s : slots_) {
+    if (s->state != Slot::State::kRunning) continue;
+    ::kill(s->pid, SIGKILL);
+    int status = 0;
+    while (::waitpid(s->pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    exited(*s, status);
+  }
+}
+
+bool Supervisor::app_containers_done() const {
+  if (!apps_started_) return false;
+  return std::all_of(slots_.begin(), slots_.end(), [](const auto& s) {
+    return s->plan.role != ContainerPlan::Role::kApp || s->finished;
+  });
+}
+
+int Supervisor::poll_timeout_ms() const {
+  auto next = Clock::time_point::max();
+  for (const auto& s : slots_) {
+    if (s->restart_pending) next = std::min(next, s->restart_at);
+    if (s->state == Slot::State::kRunning && s->term_sent) next = std::min(next, s->kill_at);
+  }
+  if (next == Clock::time_point::max()) return -1;
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()).count();
+  return static_cast<int>(std::clamp<long long>(ms + 1, 0, 60'000));
+}
+
+void Supervisor::run_timers() {
+  auto now = Clock::now();
+  for (auto& s : slots_) {
+    if (s->state == Slot::State::kRunning && s->term_sent && now >= s->kill_at) {
+      Tracer::get().step("grace period over: SIGKILL to container \"" + s->name + "\"");
+      ::kill(s->pid, SIGKILL);
+      s->term_sent = false;
+    }
+    if (s->restart_pending && now >= s->restart_at && !stopping_) {
+      s->state = Slot::State::kWaiting;
+      s->restart_pending = false;
+      if (s->plan.role == ContainerPlan::Role::kInit) s->finished = false;
+      start(*s);
+    }
+  }
+}
+
+void Supervisor::on_signal(int sig) {
+  if (sig == SIGCHLD) {
+    reap();
+    return;
+  }
+  if (stopping_) {
+    std::fprintf(stderr, "minipod: %s again: killing the containers now\n", sigabbrev_np(sig));
+    kill_now();
+    return;
+  }
+  signals_.note_stop(sig);
+  std::fprintf(
+      stderr,
+      "minipod: received SIG%s: stopping the pod (grace period %lld s; again to kill now)\n",
+      sigabbrev_np(sig), static_cast<long long>(options_.grace.count()));
+  stop_all(std::string("SIG") + sigabbrev_np(sig));
+}
+
+int Supervisor::run() {
+  sandbox_.record().status = "running";
+  start_phase();
+  save_state();
+  for (;;) {
+    if (!stopping_ && app_containers_done()) stop_all("all app containers finished");
+    bool running = std::any_of(slots_.begin(), slots_.end(),
+                               [](const auto& s) { return s->state == Slot::State::kRunning; });
+    bool pending =
+        std::any_of(slots_.begin(), slots_.end(), [](const auto& s) { return s->restart_pending; });
+    if (!running && !pending && !stopping_) stop_all("nothing left to run");
+    if (!running && stopping_) break;
+
+    std::vector<pollfd> fds{{signals_.fd(), POLLIN, 0}};
+    std::vector<std::pair<Slot*, bool>> owners{{nullptr, false}};
+    for (auto& s : slots_) {
+      if (s->out) {
+        fds.push_back({s->out.get(), POLLIN, 0});
+        owners.emplace_back(s.get(), false);
+      }
+      if (s->err) {
+        fds.push_back({s->err.get(), POLLIN, 0});
+        owners.emplace_back(s.get(), true);
+      }
+    }
+    int rc = ::poll(fds.data(), fds.size(), poll_timeout_ms());
+    if (rc < 0 && errno != EINTR) throw_errno("poll");
+    for (size_t i = 1; rc > 0 && i < fds.size(); ++i)
+      if (fds[i].revents != 0) read_output(*owners[i].first, owners[i].second, false);
+    if (rc > 0 && fds[0].revents != 0)
+      for (int sig = signals_.next(); sig != 0; sig = signals_.next()) on_signal(sig);
+    run_timers();
+    if (!stopping_) start_phase();
+  }
+  // Output that processes left in the pipes after their container's main process ended.
+  for (auto& s : slots_) {
+    read_output(*s, false, false);
+    read_output(*s, true, false);
+  }
+  sandbox_.record().status = have_exit_code_ && exit_code_ != 0 ? "failed" : "stopped";
+  save_state();
+  if (signals_.stop_signal() != 0) return 128 + signals_.stop_signal();
+  return have_exit_code_ ? exit_code_ : 0;
+}
+
+}  // namespace minipod::run

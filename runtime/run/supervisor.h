@@ -1,0 +1,69 @@
+// Runs a pod's containers in the foreground: starts them in Kubernetes' order (init containers
+// one by one, sidecars kept running, then the app containers), streams their output, writes CRI
+// logs, applies restartPolicy with back-off, and stops everything on Ctrl-C or when done.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/container/launcher.h"
+#include "runtime/run/signal_watch.h"
+#include "runtime/sandbox/sandbox.h"
+
+namespace minipod::run {
+
+// One container of the pod, ready to launch (argv resolved, image found).
+struct ContainerPlan {
+  const spec::Container* spec;
+  enum class Role { kInit, kSidecar, kApp } role;
+  std::string image_rootfs;
+  std::vector<std::string> argv, env, exec_paths;
+  std::string working_dir;
+};
+
+struct SupervisorOptions {
+  std::chrono::seconds grace{30};
+  std::chrono::milliseconds backoff_base{10'000};  // Kubernetes: 10 s, doubling, at most 5 min
+  std::filesystem::path log_dir;                   // <log root>/<namespace>_<pod>
+};
+
+class Supervisor {
+ public:
+  Supervisor(sandbox::Sandbox& sandbox, std::vector<ContainerPlan> plans, SignalWatch& signals,
+             SupervisorOptions options);
+  ~Supervisor();
+
+  // Returns the pod's exit code: 0 when every app container succeeded, else the first failing
+  // one's code; 128+signal when stopped by a signal; 1 when the pod itself failed.
+  int run();
+
+ private:
+  struct Slot;
+  void start(Slot& slot);
+  void start_phase();
+  void on_signal(int sig);
+  void reap();
+  void exited(Slot& slot, int status);
+  void read_output(Slot& slot, bool is_err, bool until_eof);
+  void stop_all(const std::string& why);
+  void kill_now();
+  bool app_containers_done() const;
+  int poll_timeout_ms() const;
+  void run_timers();
+  void save_state();
+
+  sandbox::Sandbox& sandbox_;
+  SignalWatch& signals_;
+  SupervisorOptions options_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  size_t next_init_ = 0;
+  bool apps_started_ = false;
+  bool stopping_ = false;
+  int exit_code_ = 0;
+  bool have_exit_code_ = false;
+};
+
+}  // namespace minipod::run

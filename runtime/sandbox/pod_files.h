@@ -1,0 +1,34 @@
+// Step 6: the files every container of the pod sees at /etc/hostname, /etc/hosts and
+// /etc/resolv.conf (bind-mounted, as Kubernetes runtimes do).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/spec/pod_spec.h"
+
+namespace minipod::sandbox {
+
+struct DnsSettings {
+  std::vector<std::string> nameservers, search, options;
+};
+
+std::string render_hosts(const std::string& hostname, const std::vector<std::string>& pod_ips,
+                         const std::vector<spec::HostAlias>& aliases);
+
+// Kubernetes' dnsPolicy "Default" plus dnsConfig: the host's resolv.conf (without loopback
+// nameservers, which mean nothing inside the pod's network namespace), then the CNI result's DNS,
+// then spec.dnsConfig merged on top (nameservers and searches appended, options overriding).
+std::string render_resolv_conf(const std::string& host_resolv_conf, const DnsSettings& cni_dns,
+                               const std::optional<spec::DNSConfig>& dns_config);
+
+struct PodFiles {
+  std::filesystem::path hostname, hosts, resolv_conf;
+};
+
+PodFiles write_pod_files(const std::filesystem::path& pod_dir, const std::string& hostname,
+                         const std::string& hosts, const std::string& resolv_conf);
+
+}  // namespace minipod::sandbox

@@ -1,0 +1,62 @@
+#include "runtime/sandbox/pod_network.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace minipod::sandbox {
+
+cni::NetworkConfigList builtin_network(bool with_portmap) {
+  nlohmann::json plugins = nlohmann::json::array();
+  plugins.push_back({{"type", "bridge"},
+                     {"bridge", kBuiltinBridge},
+                     {"isGateway", true},
+                     {"ipMasq", true},
+                     {"hairpinMode", true},
+                     {"ipam",
+                      {{"type", "host-local"},
+                       {"ranges", {{{{"subnet", kBuiltinSubnet}}}}},
+                       {"routes", {{{"dst", "0.0.0.0/0"}}}}}}});
+  if (with_portmap)
+    plugins.push_back({{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}});
+  nlohmann::json list = {{"cniVersion", "1.0.0"}, {"name", kBuiltinNetwork}, {"plugins", plugins}};
+  return cni::parse_network_config(list.dump(), "built-in network");
+}
+
+NetworkChoice choose_network(const std::filesystem::path& conf_dir, const std::string& name,
+                             const spec::Pod& pod) {
+  if (auto found = cni::load_network(conf_dir, name)) return {std::move(*found), false};
+  bool publishes = false;
+  for (const auto& c : pod.containers)
+    for (const auto& p : c.ports) publishes |= p.host_port > 0;
+  return {builtin_network(publishes), true};
+}
+
+cni::RuntimeConf pod_runtime_conf(const spec::Pod& pod, const std::string& id,
+                                  const std::string& uid, const std::string& netns) {
+  cni::RuntimeConf rt;
+  rt.container_id = id;
+  rt.netns = netns;
+  rt.ifname = "eth0";
+  rt.args = {{"IgnoreUnknown", "1"},
+             {"K8S_POD_NAMESPACE", pod.namespace_},
+             {"K8S_POD_NAME", pod.name},
+             {"K8S_POD_INFRA_CONTAINER_ID", id},
+             {"K8S_POD_UID", uid}};
+  nlohmann::json mappings = nlohmann::json::array();
+  for (const auto& c : pod.containers) {
+    for (const auto& p : c.ports) {
+      if (p.host_port <= 0) continue;  // Kubernetes sends only published ports
+      std::string proto = p.protocol;
+      std::transform(proto.begin(), proto.end(), proto.begin(),
+                     [](unsigned char ch) { return std::tolower(ch); });
+      nlohmann::json m = {
+          {"hostPort", p.host_port}, {"containerPort", p.container_port}, {"protocol", proto}};
+      if (!p.host_ip.empty()) m["hostIP"] = p.host_ip;
+      mappings.push_back(std::move(m));
+    }
+  }
+  if (!mappings.empty()) rt.capability_args["portMappings"] = mappings;
+  return rt;
+}
+
+}  // namespace minipod::sandbox

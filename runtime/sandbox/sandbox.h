@@ -1,0 +1,86 @@
+// Steps 1-6 of pod creation (design.md) and their undo: name and record, pause, netns pin,
+// hostname and lo, the pod's /dev/shm, CNI ADD, pod files. Containers (step 7) are started by the
+// caller with what the sandbox exposes; they push their own undo onto the sandbox's stack.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cni/client.h"
+#include "runtime/sandbox/pause_process.h"
+#include "runtime/sandbox/pod_files.h"
+#include "runtime/sandbox/pod_network.h"
+#include "runtime/sandbox/undo_stack.h"
+#include "runtime/spec/pod_spec.h"
+#include "runtime/state/name_reservation.h"
+#include "runtime/state/paths.h"
+#include "runtime/state/pod_record.h"
+
+namespace minipod::sandbox {
+
+struct SandboxOptions {
+  state::Paths paths;
+  std::string pause_binary;
+  std::optional<NetworkChoice> network;  // nullopt: hostNetwork
+  cni::Options cni;
+  std::string manifest_path;
+};
+
+class Sandbox {
+ public:
+  // Runs steps 1-6. `checkpoint` is called between steps and may throw (Ctrl-C); on any failure
+  // everything done so far is undone before the exception leaves.
+  static std::unique_ptr<Sandbox> create(const spec::Pod& pod, SandboxOptions options,
+                                         const std::function<void()>& checkpoint);
+  ~Sandbox();
+  Sandbox(const Sandbox&) = delete;
+  Sandbox& operator=(const Sandbox&) = delete;
+
+  // Stops pause (and with it anything left in the pod PID namespace), then undoes every step in
+  // reverse: CNI DEL, netns unpin, /dev/shm, pod files and layers, record, name. Idempotent.
+  // Returns the failures it went past (each already printed).
+  std::vector<std::string> teardown();
+
+  const std::string& id() const { return record_.id; }
+  const std::string& hostname() const { return hostname_; }
+  const spec::Pod& pod() const { return pod_; }
+  PauseProcess& pause() { return pause_; }
+  const PodFiles& files() const { return files_; }
+  const std::string& shm_dir() const { return record_.shm_dir; }
+  const std::vector<std::string>& ips() const { return record_.ips; }
+  const std::string& netns() const { return record_.netns; }
+  const state::Paths& paths() const { return options_.paths; }
+  UndoStack& undo() { return undo_; }
+  state::PodRecord& record() { return record_; }
+  void save_record();
+
+ private:
+  Sandbox(const spec::Pod& pod, SandboxOptions options);
+  void reserve();
+  void start_pause();
+  void pin_network_namespace();
+  void mount_shm();
+  void add_network();
+  void write_files();
+
+  spec::Pod pod_;
+  SandboxOptions options_;
+  std::string hostname_;
+  state::PodRecord record_;
+  std::optional<state::NameReservation> name_;
+  PauseProcess pause_;
+  PodFiles files_;
+  cni::Client cni_;
+  std::optional<cni::Result> cni_result_;
+  UndoStack undo_;  // last member: unwound before the members its steps refer to are destroyed
+};
+
+// 64 random hex digits, like containerd's ids.
+std::string new_pod_id();
+// RFC 4122 version 4.
+std::string new_uuid();
+
+}  // namespace minipod::sandbox

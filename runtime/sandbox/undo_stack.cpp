@@ -1,0 +1,27 @@
+#include "runtime/sandbox/undo_stack.h"
+
+#include <cstdio>
+#include <exception>
+
+#include "common/trace.h"
+
+namespace minipod::sandbox {
+
+std::vector<std::string> UndoStack::unwind() {
+  std::vector<std::string> failures;
+  while (!steps_.empty()) {
+    Step step = std::move(steps_.back());
+    steps_.pop_back();
+    Tracer::get().step("undo: " + step.what);
+    try {
+      step.undo();
+    } catch (const std::exception& e) {
+      std::string line = "undo " + step.what + ": " + e.what();
+      std::fprintf(stderr, "minipod: warning: %s\n", line.c_str());
+      failures.push_back(std::move(line));
+    }
+  }
+  return failures;
+}
+
+}  // namespace minipod::sandbox

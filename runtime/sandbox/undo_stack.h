@@ -1,0 +1,37 @@
+// The explicit undo list of pod creation (design.md): every step pushes its undo before the next
+// step runs; unwinding runs them in reverse, goes on past failures and reports each one.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace minipod::sandbox {
+
+class UndoStack {
+ public:
+  UndoStack() = default;
+  UndoStack(const UndoStack&) = delete;
+  UndoStack& operator=(const UndoStack&) = delete;
+  // Unwinds whatever is left, so an exception between steps never leaks a resource.
+  ~UndoStack() { unwind(); }
+
+  void push(std::string what, std::function<void()> undo) {
+    steps_.push_back({std::move(what), std::move(undo)});
+  }
+
+  // Runs every undo in reverse order. Failures are printed (one line each, naming the step) and
+  // returned; the remaining undos still run.
+  std::vector<std::string> unwind();
+
+  bool empty() const { return steps_.empty(); }
+
+ private:
+  struct Step {
+    std::string what;
+    std::function<void()> undo;
+  };
+  std::vector<Step> steps_;
+};
+
+}  // namespace minipod::sandbox

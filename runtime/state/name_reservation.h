@@ -1,0 +1,26 @@
+// A pod name is taken by creating <run>/names/<name> (O_EXCL) under the names lock; the file holds
+// the pod id. Released when the pod is gone.
+#pragma once
+
+#include <string>
+
+#include "runtime/state/paths.h"
+
+namespace minipod::state {
+
+class NameReservation {
+ public:
+  // Throws UsageError when the name is taken, naming the pod that holds it.
+  NameReservation(const Paths& paths, const std::string& name, const std::string& id);
+  ~NameReservation();
+  NameReservation(const NameReservation&) = delete;
+  NameReservation& operator=(const NameReservation&) = delete;
+
+  void release();
+
+ private:
+  std::filesystem::path file_;
+  bool held_ = false;
+};
+
+}  // namespace minipod::state

@@ -1,0 +1,122 @@
+#include "runtime/state/pod_record.h"
+
+#include <time.h>
+
+#include <cstdio>
+
+#include "common/fs.h"
+
+namespace minipod::state {
+
+uint64_t process_start_time(pid_t pid) {
+  auto stat = fs::read_file_if_exists("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return 0;
+  // The command name (field 2) may contain spaces and parentheses: count from the last ')'.
+  size_t pos = stat->rfind(')');
+  if (pos == std::string::npos) return 0;
+  int field = 2;
+  size_t i = pos + 1;
+  while (i < stat->size() && field < 22) {
+    if ((*stat)[i] == ' ') ++field;
+    ++i;
+  }
+  return std::strtoull(stat->c_str() + i, nullptr, 10);
+}
+
+ProcessRef process_ref(pid_t pid) {
+  return ProcessRef{pid, process_start_time(pid)};
+}
+
+namespace {
+
+nlohmann::json process_json(const ProcessRef& p) {
+  return {{"pid", p.pid}, {"startTime", p.start_time}};
+}
+
+ProcessRef process_from(const nlohmann::json& j) {
+  ProcessRef p;
+  if (j.is_object()) {
+    p.pid = j.value("pid", 0);
+    p.start_time = j.value("startTime", uint64_t{0});
+  }
+  return p;
+}
+
+}  // namespace
+
+nlohmann::json PodRecord::to_json() const {
+  nlohmann::json cs = nlohmann::json::array();
+  for (const auto& c : containers) {
+    cs.push_back({{"name", c.name},
+                  {"status", c.status},
+                  {"process", process_json(c.process)},
+                  {"exitCode", c.exit_code},
+                  {"reason", c.reason},
+                  {"restarts", c.restarts},
+                  {"layerDir", c.layer_dir}});
+  }
+  return {{"id", id},
+          {"name", name},
+          {"namespace", namespace_},
+          {"uid", uid},
+          {"status", status},
+          {"created", created},
+          {"manifest", manifest},
+          {"pause", process_json(pause)},
+          {"netns", netns},
+          {"network", network},
+          {"cniCacheDir", cni_cache_dir},
+          {"ifname", ifname},
+          {"ips", ips},
+          {"shmDir", shm_dir},
+          {"layersDir", layers_dir},
+          {"containers", cs}};
+}
+
+PodRecord PodRecord::from_json(const nlohmann::json& j) {
+  PodRecord r;
+  r.id = j.value("id", "");
+  r.name = j.value("name", "");
+  r.namespace_ = j.value("namespace", "");
+  r.uid = j.value("uid", "");
+  r.status = j.value("status", "");
+  r.created = j.value("created", "");
+  r.manifest = j.value("manifest", "");
+  r.pause = process_from(j.value("pause", nlohmann::json()));
+  r.netns = j.value("netns", "");
+  r.network = j.value("network", "");
+  r.cni_cache_dir = j.value("cniCacheDir", "");
+  r.ifname = j.value("ifname", "");
+  r.ips = j.value("ips", std::vector<std::string>{});
+  r.shm_dir = j.value("shmDir", "");
+  r.layers_dir = j.value("layersDir", "");
+  for (const auto& c : j.value("containers", nlohmann::json::array())) {
+    ContainerRecord cr;
+    cr.name = c.value("name", "");
+    cr.status = c.value("status", "");
+    cr.process = process_from(c.value("process", nlohmann::json()));
+    cr.exit_code = c.value("exitCode", 0);
+    cr.reason = c.value("reason", "");
+    cr.restarts = c.value("restarts", 0);
+    cr.layer_dir = c.value("layerDir", "");
+    r.containers.push_back(std::move(cr));
+  }
+  return r;
+}
+
+void save_record(const std::filesystem::path& pod_dir, const PodRecord& record) {
+  fs::write_file_atomic(pod_dir / "state.json", record.to_json().dump(2) + "\n", 0600);
+}
+
+std::string rfc3339_nano_now() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  tm utc{};
+  ::gmtime_r(&ts.tv_sec, &utc);
+  char buf[64];
+  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &utc);
+  std::snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
+  return buf;
+}
+
+}  // namespace minipod::state

@@ -1,0 +1,60 @@
+// The on-disk record of a pod (<run>/pods/<id>/state.json), written atomically at each change.
+// It is written before each resource is created, so a later cleanup can always find what exists.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace minipod::state {
+
+// A pid is only meaningful with its start time: a reused pid has another one.
+struct ProcessRef {
+  pid_t pid = 0;
+  uint64_t start_time = 0;  // /proc/<pid>/stat field 22, clock ticks since boot
+};
+
+// 0 when the process does not exist.
+uint64_t process_start_time(pid_t pid);
+ProcessRef process_ref(pid_t pid);
+
+struct ContainerRecord {
+  std::string name;
+  std::string status = "waiting";  // waiting, running, exited
+  ProcessRef process;
+  int exit_code = 0;
+  std::string reason;
+  int restarts = 0;
+  std::string layer_dir;
+};
+
+struct PodRecord {
+  std::string id, name, namespace_, uid;
+  std::string status = "creating";  // creating, running, stopping, stopped, failed
+  std::string created;              // RFC 3339
+  std::string manifest;             // path the pod came from
+  ProcessRef pause;
+  std::string netns;    // /run/netns/<name>, empty for hostNetwork
+  std::string network;  // CNI network name
+  std::string cni_cache_dir;
+  std::string ifname;
+  std::vector<std::string> ips;
+  std::string shm_dir;
+  std::string layers_dir;
+  std::vector<ContainerRecord> containers;
+
+  nlohmann::json to_json() const;
+  static PodRecord from_json(const nlohmann::json& j);
+};
+
+void save_record(const std::filesystem::path& pod_dir, const PodRecord& record);
+
+// "2026-11-26T04:15:16.123456789Z"
+std::string rfc3339_nano_now();
+
+}  // namespace minipod::state

@@ -1,0 +1,124 @@
+// What goes wrong is reported in one line, before anything is created when it can be, and every
+// failure after that undoes what was done.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <thread>
+
+#include "common/fs.h"
+#include "tests/integration/pod_fixture.h"
+
+namespace minipod::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+class PodFailure : public PodTest {
+ protected:
+  void TearDown() override {
+    PodTest::TearDown();
+    env().write_network();
+  }
+  static bool nothing_created() {
+    return std::filesystem::is_empty(env().run_dir() / "pods") &&
+           std::filesystem::is_empty(env().cache_dir()) &&
+           !std::filesystem::exists("/run/netns/mpt-pod-bad");
+  }
+};
+
+const char* kPod = R"(
+apiVersion: v1
+kind: Pod
+metadata:
+  name: mpt-pod-bad
+spec:
+  restartPolicy: Never
+  containers:
+  - name: first
+    image: probe
+    command: [true]
+  - name: second
+    image: %IMAGE%
+    command: [%COMMAND%]
+)";
+
+std::string pod(const std::string& image, const std::string& command) {
+  std::string s = kPod;
+  s.replace(s.find("%IMAGE%"), 7, image);
+  s.replace(s.find("%COMMAND%"), 9, command);
+  return s;
+}
+
+TEST_F(PodFailure, MissingImageIsReportedBeforeAnythingIsCreated) {
+  std::filesystem::create_directories(env().run_dir() / "pods");
+  auto r = run_pod(pod("bsybox", "sh"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err,
+              HasSubstr("spec.containers[1].image: no image \"bsybox\"; see 'minipod image ls'"));
+  EXPECT_TRUE(nothing_created());
+}
+
+TEST_F(PodFailure, CommandMissingFromTheImageNamesContainerAndCommand) {
+  std::filesystem::create_directories(env().run_dir() / "pods");
+  auto r = run_pod(pod("probe", "nosuchcommand"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(
+      r.err,
+      HasSubstr("container \"second\": command \"nosuchcommand\" not found in image \"probe\""));
+  EXPECT_TRUE(nothing_created());
+}
+
+TEST_F(PodFailure, InvalidFieldNamesItsPath) {
+  std::filesystem::create_directories(env().run_dir() / "pods");
+  std::string bad = pod("probe", "sh");
+  bad.replace(bad.find("name: second"), 12, "name: Second_1");
+  auto r = run_pod(bad);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("spec.containers[1].name"));
+  EXPECT_TRUE(nothing_created());
+}
+
+TEST_F(PodFailure, PluginFailureNamesThePluginAndUndoesEverything) {
+  env().write_network(nlohmann::json::array(), "nope");
+  auto r = run_pod(pod("probe", "true"));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("\"bridge\""));
+  EXPECT_THAT(r.err, HasSubstr("failed to find plugin \"nope\""));
+  // The veth that the half-done ADD left is gone with the DEL and the namespace (leak check).
+  // The bridge plugin (1.1.1) leaves its bridge with the MAC of that veth, which the kernel zeroes
+  // when the veth goes; its next ADD then fails ("could not set bridge's mac: invalid argument").
+  // An upstream plugin bug, not minipod's: start the next test with a new bridge.
+  host_command({"/usr/sbin/ip", "link", "del", env().bridge()});
+}
+
+TEST_F(PodFailure, CtrlCDuringStartupTearsDownCleanly) {
+  // A plugin that takes its time: Ctrl-C arrives while it runs; minipod lets it finish, then
+  // undoes.
+  auto plugins = env().dir() / "slow-plugins";
+  std::filesystem::create_directories(plugins);
+  fs::write_file(plugins / "slow",
+                 "#!/bin/sh\ncat >/dev/null\ntouch \"$MPT_MARK\"\nsleep 1\n"
+                 "[ \"$CNI_COMMAND\" = ADD ] && echo '{\"cniVersion\":\"1.0.0\"}'\nexit 0\n",
+                 0755);
+  env().write_network(nlohmann::json::array({{{"type", "slow"}}}));
+  auto mark = env().dir() / "slow-running";
+  std::filesystem::remove(mark);
+  setenv("MPT_MARK", mark.c_str(), 1);
+  auto args = env().minipod_args({"run", manifest_path(pod("probe", "true"))});
+  *(std::find(args.begin(), args.end(), "--cni-path") + 1) = plugins.string() + ":/usr/lib/cni";
+  Background bg(args, env().environment());
+  unsetenv("MPT_MARK");
+  for (int i = 0; i < 200 && !std::filesystem::exists(mark); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(std::filesystem::exists(mark)) << bg.err_so_far();
+  bg.signal(SIGINT);
+  ASSERT_TRUE(bg.wait(std::chrono::seconds(30)));
+  EXPECT_EQ(bg.result().exit_code, 128 + SIGINT) << bg.result().err;
+  EXPECT_THAT(bg.result().err, HasSubstr("interrupted"));
+}
+
+}  // namespace
+}  // namespace minipod::testing

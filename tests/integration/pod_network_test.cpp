@@ -1,0 +1,121 @@
+// The pod network: an address from host-local through the real bridge plugin, reachable from the
+// host and from another pod; hostPorts through portmap; everything released at teardown.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+
+#include "tests/integration/pod_fixture.h"
+
+namespace minipod::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+class PodNetwork : public PodTest {
+ protected:
+  void TearDown() override {
+    PodTest::TearDown();
+    env().write_network();  // tests may have changed the chain
+  }
+};
+
+const char* kServer = R"(
+apiVersion: v1
+kind: Pod
+metadata:
+  name: %NAME%
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: web
+    image: probe
+    command: [sh, -c, "echo page-of-%NAME% > /www/index.html; exec httpd -f -p 8080 -h /www"]
+    ports:
+    - containerPort: 8080
+      hostPort: %HOSTPORT%
+)";
+
+std::string server(const std::string& name, int host_port = 0) {
+  std::string s = kServer;
+  for (auto [key, value] : {std::pair<std::string, std::string>{"%NAME%", name},
+                            {"%HOSTPORT%", std::to_string(host_port)}})
+    for (size_t p; (p = s.find(key)) != std::string::npos;) s.replace(p, key.size(), value);
+  return s;
+}
+
+std::string wait_for_page(const std::string& ip, int port) {
+  for (int i = 0; i < 100; ++i) {
+    auto body = http_get(ip, port);
+    if (!body.empty()) return body;
+    usleep(50'000);
+  }
+  return "";
+}
+
+TEST_F(PodNetwork, PodGetsAnAddressTheHostReaches) {
+  auto pod = start_pod(server("mpt-pod-addr"));
+  auto state = env().wait_running("mpt-pod-addr");
+  ASSERT_FALSE(state.is_null()) << pod->err_so_far();
+  std::string ip = state["ips"].at(0);
+  EXPECT_EQ(ip.rfind(env().subnet_prefix(), 0), 0u) << ip;
+  EXPECT_EQ(wait_for_page(ip, 8080), "page-of-mpt-pod-addr\n");
+
+  // `ip netns exec` works, as in any tutorial.
+  auto addr = host_command(
+      {"/usr/sbin/ip", "netns", "exec", "mpt-pod-addr", "ip", "-o", "-4", "addr", "show", "eth0"});
+  EXPECT_THAT(addr.out, HasSubstr(ip + "/24"));
+  // host-local reserved exactly this address.
+  EXPECT_TRUE(std::filesystem::exists(env().ipam_dir() / env().network() / ip));
+
+  pod->signal(SIGTERM);
+  ASSERT_TRUE(pod->wait(std::chrono::seconds(20)));
+  EXPECT_EQ(pod->result().exit_code, 128 + SIGTERM) << pod->result().err;
+  EXPECT_FALSE(std::filesystem::exists(env().ipam_dir() / env().network() / ip))
+      << "address not released";
+}
+
+TEST_F(PodNetwork, TwoPodsOnOneBridgeReachEachOther) {
+  auto a = start_pod(server("mpt-pod-a"));
+  auto state = env().wait_running("mpt-pod-a");
+  ASSERT_FALSE(state.is_null()) << a->err_so_far();
+  std::string ip = state["ips"].at(0);
+  ASSERT_EQ(wait_for_page(ip, 8080), "page-of-mpt-pod-a\n");
+
+  auto r = run_pod(R"(
+apiVersion: v1
+kind: Pod
+metadata:
+  name: mpt-pod-b
+spec:
+  restartPolicy: Never
+  containers:
+  - name: client
+    image: probe
+    command: [wget, -q, -O, -, "http://)" +
+                   ip + R"(:8080/"]
+)");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(lines_of(r.out, "client"), ::testing::Contains("page-of-mpt-pod-a"));
+
+  a->signal(SIGINT);
+  ASSERT_TRUE(a->wait(std::chrono::seconds(20)));
+  EXPECT_EQ(a->result().exit_code, 128 + SIGINT);
+}
+
+TEST_F(PodNetwork, HostPortIsReachableFromHostLocalhost) {
+  env().write_network(
+      nlohmann::json::array({{{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}}}));
+  auto pod = start_pod(server("mpt-pod-hostport", 18431));
+  auto state = env().wait_running("mpt-pod-hostport");
+  ASSERT_FALSE(state.is_null()) << pod->err_so_far();
+  EXPECT_EQ(wait_for_page("127.0.0.1", 18431), "page-of-mpt-pod-hostport\n");
+  pod->signal(SIGTERM);
+  ASSERT_TRUE(pod->wait(std::chrono::seconds(20)));
+  EXPECT_EQ(http_get("127.0.0.1", 18431, std::chrono::milliseconds(300)), "");
+}
+
+}  // namespace
+}  // namespace minipod::testing
