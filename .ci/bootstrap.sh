@@ -10,10 +10,11 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-# Build: compiler, CMake, musl (pause and the test probe are static musl programs), libraries.
+# Build: compiler, CMake, musl (pause and the test probe are static musl programs), libraries
+# (libssl-dev: OpenSSL's libcrypto for base64 and SHA-512 in the CNI cache and CLI).
 # Run: CNI plugins, iptables (portmap, ipMasq), busybox-static (the demo image), iproute2.
 packages=(g++ cmake make pkg-config musl-tools libseccomp-dev libcap-dev nlohmann-json3-dev libcli11-dev
-          libgtest-dev libgmock-dev libyaml-cpp-dev containernetworking-plugins iptables busybox-static iproute2)
+          libgtest-dev libgmock-dev libyaml-cpp-dev libssl-dev containernetworking-plugins iptables busybox-static iproute2)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -1,67 +1,36 @@
 #include "cni/base64.h"
 
-#include <cstdint>
+#include <openssl/evp.h>
 
 namespace cni {
-namespace {
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-int decode_char(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-}  // namespace
+// OpenSSL's EVP block coder does the work; this file only adapts it to strings and to the
+// standard padded alphabet that Go's encoding/base64 (and so libcni's cache) uses.
 
 std::string base64_encode(std::string_view data) {
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
-  size_t i = 0;
-  auto byte = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(data[k])); };
-  for (; i + 2 < data.size(); i += 3) {
-    uint32_t n = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
-    out += kAlphabet[n >> 18 & 63];
-    out += kAlphabet[n >> 12 & 63];
-    out += kAlphabet[n >> 6 & 63];
-    out += kAlphabet[n & 63];
-  }
-  size_t rest = data.size() - i;
-  if (rest > 0) {
-    uint32_t n = byte(i) << 16 | (rest == 2 ? byte(i + 1) << 8 : 0);
-    out += kAlphabet[n >> 18 & 63];
-    out += kAlphabet[n >> 12 & 63];
-    out += rest == 2 ? kAlphabet[n >> 6 & 63] : '=';
-    out += '=';
-  }
+  std::string out(4 * ((data.size() + 2) / 3), '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(data.data()),
+                          static_cast<int>(data.size()));
+  out.resize(static_cast<size_t>(n));
   return out;
 }
 
 std::optional<std::string> base64_decode(std::string_view text) {
   if (text.size() % 4 != 0) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() / 4 * 3);
-  for (size_t i = 0; i < text.size(); i += 4) {
-    int v[4];
-    int pad = 0;
-    for (int k = 0; k < 4; ++k) {
-      char c = text[i + k];
-      if (c == '=' && i + 4 == text.size() && k >= 2) {
-        v[k] = 0;
-        ++pad;
-        continue;
-      }
-      if (pad > 0) return std::nullopt;  // data after padding
-      v[k] = decode_char(c);
-      if (v[k] < 0) return std::nullopt;
-    }
-    uint32_t n = static_cast<uint32_t>(v[0] << 18 | v[1] << 12 | v[2] << 6 | v[3]);
-    out += static_cast<char>(n >> 16 & 0xff);
-    if (pad < 2) out += static_cast<char>(n >> 8 & 0xff);
-    if (pad < 1) out += static_cast<char>(n & 0xff);
-  }
+  if (text.empty()) return std::string();
+  // EVP_DecodeBlock tolerates padding in the middle; Go (and so libcni) does not.
+  auto first_pad = text.find('=');
+  if (first_pad != std::string_view::npos && first_pad < text.size() - 2) return std::nullopt;
+  if (first_pad == text.size() - 2 && text.back() != '=') return std::nullopt;
+  std::string out(3 * text.size() / 4, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(text.data()),
+                          static_cast<int>(text.size()));
+  if (n < 0) return std::nullopt;
+  // EVP_DecodeBlock counts the bytes that padding stands for; drop them.
+  size_t pad = text.ends_with("==") ? 2 : text.ends_with("=") ? 1 : 0;
+  out.resize(static_cast<size_t>(n) - pad);
   return out;
 }
 

@@ -1,5 +1,5 @@
 // Standard base64 with padding (RFC 4648), as Go's encoding/json writes []byte: the cache
-// stores the conflist bytes this way. Small enough that a dependency would cost more.
+// stores the conflist bytes this way. Backed by OpenSSL, which minipod links anyway.
 #pragma once
 
 #include <optional>

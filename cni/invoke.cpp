@@ -73,14 +73,21 @@ std::string ms(std::chrono::microseconds d) {
   return buf;
 }
 
-void trace_call(const PluginCall& c, const minipod::ProcessResult& r,
-                std::chrono::milliseconds timeout) {
+// Printed before the plugin runs (so a hanging plugin is visible as the last step) ...
+void trace_start(const PluginCall& c) {
   auto& t = minipod::Tracer::get();
   if (!t.enabled()) return;
   std::string what = "CNI " + c.verb + " " + c.plugin;
   if (!c.network.empty()) what += " (network " + c.network + ")";
   t.step(what, command_line(c));
   t.detail("stdin", c.stdin_data);
+}
+
+// ... and what it answered, after.
+void trace_call(const PluginCall&, const minipod::ProcessResult& r,
+                std::chrono::milliseconds timeout) {
+  auto& t = minipod::Tracer::get();
+  if (!t.enabled()) return;
   t.detail("stdout", r.out.empty() ? "(empty)" : trim(r.out));
   if (!r.err.empty()) t.detail("stderr", trim(r.err));
   t.detail("result", r.describe(timeout) + " in " + ms(r.duration));
@@ -133,6 +140,7 @@ PluginOutput exec_plugin(const PluginCall& call, const ExecLimits& limits) {
   req.timeout = limits.timeout;
   req.max_output = limits.max_output;
   minipod::ProcessResult r;
+  trace_start(call);
   try {
     r = minipod::run_process(req);
   } catch (const minipod::Error& e) {
