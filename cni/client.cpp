@@ -20,8 +20,8 @@ void check_names(const NetworkConfigList& list, const RuntimeConf& rt) {
   check_ifname(rt.ifname, "interface name");
 }
 
-// libcni's buildOneConfig: the plugin object as written, plus name, cniVersion, prevResult and
-// runtimeConfig (only the capability args the plugin enables in "capabilities").
+}  // namespace
+
 std::string plugin_stdin(const PluginConfig& plugin, const std::string& network,
                          const std::string& version, const json* prev, const RuntimeConf* rt) {
   json conf = plugin.raw;
@@ -39,6 +39,8 @@ std::string plugin_stdin(const PluginConfig& plugin, const std::string& network,
   }
   return conf.dump();
 }
+
+namespace {
 
 std::string describe_network(const NetworkConfigList& list) {
   std::string out = "network \"" + list.name + "\"";

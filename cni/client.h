@@ -25,6 +25,13 @@ struct Options {
   size_t max_output = 4 << 20;                // per stream of one plugin call
 };
 
+// libcni's buildOneConfig: the plugin object as written, plus name, cniVersion, prevResult (when
+// `prev` is given) and runtimeConfig (only the capability args the plugin enables in
+// "capabilities"; none when `rt` is null). The stdin of one plugin of a list.
+std::string plugin_stdin(const PluginConfig& plugin, const std::string& network,
+                         const std::string& version, const nlohmann::json* prev,
+                         const RuntimeConf* rt);
+
 class Client {
  public:
   explicit Client(Options options);

@@ -25,7 +25,9 @@ using nlohmann::json;
 constexpr const char* kCniVars[] = {
     "CNI_COMMAND=", "CNI_CONTAINERID=", "CNI_NETNS=", "CNI_IFNAME=", "CNI_ARGS=", "CNI_PATH="};
 
-std::vector<std::string> plugin_env(const PluginCall& c) {
+}  // namespace
+
+std::vector<std::string> plugin_environment(const PluginCall& c) {
   std::vector<std::string> env = minipod::current_environment();
   // The runtime's values win over whatever the parent had (cnitool users export CNI_ARGS etc.).
   std::erase_if(env, [](const std::string& kv) {
@@ -40,6 +42,8 @@ std::vector<std::string> plugin_env(const PluginCall& c) {
   env.push_back("CNI_PATH=" + c.cni_path);
   return env;
 }
+
+namespace {
 
 std::string command_line(const PluginCall& c) {
   using minipod::shell_quote;
@@ -132,22 +136,28 @@ std::string find_plugin(const std::string& type, const std::vector<std::string>&
                     "failed to find plugin \"" + type + "\" in path " + searched + "]", "", "");
 }
 
-PluginOutput exec_plugin(const PluginCall& call, const ExecLimits& limits) {
+minipod::ProcessResult run_plugin_process(const PluginCall& call, std::vector<std::string> env,
+                                          const ExecLimits& limits) {
   minipod::ProcessRequest req;
   req.path = call.path;
-  req.env = plugin_env(call);
+  req.env = std::move(env);
   req.stdin_data = call.stdin_data;
   req.timeout = limits.timeout;
   req.max_output = limits.max_output;
-  minipod::ProcessResult r;
   trace_start(call);
+  minipod::ProcessResult r = minipod::run_process(req);
+  trace_call(call, r, limits.timeout);
+  return r;
+}
+
+PluginOutput exec_plugin(const PluginCall& call, const ExecLimits& limits) {
+  minipod::ProcessResult r;
   try {
-    r = minipod::run_process(req);
+    r = run_plugin_process(call, plugin_environment(call), limits);
   } catch (const minipod::Error& e) {
     throw PluginError(call.verb, call.plugin, call.network, 0, "cannot run " + call.path,
                       e.err() ? std::strerror(e.err()) : e.detail(), "");
   }
-  trace_call(call, r, limits.timeout);
   auto fail = [&](int code, std::string msg, std::string details, bool with_stderr) {
     throw PluginError(call.verb, call.plugin, call.network, code, std::move(msg),
                       std::move(details), with_stderr ? stderr_tail(r.err) : "");

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "common/subprocess.h"
+
 namespace cni {
 
 struct PluginCall {
@@ -39,6 +41,16 @@ std::string find_plugin(const std::string& type, const std::vector<std::string>&
 // output all throw PluginError. With --trace, prints the call as a shell command plus stdin,
 // stdout, stderr, exit code and duration.
 PluginOutput exec_plugin(const PluginCall& call, const ExecLimits& limits);
+
+// The environment exec_plugin gives the plugin: the parent's, with the six CNI_* variables of the
+// call on top (those the parent had are replaced).
+std::vector<std::string> plugin_environment(const PluginCall& call);
+
+// Runs the call with `env` as the whole environment and returns what happened, without judging it
+// (traced like exec_plugin). For the conformance suite, which must see every exit code and byte of
+// output, and must be able to leave variables out. Throws minipod::Error when it cannot start.
+minipod::ProcessResult run_plugin_process(const PluginCall& call, std::vector<std::string> env,
+                                          const ExecLimits& limits);
 
 // The last lines of a plugin's stderr, on one line, for error messages.
 std::string stderr_tail(const std::string& err);

@@ -1,5 +1,5 @@
 // The verbs of the minipod CLI that live in runtime/ (image and cni verbs register themselves
-// from images/cli and cni/cli).
+// from images/cli and cni/cli). One file per verb.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -13,7 +13,14 @@ struct GlobalOptions {
   std::string image_dir = "/var/lib/minipod/images";
 };
 
-// `minipod run POD.yaml`; sets exit_code to what the pod's containers returned.
+// `minipod run POD.yaml [-d]`; sets exit_code to what the pod's containers returned.
 void add_run_command(CLI::App& app, GlobalOptions& global, int& exit_code);
+void add_ps_command(CLI::App& app);
+void add_inspect_command(CLI::App& app);
+void add_logs_command(CLI::App& app);
+void add_exec_command(CLI::App& app, int& exit_code);
+void add_stop_command(CLI::App& app);
+void add_rm_command(CLI::App& app);
+void add_gc_command(CLI::App& app, int& exit_code);
 
 }  // namespace minipod::cli

@@ -27,6 +27,13 @@ int main(int argc, char** argv) {
 
   int exit_code = 0;
   minipod::cli::add_run_command(app, global, exit_code);
+  minipod::cli::add_ps_command(app);
+  minipod::cli::add_inspect_command(app);
+  minipod::cli::add_logs_command(app);
+  minipod::cli::add_exec_command(app, exit_code);
+  minipod::cli::add_stop_command(app);
+  minipod::cli::add_rm_command(app);
+  minipod::cli::add_gc_command(app, exit_code);
   minipod::images::cli::add_image_commands(app, global.image_dir);
   cni::cli::add_cni_commands(app, exit_code);
 

@@ -1,4 +1,5 @@
 // `minipod run POD.yaml`: a pod in the foreground, until its containers are done or Ctrl-C.
+#include <cstdio>
 #include <cstdlib>
 
 #include "runtime/cli/commands.h"
@@ -13,8 +14,12 @@ void add_run_command(CLI::App& app, GlobalOptions& global, int& exit_code) {
   auto grace = std::make_shared<long long>(-1);
   auto backoff_s = std::make_shared<double>(10);
 
+  auto detach = std::make_shared<bool>(false);
   auto* cmd = app.add_subcommand(
-      "run", "Run a pod from a Kubernetes Pod manifest (YAML or JSON) in the foreground");
+      "run", "Run a pod from a Kubernetes Pod manifest (YAML or JSON), in the foreground or with -d");
+  cmd->add_flag("-d,--detach", *detach, "Start the pod under its own monitor, print its id and return");
+  cmd->add_option("--log-max-size", opts->log_max_bytes, "Rotate a container's log file past this many bytes")
+      ->capture_default_str();
   cmd->add_option("manifest", opts->manifest, "Pod manifest file")
       ->required()
       ->check(CLI::ExistingFile);
@@ -35,7 +40,7 @@ void add_run_command(CLI::App& app, GlobalOptions& global, int& exit_code) {
   cmd->add_option("--restart-backoff", *backoff_s,
                   "First restart delay in seconds (doubles each restart, at most 300)")
       ->capture_default_str();
-  cmd->callback([&global, &exit_code, opts, cni_path, timeout_s, grace, backoff_s] {
+  cmd->callback([&global, &exit_code, opts, cni_path, timeout_s, grace, backoff_s, detach] {
     opts->image_dir = global.image_dir;
     opts->cni_path.clear();
     for (size_t pos = 0; pos <= cni_path->size();) {
@@ -47,7 +52,12 @@ void add_run_command(CLI::App& app, GlobalOptions& global, int& exit_code) {
     opts->cni_timeout = std::chrono::milliseconds(static_cast<long long>(*timeout_s * 1000));
     if (*grace >= 0) opts->grace_seconds = *grace;
     opts->backoff_base = std::chrono::milliseconds(static_cast<long long>(*backoff_s * 1000));
-    exit_code = run::run_pod(*opts);
+    if (*detach) {
+      std::printf("%s\n", run::start_pod(*opts).c_str());
+      exit_code = 0;
+    } else {
+      exit_code = run::run_pod(*opts);
+    }
   });
 }
 

@@ -71,8 +71,9 @@ struct ChildArgs {
   char byte = 0;
   if (::read(a.go, &byte, 1) != 1) ::_exit(127);  // the parent gave up on us
 
-  apply_security(s.security, report);
+  // Before the seccomp filter, which a Localhost profile may make refuse close_range.
   ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+  apply_security(s.security, report);
 
   int first_err = ENOENT;
   for (const auto& path : s.exec_paths) {
@@ -166,13 +167,19 @@ pid_t launch(const LaunchSpec& spec) {
   report.write.reset();
   go.read.reset();
 
-  // Cgroup placement will happen here, before the child is let go.
-  if (::write(go.write.get(), "x", 1) != 1) {
-    int err = errno;
+  auto give_up = [&](const std::string& step, int err) {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
-    throw Error("container \"" + spec.name + "\"", "release the container process", err);
+    throw Error("container \"" + spec.name + "\"", step, err);
+  };
+  // Into the container's cgroups before it runs anything of its own.
+  for (const auto& procs : spec.cgroup_procs) {
+    UniqueFd f(::open(procs.c_str(), O_WRONLY | O_CLOEXEC));
+    std::string pid_text = std::to_string(pid);
+    if (!f || ::write(f.get(), pid_text.data(), pid_text.size()) < 0)
+      give_up("move the process into cgroup " + procs, errno);
   }
+  if (::write(go.write.get(), "x", 1) != 1) give_up("release the container process", errno);
   go.write.reset();
 
   ns::ChildFailure f{};

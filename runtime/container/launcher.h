@@ -26,6 +26,8 @@ struct LaunchSpec {
   std::vector<std::string> exec_paths;  // candidates for argv[0] inside the container, in order
   int stdout_fd = -1, stderr_fd = -1;
   SecurityPlan security;
+  // cgroup.procs files the parent writes the container's pid to before it lets the child run.
+  std::vector<std::string> cgroup_procs;
 };
 
 // Returns the pid of the running container. Throws Error naming the container and the step.

@@ -3,11 +3,13 @@
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 
 #include "runtime/ns/child_report.h"
 
@@ -33,7 +35,38 @@ RootfsOp mount_op(std::string what, std::string source, std::string target, std:
           std::move(what)};
 }
 
+// privileged: every device node of the host's /dev (what Docker's --privileged gives), except
+// the pseudo file systems the container has its own of.
+void add_host_devices(const std::string& r, std::vector<RootfsOp>& ops) {
+  namespace fsys = std::filesystem;
+  std::error_code ec;
+  fsys::recursive_directory_iterator it("/dev", fsys::directory_options::none, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    const fsys::path& p = it->path();
+    std::string rel = p.string().substr(4);  // "/sda", "/net/tun"
+    if (rel == "/pts" || rel == "/shm" || rel == "/mqueue" || rel == "/hugepages") {
+      it.disable_recursion_pending();
+      continue;
+    }
+    struct stat st{};
+    if (::lstat(p.c_str(), &st) != 0) continue;
+    if (S_ISDIR(st.st_mode)) {
+      ops.push_back(mkdir_op(r + "/dev" + rel));
+    } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+      ops.push_back({Kind::kMknod, r + "/dev" + rel, p.string(), "", "", 0,
+                     st.st_mode & (S_IFMT | 07777), st.st_rdev, "create host device /dev" + rel});
+    }
+  }
+}
+
 }  // namespace
+
+const std::vector<std::string> kMaskedPaths{
+    "/proc/acpi",        "/proc/asound",      "/proc/kcore",       "/proc/keys",
+    "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+    "/proc/scsi",        "/sys/firmware",     "/sys/devices/virtual/powercap"};
+const std::vector<std::string> kReadOnlyPaths{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+                                              "/proc/sysrq-trigger"};
 
 RootfsPlan plan_rootfs(const RootfsInputs& in) {
   RootfsPlan plan;
@@ -68,6 +101,7 @@ RootfsPlan plan_rootfs(const RootfsInputs& in) {
     ops.push_back({Kind::kSymlink, r + "/dev/" + link, target, "", "", 0, 0, 0,
                    std::string("symlink /dev/") + link});
   }
+  if (in.privileged) add_host_devices(r, ops);
   ops.push_back(mkdir_op(r + "/dev/pts"));
   ops.push_back(mount_op("mount /dev/pts", "devpts", r + "/dev/pts", "devpts",
                          MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5"));
@@ -78,7 +112,8 @@ RootfsPlan plan_rootfs(const RootfsInputs& in) {
   ops.push_back(mount_op("mount /dev/mqueue", "mqueue", r + "/dev/mqueue", "mqueue", kSecure));
 
   ops.push_back(mkdir_op(r + "/sys"));
-  ops.push_back(mount_op("mount /sys", "sysfs", r + "/sys", "sysfs", kSecure | MS_RDONLY));
+  ops.push_back(mount_op("mount /sys", "sysfs", r + "/sys", "sysfs",
+                         in.privileged ? kSecure : kSecure | MS_RDONLY));
 
   ops.push_back(mkdir_op(r + "/etc"));
   for (auto [src, name] :
@@ -90,6 +125,15 @@ RootfsPlan plan_rootfs(const RootfsInputs& in) {
         {Kind::kTouch, target, "", "", "", 0, 0644, 0, std::string("create /etc/") + name});
     ops.push_back(mount_op(std::string("bind /etc/") + name, *src, target, "", MS_BIND));
   }
+  if (!in.privileged) {
+    for (const auto& p : kReadOnlyPaths)
+      ops.push_back({Kind::kReadOnly, r + p, "", "", "", 0, 0, 0, "make " + p + " read-only"});
+    for (const auto& p : kMaskedPaths)
+      ops.push_back({Kind::kMask, r + p, "/dev/null", "", "", 0, 0, 0, "mask " + p});
+  }
+  if (in.read_only_root)
+    ops.push_back(
+        {Kind::kRemountReadOnly, r, "", "", "", 0, 0, 0, "make the root filesystem read-only"});
   return plan;
 }
 
@@ -103,6 +147,23 @@ void touch(const char* path, mode_t mode, int report, const RootfsOp& op) {
   int fd = ::open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, mode);
   if (fd < 0 && errno != EEXIST) fail(report, op);
   if (fd >= 0) ::close(fd);
+}
+
+// The flags a bind remount must keep (statvfs ST_* -> MS_*).
+unsigned long mount_flags_of(const char* path) {
+  struct statvfs sv{};
+  if (::statvfs(path, &sv) != 0) return 0;
+  unsigned long flags = 0;
+  if (sv.f_flag & ST_NOSUID) flags |= MS_NOSUID;
+  if (sv.f_flag & ST_NODEV) flags |= MS_NODEV;
+  if (sv.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
+  return flags;
+}
+
+void remount_read_only(const char* path, int report, const RootfsOp& op) {
+  if (::mount("", path, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | mount_flags_of(path),
+              nullptr) != 0)
+    fail(report, op);
 }
 
 }  // namespace
@@ -140,6 +201,28 @@ void apply_rootfs(const RootfsPlan& plan, int report) {
         break;
       case Kind::kSymlink:
         if (::symlink(op.source.c_str(), op.path.c_str()) != 0 && errno != EEXIST) fail(report, op);
+        break;
+      case Kind::kMask: {
+        struct stat st{};
+        if (::stat(op.path.c_str(), &st) != 0) {
+          if (errno == ENOENT || errno == ENOTDIR) break;
+          fail(report, op);
+        }
+        int rc = S_ISDIR(st.st_mode)
+                     ? ::mount("tmpfs", op.path.c_str(), "tmpfs", MS_RDONLY, nullptr)
+                     : ::mount(op.source.c_str(), op.path.c_str(), nullptr, MS_BIND, nullptr);
+        if (rc != 0) fail(report, op);
+        break;
+      }
+      case Kind::kReadOnly:
+        if (::mount(op.path.c_str(), op.path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
+          if (errno == ENOENT || errno == ENOTDIR) break;
+          fail(report, op);
+        }
+        remount_read_only(op.path.c_str(), report, op);
+        break;
+      case Kind::kRemountReadOnly:
+        remount_read_only(op.path.c_str(), report, op);
         break;
     }
   }

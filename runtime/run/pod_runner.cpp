@@ -1,15 +1,24 @@
 #include "runtime/run/pod_runner.h"
 
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "common/error.h"
+#include "common/fd.h"
+#include "common/fs.h"
 #include "common/trace.h"
 #include "images/store/image_store.h"
 #include "runtime/container/launcher.h"
 #include "runtime/run/container_command.h"
 #include "runtime/run/signal_watch.h"
 #include "runtime/run/supervisor.h"
+#include "runtime/sandbox/pod_cleanup.h"
 #include "runtime/sandbox/sandbox.h"
+#include "runtime/security/container_security.h"
+#include "runtime/state/crash_point.h"
 #include "runtime/spec/manifest.h"
 
 namespace minipod::run {
@@ -27,6 +36,10 @@ Prepared prepare(const RunOptions& o) {
   Prepared p{std::move(parsed.pod), {}};
   const auto& pod = p.pod;
   std::string hostname = pod.hostname.empty() ? pod.name : pod.hostname;
+  // What the parser cannot know: capability names, seccomp profiles, users, cgroup controllers.
+  security::check_pod(pod, {security::seccomp_profile_dir(state::Paths::from_environment().data_dir),
+                            o.manifest + ": "});
+  cgroups::check_pod(pod, o.manifest + ": ");
 
   images::ImageStore store(o.image_dir);
   auto plan_for = [&](const spec::Container& c, const std::string& field,
@@ -69,35 +82,121 @@ Prepared prepare(const RunOptions& o) {
   return p;
 }
 
-}  // namespace
 
-int run_pod(const RunOptions& o) {
-  Tracer::get().step("read " + o.manifest);
-  Prepared prepared = prepare(o);
-  const spec::Pod& pod = prepared.pod;
-
+sandbox::SandboxOptions sandbox_options(const RunOptions& o, const spec::Pod& pod) {
   sandbox::SandboxOptions so;
   so.paths = state::Paths::from_environment();
   so.pause_binary = sandbox::find_pause_binary();
   so.manifest_path = o.manifest;
+  so.manifest_text = fs::read_file(o.manifest);
   so.cni.plugin_dirs = o.cni_path;
   so.cni.cache_dir = o.cni_cache_dir;
   so.cni.timeout = o.cni_timeout;
   if (!pod.host_network) {
     so.network = sandbox::choose_network(o.cni_conf_dir, o.network, pod);
     if (so.network->builtin)
-      std::fprintf(
-          stderr,
-          "minipod: no CNI config in %s: using the built-in network \"%s\" (bridge %s, %s)\n",
-          o.cni_conf_dir.c_str(), sandbox::kBuiltinNetwork, sandbox::kBuiltinBridge,
-          sandbox::kBuiltinSubnet);
+      std::fprintf(stderr, "minipod: no CNI config in %s: using the built-in network \"%s\" (bridge %s, %s)\n",
+                   o.cni_conf_dir.c_str(), sandbox::kBuiltinNetwork, sandbox::kBuiltinBridge,
+                   sandbox::kBuiltinSubnet);
   }
+  return so;
+}
+
+SupervisorOptions supervisor_options(const RunOptions& o, const spec::Pod& pod, const state::Paths& paths) {
+  SupervisorOptions sup;
+  sup.grace = std::chrono::seconds(o.grace_seconds.value_or(pod.termination_grace_period_seconds));
+  sup.backoff_base = o.backoff_base;
+  sup.log_dir = sandbox::pod_log_dir(paths, pod.namespace_, pod.name);
+  sup.log_max_bytes = o.log_max_bytes;
+  return sup;
+}
+
+// Steps 1-6, with Ctrl-C (and the crash-test switch) checked between them.
+std::unique_ptr<sandbox::Sandbox> create_sandbox(const spec::Pod& pod, const sandbox::SandboxOptions& so,
+                                                 SignalWatch& signals) {
+  int step = 0;
+  return sandbox::Sandbox::create(pod, so, [&signals, &step] {
+    state::crash_point("create", ++step);
+    signals.checkpoint();
+  });
+}
+
+// The monitor of a detached pod: owns the sandbox and the containers until the pod ends. Reports
+// "ok <id>" or "error <exit kind> <message>" on `report` once the pod is up (or could not be).
+[[noreturn]] void monitor_main(Prepared& prepared, const RunOptions& o, sandbox::SandboxOptions so, int report) {
+  bool reported = false;
+  auto send = [&](const std::string& msg) {
+    if (reported) return;
+    reported = true;
+    if (::write(report, msg.data(), msg.size()) < 0) {
+      // The CLI is gone; the pod goes on regardless.
+    }
+    ::close(report);
+  };
+  int code = 0;
+  try {
+    SignalWatch signals;
+    auto sb = create_sandbox(prepared.pod, so, signals);
+    auto pod_dir = so.paths.pod_dir(sb->id());
+    // From now on the monitor's own messages (container exits, warnings) go to the pod's directory.
+    int log = ::open((pod_dir / "monitor.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (log >= 0) {
+      ::dup2(log, 2);
+      ::close(log);
+    }
+    SupervisorOptions sup = supervisor_options(o, prepared.pod, so.paths);
+    sup.echo = false;
+    sup.stop_request = pod_dir / "stop";
+    sup.on_started = [&] { send("ok " + sb->id()); };
+    bool started = false;
+    try {
+      Supervisor supervisor(*sb, std::move(prepared.plans), signals, sup);
+      code = supervisor.run();
+      started = true;
+    } catch (const Error& e) {
+      std::fprintf(stderr, "minipod: %s\n", e.what());
+      if (!reported) {
+        send("error " + std::to_string(static_cast<int>(e.kind())) + " " + e.what() + "; the pod was torn down");
+        sb->teardown();
+        ::_exit(1);
+      }
+      sb->record().status = "failed";
+      sb->record().reason = e.what();
+      sb->save_record();
+    }
+    (void)started;
+    // The final status is recorded once teardown is over: a crash in between leaves "stopping",
+    // which `minipod gc` knows how to finish.
+    std::string final_status = sb->record().status;
+    sb->record().status = "stopping";
+    sb->save_record();
+    sb->teardown(/*keep_record=*/true);
+    sb->record().status = final_status;
+    for (auto& c : sb->record().containers) c.process = {};
+    sb->save_record();
+  } catch (const Error& e) {
+    send("error " + std::to_string(static_cast<int>(e.kind())) + " " + e.what());
+    ::_exit(static_cast<int>(e.kind()));
+  } catch (const std::exception& e) {
+    send(std::string("error 1 ") + e.what());
+    ::_exit(1);
+  }
+  ::_exit(code);
+}
+
+}  // namespace
+
+int run_pod(const RunOptions& o) {
+  Tracer::get().step("read " + o.manifest);
+  Prepared prepared = prepare(o);
+  const spec::Pod& pod = prepared.pod;
+  sandbox::SandboxOptions so = sandbox_options(o, pod);
 
   // From here on, Ctrl-C is an event: creation steps check for it and unwind cleanly.
   SignalWatch signals;
   std::unique_ptr<sandbox::Sandbox> sb;
   try {
-    sb = sandbox::Sandbox::create(pod, so, [&signals] { signals.checkpoint(); });
+    sb = create_sandbox(pod, so, signals);
   } catch (const Error& e) {
     if (signals.stop_signal() != 0) {
       std::fprintf(stderr, "minipod: %s; everything created so far was removed\n", e.what());
@@ -109,11 +208,8 @@ int run_pod(const RunOptions& o) {
   int code = 1;
   std::string failure;
   {
-    SupervisorOptions sup;
-    sup.grace =
-        std::chrono::seconds(o.grace_seconds.value_or(pod.termination_grace_period_seconds));
-    sup.backoff_base = o.backoff_base;
-    sup.log_dir = so.paths.log_dir / (pod.namespace_ + "_" + pod.name);
+    SupervisorOptions sup = supervisor_options(o, pod, so.paths);
+    sup.stop_request = so.paths.pod_dir(sb->id()) / "stop";
     try {
       Supervisor supervisor(*sb, std::move(prepared.plans), signals, sup);
       code = supervisor.run();
@@ -127,6 +223,49 @@ int run_pod(const RunOptions& o) {
     throw Error("run pod \"" + pod.name + "\"", failure + "; the pod was torn down");
   if (!undo_failures.empty() && code == 0) code = 1;
   return code;
+}
+
+std::string start_pod(const RunOptions& o) {
+  Prepared prepared = prepare(o);
+  sandbox::SandboxOptions so = sandbox_options(o, prepared.pod);
+  so.detached = true;
+  std::fflush(nullptr);
+  Pipe report = make_pipe();
+  // Two forks: the monitor's parent exits at once, so the monitor belongs to init (or the
+  // nearest subreaper) and to no terminal session, and outlives this command.
+  pid_t middle = ::fork();
+  if (middle < 0) throw_errno("fork", "the pod monitor");
+  if (middle == 0) {
+    report.read.reset();
+    ::setsid();
+    int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    pid_t monitor = ::fork();
+    if (monitor != 0) ::_exit(monitor < 0 ? 1 : 0);
+    monitor_main(prepared, o, std::move(so), report.write.release());
+  }
+  report.write.reset();
+  while (::waitpid(middle, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  std::string msg;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(report.read.get(), buf, sizeof buf)) != 0;) {
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("read", "the pod monitor's report");
+    }
+    msg.append(buf, static_cast<size_t>(n));
+  }
+  if (msg.rfind("ok ", 0) == 0) return msg.substr(3);
+  if (msg.rfind("error ", 0) == 0) {
+    auto sp = msg.find(' ', 6);
+    auto kind = static_cast<ExitKind>(std::stoi(msg.substr(6, sp - 6)));
+    throw Error("start pod \"" + prepared.pod.name + "\"", msg.substr(sp + 1), 0, kind);
+  }
+  throw Error("start pod \"" + prepared.pod.name + "\"",
+              "the pod monitor died before the pod was up; run 'minipod gc' to clean what it left");
 }
 
 }  // namespace minipod::run

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,9 +20,15 @@ struct RunOptions {
   std::chrono::milliseconds cni_timeout{60'000};
   std::optional<long long> grace_seconds;  // --grace overrides terminationGracePeriodSeconds
   std::chrono::milliseconds backoff_base{10'000};
+  uint64_t log_max_bytes = 10 << 20;
 };
 
 // Returns the process exit code.
 int run_pod(const RunOptions& options);
+
+// `run -d`: checks everything here (errors exit 2 before anything exists), then hands the pod to
+// a monitor process that creates it and owns it until it ends. Returns the pod id once the pod is
+// up; throws what went wrong otherwise (the monitor has undone everything by then).
+std::string start_pod(const RunOptions& options);
 
 }  // namespace minipod::run

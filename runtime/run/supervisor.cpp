@@ -14,6 +14,7 @@
 #include "common/fs.h"
 #include "common/trace.h"
 #include "runtime/run/cri_log.h"
+#include "runtime/security/container_security.h"
 
 namespace minipod::run {
 namespace {
@@ -21,7 +22,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr size_t kMaxLine = 16 * 1024;  // longer lines are split (CRI "P" records)
 
-void print_line(FILE* to, const std::string& name, std::string_view line) {
+void print_line(bool echo, FILE* to, const std::string& name, std::string_view line) {
+  if (!echo) return;
   std::fprintf(to, "[%s] %.*s\n", name.c_str(), static_cast<int>(line.size()), line.data());
   std::fflush(to);
 }
@@ -111,6 +113,12 @@ void Supervisor::start(Slot& slot) {
   in.hostname_file = sb.files().hostname.string();
   in.hosts_file = sb.files().hosts.string();
   in.resolv_file = sb.files().resolv_conf.string();
+  // Capabilities, user, seccomp, rlimits (checked before the pod was created; built per start).
+  auto security = security::plan_container_security(
+      sb.pod(), *plan.spec, security::container_field(sb.pod(), plan.spec),
+      {security::seccomp_profile_dir(sb.paths().data_dir), ""});
+  in.privileged = security.privileged;
+  in.read_only_root = security.read_only_root;
 
   container::LaunchSpec ls;
   ls.name = slot.name;
@@ -124,13 +132,16 @@ void Supervisor::start(Slot& slot) {
   ls.env = plan.env;
   ls.working_dir = plan.working_dir;
   ls.exec_paths = plan.exec_paths;
+  ls.security = std::move(security);
+  ls.cgroup_procs =
+      sb.cgroups().prepare_container(slot.name, cgroups::container_limits(plan.spec->resources));
 
   Pipe out = make_pipe(), err = make_pipe();
   ls.stdout_fd = out.write.get();
   ls.stderr_fd = err.write.get();
 
   auto log_path = options_.log_dir / slot.name / (std::to_string(slot.restarts) + ".log");
-  slot.log = std::make_unique<CriLog>(log_path);
+  slot.log = std::make_unique<CriLog>(log_path, options_.log_max_bytes);
 
   auto& t = Tracer::get();
   if (t.enabled()) {
@@ -197,13 +208,13 @@ void Supervisor::read_output(Slot& slot, bool is_err, bool until_eof) {
       for (size_t nl; (nl = buf.find('\n', start)) != std::string::npos; start = nl + 1) {
         std::string_view line(buf.data() + start, nl - start);
         slot.log->write(stream, line, false);
-        print_line(to, slot.name, line);
+        print_line(options_.echo, to, slot.name, line);
       }
       buf.erase(0, start);
       while (buf.size() >= kMaxLine) {
         std::string_view part(buf.data(), kMaxLine);
         slot.log->write(stream, part, true);
-        print_line(to, slot.name, part);
+        print_line(options_.echo, to, slot.name, part);
         buf.erase(0, kMaxLine);
       }
       if (!until_eof) return;
@@ -214,7 +225,7 @@ void Supervisor::read_output(Slot& slot, bool is_err, bool until_eof) {
     // EOF: the last line may lack its newline.
     if (!buf.empty()) {
       slot.log->write(stream, buf, false);
-      print_line(to, slot.name, buf);
+      print_line(options_.echo, to, slot.name, buf);
       buf.clear();
     }
     fd.reset();
@@ -238,6 +249,7 @@ void Supervisor::exited(Slot& slot, int status) {
     how = "exited with code " + std::to_string(slot.exit_code);
   }
   slot.reason = slot.exit_code == 0 ? "Completed" : "Error";
+  if (sandbox_.cgroups().oom_killed(slot.name)) slot.reason = "OOMKilled";
 
   const std::string& policy = sandbox_.pod().restart_policy;
   bool restart = false;
@@ -298,6 +310,7 @@ void Supervisor::reap() {
         "minipod: pause exited: the pod's namespaces are gone; stopping the pod (Failed)\n");
     exit_code_ = 1;
     have_exit_code_ = true;
+    sandbox_.record().reason = "pause exited: the pod's namespaces are gone";
     stop_all("pause died");
     kill_now();
   }
@@ -306,6 +319,8 @@ void Supervisor::reap() {
 void Supervisor::stop_all(const std::string& why) {
   if (stopping_) return;
   stopping_ = true;
+  sandbox_.record().status = "stopping";
+  save_state();
   Tracer::get().step("stop the pod (" + why + "): SIGTERM to every container, SIGKILL after " +
                      std::to_string(options_.grace.count()) + " s");
   auto deadline = Clock::now() + options_.grace;
@@ -375,6 +390,13 @@ void Supervisor::on_signal(int sig) {
     return;
   }
   signals_.note_stop(sig);
+  // `minipod stop --grace N` says how long it wants to wait.
+  if (auto grace = fs::read_file_if_exists(options_.stop_request); grace && !options_.stop_request.empty()) {
+    try {
+      options_.grace = std::chrono::seconds(std::stoll(*grace));
+    } catch (const std::exception&) {
+    }
+  }
   std::fprintf(
       stderr,
       "minipod: received SIG%s: stopping the pod (grace period %lld s; again to kill now)\n",
@@ -386,6 +408,7 @@ int Supervisor::run() {
   sandbox_.record().status = "running";
   start_phase();
   save_state();
+  if (options_.on_started) options_.on_started();
   for (;;) {
     if (!stopping_ && app_containers_done()) stop_all("all app containers finished");
     bool running = std::any_of(slots_.begin(), slots_.end(),
@@ -421,7 +444,12 @@ int Supervisor::run() {
     read_output(*s, false, false);
     read_output(*s, true, false);
   }
-  sandbox_.record().status = have_exit_code_ && exit_code_ != 0 ? "failed" : "stopped";
+  auto& record = sandbox_.record();
+  if (have_exit_code_ && exit_code_ != 0) record.status = "failed";
+  else if (signals_.stop_signal() != 0) record.status = "stopped";
+  else record.status = "succeeded";
+  if (signals_.stop_signal() != 0 && record.reason.empty())
+    record.reason = std::string("stopped by SIG") + sigabbrev_np(signals_.stop_signal());
   save_state();
   if (signals_.stop_signal() != 0) return 128 + signals_.stop_signal();
   return have_exit_code_ ? exit_code_ : 0;

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -28,6 +30,12 @@ struct SupervisorOptions {
   std::chrono::seconds grace{30};
   std::chrono::milliseconds backoff_base{10'000};  // Kubernetes: 10 s, doubling, at most 5 min
   std::filesystem::path log_dir;                   // <log root>/<namespace>_<pod>
+  uint64_t log_max_bytes = 10 << 20;               // a log file is rotated past this size
+  bool echo = true;  // print containers' output on our stdout/stderr (the foreground `run`)
+  // Called once the first containers are running (the monitor tells `run -d` it may return).
+  std::function<void()> on_started;
+  // `minipod stop --grace N` leaves N here before it sends SIGTERM.
+  std::filesystem::path stop_request;
 };
 
 class Supervisor {

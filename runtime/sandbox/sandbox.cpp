@@ -1,6 +1,7 @@
 #include "runtime/sandbox/sandbox.h"
 
 #include <sys/random.h>
+#include <unistd.h>
 
 #include <cstdio>
 
@@ -9,7 +10,9 @@
 #include "common/fs.h"
 #include "common/trace.h"
 #include "runtime/sandbox/netns_pin.h"
+#include "runtime/sandbox/pod_cleanup.h"
 #include "runtime/sandbox/pod_shm.h"
+#include "runtime/security/sysctls.h"
 
 namespace minipod::sandbox {
 namespace {
@@ -65,7 +68,9 @@ std::unique_ptr<Sandbox> Sandbox::create(const spec::Pod& pod, SandboxOptions op
   try {
     sb->reserve();
     checkpoint();
+    sb->create_cgroups();
     sb->start_pause();
+    sb->configure_pause();
     checkpoint();
     if (!pod.host_network) {
       sb->pin_network_namespace();
@@ -103,17 +108,24 @@ void Sandbox::reserve() {
   record_.uid = pod_.uid.empty() ? new_uuid() : pod_.uid;
   record_.created = state::rfc3339_nano_now();
   record_.manifest = options_.manifest_path;
-  name_.emplace(options_.paths, pod_.name, record_.id);
-  undo_.push("release the pod name", [this] { name_.reset(); });
-
+  record_.detached = options_.detached;
+  // The directory (and its lock) first, then the name: `minipod gc` treats a name whose pod
+  // directory does not exist as stale, and skips a directory whose lock is held.
   auto dir = options_.paths.pod_dir(record_.id);
   fs::make_dirs(dir, 0700);
+  lock_ = state::PodLock(dir, true);
   undo_.push("remove the pod directory", [dir] { fs::remove_tree(dir); });
+  name_.emplace(options_.paths, pod_.name, record_.id);
+  undo_.push("release the pod name", [this] { name_.reset(); });
+  record_.monitor = state::process_ref(::getpid());
+  record_depth_ = undo_.size();
+  if (!options_.manifest_text.empty()) fs::write_file(dir / "pod.yaml", options_.manifest_text, 0600);
   // Recorded before they exist, so a cleanup after a crash knows where to look.
   if (!pod_.host_network) {
     record_.netns = (options_.paths.netns_dir / pod_.name).string();
     record_.network = options_.network->list.name;
     record_.cni_cache_dir = options_.cni.cache_dir;
+    record_.cni_path = options_.cni.plugin_dirs;
     record_.ifname = "eth0";
   }
   record_.shm_dir = (dir / "shm").string();
@@ -149,6 +161,25 @@ void Sandbox::start_pause() {
   }
 }
 
+// The pod's cgroup (pids limit), recorded and with its undo registered before it exists.
+void Sandbox::create_cgroups() {
+  cgroups_ = cgroups::PodCgroups(record_.id, cgroups::host_hierarchies());
+  if (!cgroups_.enabled()) return;
+  record_.cgroups = cgroups_.dirs();
+  save_record();
+  undo_.push("remove the pod's cgroups", [this] { cgroups_.remove(); });
+  cgroups::Limits limits;
+  if (int64_t pids = cgroups::pod_pids_limit(); pids > 0) limits.pids_max = pids;
+  cgroups_.create(limits);
+}
+
+// pause into the pod's cgroup; the pod's sysctls in the namespaces pause holds.
+void Sandbox::configure_pause() {
+  cgroups_.add_pause(pause_.pid());
+  security::apply_sysctls(pod_.security_context.sysctls, pause_.namespaces().net.get(),
+                          pause_.namespaces().ipc.get());
+}
+
 // Step 3.
 void Sandbox::pin_network_namespace() {
   undo_.push("unpin the network namespace", [this] { unpin_netns(record_.netns); });
@@ -169,7 +200,11 @@ void Sandbox::mount_shm() {
 void Sandbox::add_network() {
   const auto& list = options_.network->list;
   cni::RuntimeConf rt = pod_runtime_conf(pod_, record_.id, record_.uid, record_.netns);
-  undo_.push("CNI DEL of network \"" + list.name + "\"", [this, list, rt] { cni_.del(list, rt); });
+  // What the DEL needs is on disk before the ADD starts: a crash in the middle can still be undone.
+  auto dir = options_.paths.pod_dir(record_.id);
+  save_network_intent(dir, list, rt);
+  undo_.push("CNI DEL of network \"" + list.name + "\"",
+             [this, dir] { network_down(dir, record_, options_.cni); });
   Tracer::get().step("CNI ADD: network \"" + list.name + "\" (" + list.source +
                      "), plugins run in order");
   cni_result_ = cni_.add(list, rt);
@@ -194,12 +229,16 @@ void Sandbox::write_files() {
       "ls " + dir.string());
 }
 
-std::vector<std::string> Sandbox::teardown() {
+std::vector<std::string> Sandbox::teardown(bool keep_record) {
   if (undo_.empty()) return {};
   Tracer::get().step("tear down pod \"" + pod_.name +
                      "\": stop pause, then undo every step in reverse");
   pause_.kill_and_reap();
-  return undo_.unwind();
+  if (!keep_record) return undo_.unwind();
+  auto failures = undo_.unwind_to(record_depth_);
+  undo_.dismiss();
+  if (name_) name_->keep();  // the stopped pod keeps its name until `minipod rm`
+  return failures;
 }
 
 }  // namespace minipod::sandbox

@@ -13,11 +13,13 @@
 #include "runtime/sandbox/pause_process.h"
 #include "runtime/sandbox/pod_files.h"
 #include "runtime/sandbox/pod_network.h"
+#include "runtime/cgroups/pod_cgroups.h"
 #include "runtime/sandbox/undo_stack.h"
 #include "runtime/spec/pod_spec.h"
 #include "runtime/state/name_reservation.h"
 #include "runtime/state/paths.h"
 #include "runtime/state/pod_record.h"
+#include "runtime/state/pod_store.h"
 
 namespace minipod::sandbox {
 
@@ -27,6 +29,8 @@ struct SandboxOptions {
   std::optional<NetworkChoice> network;  // nullopt: hostNetwork
   cni::Options cni;
   std::string manifest_path;
+  std::string manifest_text;  // kept in the pod directory for `inspect` and `exec`
+  bool detached = false;
 };
 
 class Sandbox {
@@ -40,15 +44,17 @@ class Sandbox {
   Sandbox& operator=(const Sandbox&) = delete;
 
   // Stops pause (and with it anything left in the pod PID namespace), then undoes every step in
-  // reverse: CNI DEL, netns unpin, /dev/shm, pod files and layers, record, name. Idempotent.
-  // Returns the failures it went past (each already printed).
-  std::vector<std::string> teardown();
+  // reverse: CNI DEL, netns unpin, /dev/shm, layers, then (unless `keep_record`) the pod
+  // directory with its record and the name. Idempotent. Returns the failures it went past (each
+  // already printed). A kept record is the stopped pod that `ps -a`, `logs` and `rm` see.
+  std::vector<std::string> teardown(bool keep_record = false);
 
   const std::string& id() const { return record_.id; }
   const std::string& hostname() const { return hostname_; }
   const spec::Pod& pod() const { return pod_; }
   PauseProcess& pause() { return pause_; }
   const PodFiles& files() const { return files_; }
+  cgroups::PodCgroups& cgroups() { return cgroups_; }
   const std::string& shm_dir() const { return record_.shm_dir; }
   const std::vector<std::string>& ips() const { return record_.ips; }
   const std::string& netns() const { return record_.netns; }
@@ -60,7 +66,9 @@ class Sandbox {
  private:
   Sandbox(const spec::Pod& pod, SandboxOptions options);
   void reserve();
+  void create_cgroups();
   void start_pause();
+  void configure_pause();
   void pin_network_namespace();
   void mount_shm();
   void add_network();
@@ -71,10 +79,13 @@ class Sandbox {
   std::string hostname_;
   state::PodRecord record_;
   std::optional<state::NameReservation> name_;
+  state::PodLock lock_;  // held for the life of this process: the pod has a live owner
   PauseProcess pause_;
   PodFiles files_;
   cni::Client cni_;
   std::optional<cni::Result> cni_result_;
+  size_t record_depth_ = 0;  // undo entries that belong to the record and the name
+  cgroups::PodCgroups cgroups_;
   UndoStack undo_;  // last member: unwound before the members its steps refer to are destroyed
 };
 

@@ -4,12 +4,17 @@
 #include <exception>
 
 #include "common/trace.h"
+#include "runtime/state/crash_point.h"
 
 namespace minipod::sandbox {
 
-std::vector<std::string> UndoStack::unwind() {
+std::vector<std::string> UndoStack::unwind() { return unwind_to(0); }
+
+std::vector<std::string> UndoStack::unwind_to(size_t depth) {
   std::vector<std::string> failures;
-  while (!steps_.empty()) {
+  int n = 0;
+  while (steps_.size() > depth) {
+    state::crash_point("teardown", ++n);
     Step step = std::move(steps_.back());
     steps_.pop_back();
     Tracer::get().step("undo: " + step.what);

@@ -24,7 +24,13 @@ class UndoStack {
   // returned; the remaining undos still run.
   std::vector<std::string> unwind();
 
+  // Unwinds down to `depth` entries; the older ones stay.
+  std::vector<std::string> unwind_to(size_t depth);
+  // Forgets the remaining entries without running them.
+  void dismiss() { steps_.clear(); }
+
   bool empty() const { return steps_.empty(); }
+  size_t size() const { return steps_.size(); }
 
  private:
   struct Step {

@@ -17,6 +17,8 @@ class NameReservation {
   NameReservation& operator=(const NameReservation&) = delete;
 
   void release();
+  // The name stays taken after this object is gone (a stopped pod holds it until `rm`).
+  void keep() { held_ = false; }
 
  private:
   std::filesystem::path file_;

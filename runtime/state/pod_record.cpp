@@ -61,15 +61,17 @@ nlohmann::json PodRecord::to_json() const {
           {"uid", uid},
           {"status", status},
           {"created", created},
-          {"manifest", manifest},
+          {"manifest", manifest}, {"detached", detached},
           {"pause", process_json(pause)},
           {"netns", netns},
-          {"network", network},
+          {"network", network},   {"cniPath", cni_path}, {"reason", reason},
+          {"monitor", process_json(monitor)},
           {"cniCacheDir", cni_cache_dir},
           {"ifname", ifname},
           {"ips", ips},
           {"shmDir", shm_dir},
           {"layersDir", layers_dir},
+          {"cgroups", cgroups},
           {"containers", cs}};
 }
 
@@ -82,14 +84,19 @@ PodRecord PodRecord::from_json(const nlohmann::json& j) {
   r.status = j.value("status", "");
   r.created = j.value("created", "");
   r.manifest = j.value("manifest", "");
+  r.detached = j.value("detached", false);
   r.pause = process_from(j.value("pause", nlohmann::json()));
   r.netns = j.value("netns", "");
   r.network = j.value("network", "");
   r.cni_cache_dir = j.value("cniCacheDir", "");
+  r.cni_path = j.value("cniPath", std::vector<std::string>{});
+  r.reason = j.value("reason", "");
+  r.monitor = process_from(j.value("monitor", nlohmann::json()));
   r.ifname = j.value("ifname", "");
   r.ips = j.value("ips", std::vector<std::string>{});
   r.shm_dir = j.value("shmDir", "");
   r.layers_dir = j.value("layersDir", "");
+  r.cgroups = j.value("cgroups", std::vector<std::string>{});
   for (const auto& c : j.value("containers", nlohmann::json::array())) {
     ContainerRecord cr;
     cr.name = c.value("name", "");

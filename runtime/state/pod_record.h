@@ -35,17 +35,22 @@ struct ContainerRecord {
 
 struct PodRecord {
   std::string id, name, namespace_, uid;
-  std::string status = "creating";  // creating, running, stopping, stopped, failed
+  std::string status = "creating";  // creating, running, stopping, succeeded, failed, stopped
+  std::string reason;               // why it stopped or failed, when not obvious
+  ProcessRef monitor;               // the process that owns the pod (minipod run, or its monitor)
   std::string created;              // RFC 3339
   std::string manifest;             // path the pod came from
+  bool detached = false;            // `run -d`: the record stays after the pod ends, until `rm`
   ProcessRef pause;
   std::string netns;    // /run/netns/<name>, empty for hostNetwork
   std::string network;  // CNI network name
   std::string cni_cache_dir;
+  std::vector<std::string> cni_path;  // where the plugins were found, for a later DEL
   std::string ifname;
   std::vector<std::string> ips;
   std::string shm_dir;
   std::string layers_dir;
+  std::vector<std::string> cgroups;  // the pod's cgroup, one directory per hierarchy
   std::vector<ContainerRecord> containers;
 
   nlohmann::json to_json() const;

@@ -13,6 +13,17 @@
  *                           prints that child's pid
  *   probe exists PID        exit 0 if /proc/PID exists (a zombie counts: shows state Z)
  *   probe sleep SECONDS
+ *   probe caps              CapInh/CapPrm/CapEff/CapBnd/CapAmb lines of /proc/self/status
+ *   probe seccomp           Seccomp: and NoNewPrivs: lines of /proc/self/status
+ *   probe id                "uid 1000 gid 1000 groups 5,6" (real ids; effective if different)
+ *   probe syscall NAME...   tries each system call with harmless arguments: "NAME:ok" or
+ *                           "NAME:EPERM" (the errno name) for each
+ *   probe read PATH         "PATH:N" bytes read (or "PATH:ERRNO")
+ *   probe write PATH        "PATH:ok" or "PATH:EROFS" (opens for writing, writes nothing harmful)
+ *   probe cgroup            the container's view of /proc/self/cgroup and of its limits
+ *   probe memhog MB         allocates and touches MB megabytes, printing progress every 8 MB
+ *   probe forkbomb N        forks up to N sleeping children, prints "forked K of N", kills them
+ *   probe spin SECONDS      burns CPU for SECONDS of wall time, prints the CPU time used
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,7 +35,16 @@
 #include <sys/ipc.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/resource.h>
+#include <sys/swap.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <sched.h>
+#include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 static int fail(const char* what) {
@@ -79,6 +99,212 @@ static int cmd_exists(const char* pid) {
   return 0;
 }
 
+static void print_status_lines(const char* const* keys) {
+  FILE* f = fopen("/proc/self/status", "r");
+  char line[256];
+  if (!f) return;
+  while (fgets(line, sizeof line, f))
+    for (const char* const* k = keys; *k; ++k)
+      if (!strncmp(line, *k, strlen(*k))) fputs(line, stdout);
+  fclose(f);
+}
+
+static const char* errno_name(int e) {
+  switch (e) {
+    case 0: return "ok";
+    case EPERM: return "EPERM";
+    case ENOENT: return "ENOENT";
+    case EBADF: return "EBADF";
+    case EFAULT: return "EFAULT";
+    case EINVAL: return "EINVAL";
+    case ENOSYS: return "ENOSYS";
+    case EACCES: return "EACCES";
+    case EROFS: return "EROFS";
+    case ENOTDIR: return "ENOTDIR";
+    case ENODEV: return "ENODEV";
+    case EBUSY: return "EBUSY";
+    case ENOMEM: return "ENOMEM";
+    case EAGAIN: return "EAGAIN";
+    case ENOEXEC: return "ENOEXEC";
+    case ENOTBLK: return "ENOTBLK";
+    case E2BIG: return "E2BIG";
+    case EOPNOTSUPP: return "EOPNOTSUPP";
+    default: return "other";
+  }
+}
+
+/* Each call is made so that it cannot do harm even when it is allowed: bogus sources, NULL
+ * images, a bad reboot magic, settimeofday with nothing to set. */
+static long try_syscall(const char* n) {
+  errno = 0;
+  long r = -1;
+  if (!strcmp(n, "mount")) r = mount("/mpt-probe-none", "/mpt-probe-none", "mpt-none", 0, NULL);
+  else if (!strcmp(n, "umount")) r = umount2("/mpt-probe-none", 0);
+  else if (!strcmp(n, "unshare")) r = unshare(CLONE_NEWUTS); /* only the probe's own UTS */
+  else if (!strcmp(n, "setns")) r = setns(-1, 0);
+  else if (!strcmp(n, "keyctl")) r = syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -100, 0);
+  else if (!strcmp(n, "add_key")) r = syscall(SYS_add_key, NULL, NULL, NULL, 0, 0);
+  else if (!strcmp(n, "kexec_load")) r = syscall(SYS_kexec_load, 0, 0, NULL, 0xffffffffUL);
+  else if (!strcmp(n, "init_module")) r = syscall(SYS_init_module, NULL, 0, "");
+  else if (!strcmp(n, "bpf")) r = syscall(SYS_bpf, 0x7fff, NULL, 0);
+  else if (!strcmp(n, "reboot")) r = syscall(SYS_reboot, 0, 0, 0, NULL); /* bad magic: EINVAL */
+  else if (!strcmp(n, "swapon")) r = swapon("/mpt-probe-none", 0);
+  else if (!strcmp(n, "settimeofday")) r = settimeofday(NULL, NULL);
+  else if (!strcmp(n, "pivot_root")) r = syscall(SYS_pivot_root, "/mpt-probe-none", "/mpt-probe-none");
+  else if (!strcmp(n, "perf_event_open")) r = syscall(SYS_perf_event_open, NULL, 0, -1, -1, 0);
+  else if (!strcmp(n, "userfaultfd")) {
+    r = syscall(SYS_userfaultfd, 0);
+    if (r >= 0) close((int)r), r = 0;
+  } else if (!strcmp(n, "chroot")) r = chroot("/");
+  else if (!strcmp(n, "clone3")) r = syscall(SYS_clone3, NULL, 0); /* EINVAL if allowed */
+  else if (!strcmp(n, "clone-newuser") || !strcmp(n, "clone-newns")) {
+    long flags = (!strcmp(n, "clone-newuser") ? CLONE_NEWUSER : CLONE_NEWNS) | SIGCHLD;
+    r = syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+    if (r == 0) _exit(0);
+    if (r > 0) waitpid((pid_t)r, NULL, 0), r = 0;
+  } else if (!strcmp(n, "clone")) {
+    r = syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, NULL);
+    if (r == 0) _exit(0);
+    if (r > 0) waitpid((pid_t)r, NULL, 0), r = 0;
+  } else {
+    errno = ENOSYS;
+    return -2;
+  }
+  return r < 0 ? errno : 0;
+}
+
+static int cmd_syscall(int argc, char** argv) {
+  for (int i = 0; i < argc; ++i) {
+    long e = try_syscall(argv[i]);
+    if (e == -2) {
+      fprintf(stderr, "probe: unknown system call test %s\n", argv[i]);
+      return 2;
+    }
+    printf("%s:%s\n", argv[i], errno_name((int)e));
+  }
+  return 0;
+}
+
+static int cmd_read(const char* path) {
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) {
+    printf("%s:%s\n", path, errno_name(errno));
+    return 0;
+  }
+  char buf[65536];
+  long total = 0;
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EISDIR) break;
+    if (n < 0) {
+      printf("%s:%s\n", path, errno_name(errno));
+      close(fd);
+      return 0;
+    }
+    if (n == 0) break;
+    total += n;
+    if (total > 1 << 24) break; /* enough to say "it reads something" */
+  }
+  close(fd);
+  printf("%s:%ld\n", path, total);
+  return 0;
+}
+
+static int cmd_write(const char* path) {
+  /* O_APPEND without writing: opening for writing is what read-only mounts refuse. */
+  int fd = open(path, O_WRONLY | O_APPEND);
+  if (fd < 0) {
+    printf("%s:%s\n", path, errno_name(errno));
+    return 0;
+  }
+  close(fd);
+  printf("%s:ok\n", path);
+  return 0;
+}
+
+static void print_file(const char* label, const char* path) {
+  char buf[512];
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return;
+  buf[n] = 0;
+  if (buf[n - 1] == '\n') buf[n - 1] = 0;
+  printf("%s %s\n", label, buf);
+}
+
+static int cmd_cgroup(void) {
+  FILE* f = fopen("/proc/self/cgroup", "r");
+  char line[512];
+  if (f) {
+    while (fgets(line, sizeof line, f)) printf("cgroup %s", line);
+    fclose(f);
+  }
+  /* Only visible when the container has /sys/fs/cgroup; tests read the host side otherwise. */
+  print_file("memory.max", "/sys/fs/cgroup/memory.max");
+  print_file("memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.limit_in_bytes");
+  print_file("cpu.max", "/sys/fs/cgroup/cpu.max");
+  print_file("pids.max", "/sys/fs/cgroup/pids.max");
+  return 0;
+}
+
+static int cmd_memhog(long mb) {
+  const long chunk = 1 << 20;
+  for (long i = 1; i <= mb; ++i) {
+    char* p = malloc((size_t)chunk);
+    if (!p) return fail("malloc");
+    memset(p, (int)i, (size_t)chunk);
+    if (i % 8 == 0 || i == mb) {
+      printf("allocated %ld MB\n", i);
+      fflush(stdout);
+    }
+  }
+  printf("memhog done\n");
+  return 0;
+}
+
+static int cmd_forkbomb(int n) {
+  pid_t* kids = calloc((size_t)n, sizeof(pid_t));
+  int made = 0, err = 0;
+  if (!kids) return fail("calloc");
+  for (int i = 0; i < n; ++i) {
+    pid_t p = fork();
+    if (p == 0) {
+      /* Sleep until killed (bounded: a minute at most, should the parent vanish). */
+      struct timespec ts = {60, 0};
+      nanosleep(&ts, NULL);
+      _exit(0);
+    }
+    if (p < 0) {
+      err = errno;
+      break;
+    }
+    kids[made++] = p;
+  }
+  printf("forked %d of %d%s%s\n", made, n, err ? " then " : "", err ? errno_name(err) : "");
+  fflush(stdout);
+  for (int i = 0; i < made; ++i) kill(kids[i], SIGKILL);
+  for (int i = 0; i < made; ++i) waitpid(kids[i], NULL, 0);
+  free(kids);
+  return 0;
+}
+
+static int cmd_spin(int seconds) {
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  volatile unsigned long x = 0;
+  do {
+    for (int i = 0; i < 1000000; ++i) x += (unsigned long)i;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+  } while (now.tv_sec - start.tv_sec < seconds);
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  printf("cpu_ms %ld wall_ms %ld\n", ru.ru_utime.tv_sec * 1000 + ru.ru_utime.tv_usec / 1000,
+         (long)((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000));
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: probe COMMAND [ARGS]\n");
@@ -124,6 +350,31 @@ int main(int argc, char** argv) {
   }
   if (!strcmp(c, "orphan")) return cmd_orphan();
   if (!strcmp(c, "exists") && argc == 3) return cmd_exists(argv[2]);
+  if (!strcmp(c, "caps")) {
+    static const char* const keys[] = {"CapInh:", "CapPrm:", "CapEff:", "CapBnd:", "CapAmb:", NULL};
+    print_status_lines(keys);
+    return 0;
+  }
+  if (!strcmp(c, "seccomp")) {
+    static const char* const keys[] = {"Seccomp:", "NoNewPrivs:", NULL};
+    print_status_lines(keys);
+    return 0;
+  }
+  if (!strcmp(c, "id")) {
+    gid_t groups[64];
+    int n = getgroups(64, groups);
+    printf("uid %d gid %d groups ", (int)getuid(), (int)getgid());
+    for (int i = 0; i < n; ++i) printf("%s%d", i ? "," : "", (int)groups[i]);
+    printf("\n");
+    return 0;
+  }
+  if (!strcmp(c, "syscall")) return cmd_syscall(argc - 2, argv + 2);
+  if (!strcmp(c, "read") && argc == 3) return cmd_read(argv[2]);
+  if (!strcmp(c, "write") && argc == 3) return cmd_write(argv[2]);
+  if (!strcmp(c, "cgroup")) return cmd_cgroup();
+  if (!strcmp(c, "memhog") && argc == 3) return cmd_memhog(atol(argv[2]));
+  if (!strcmp(c, "forkbomb") && argc == 3) return cmd_forkbomb(atoi(argv[2]));
+  if (!strcmp(c, "spin") && argc == 3) return cmd_spin(atoi(argv[2]));
   if (!strcmp(c, "sleep") && argc == 3) {
     sleep((unsigned)atoi(argv[2]));
     return 0;

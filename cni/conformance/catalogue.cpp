@@ -1,0 +1,115 @@
+#include "cni/conformance/catalogue.h"
+
+#include "cni/version.h"
+
+namespace cni::conformance {
+
+const std::vector<CheckInfo>& catalogue() {
+  static const std::vector<CheckInfo> checks = [] {
+    const Level M = Level::kMust, S = Level::kShould;
+    std::vector<CheckInfo> v{
+        {"version.answer", M, "SPEC.md §2 VERSION, §5 Version success",
+         "VERSION exits 0 with one JSON object holding cniVersion and supportedVersions", "", "",
+         false},
+        {"version.unsupported", S, "SPEC.md §5 ADD success (cniVersion); error code 1",
+         "a config in a version the plugin does not support (9.9.9) fails with code 1", "", "",
+         false},
+        {"stdin.malformed", M, "SPEC.md §2 Overview (config on stdin); error code 6",
+         "malformed or empty stdin fails with code 6", "", "", false},
+        {"env.unknown-command", M, "SPEC.md §2 Parameters; error code 4",
+         "an unknown CNI_COMMAND fails with code 4", "", ""},
+        {"env.missing.CNI_COMMAND", S, "SPEC.md §2 Parameters; error code 4",
+         "without CNI_COMMAND the plugin fails with code 4 naming the variable", "", ""},
+    };
+    for (const char* var : {"CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME", "CNI_PATH"})
+      v.push_back({std::string("env.missing.") + var, M, "SPEC.md §2 Parameters; error code 4",
+                   std::string("ADD without ") + var + " fails with code 4 naming the variable",
+                   "", ""});
+    std::vector<CheckInfo> rest{
+        {"add.result", M, "SPEC.md §5 ADD success",
+         "the ADD result has the shape of the requested version: cniVersion, interfaces, CIDRs, "
+         "interface indices, sandbox path",
+         "", ""},
+        {"add.result-real", M, "SPEC.md §2 ADD, §5 ADD success",
+         "the interfaces and addresses the result puts in the sandbox really exist there", "",
+         ""},
+        {"add.duplicate", M, "SPEC.md §2 ADD (CNI_IFNAME already exists: MUST return an error)",
+         "a second ADD with the same container id and ifname fails", "", ""},
+        {"chain.prev-result", M, "SPEC.md §3 Chained plugins (prevResult must be handled)",
+         "a chained plugin passes prevResult through (or modifies it), it is not unaware of it",
+         "0.3.0", ""},
+        {"check.after-add", M, "SPEC.md §2 CHECK", "CHECK right after ADD succeeds", "0.4.0", ""},
+        {"check.removed-address", S, "SPEC.md §2 CHECK (missing resources should be an error)",
+         "CHECK fails when an address the plugin created was removed", "0.4.0", ""},
+        {"check.removed-interface", S, "SPEC.md §2 CHECK (missing resources should be an error)",
+         "CHECK fails when the interface the plugin created was removed", "0.4.0", ""},
+        {"check.refused-old-version", S, "SPEC.md §2 CHECK (0.4.0+)",
+         "CHECK with a config older than 0.4.0 fails", "", "0.3.1"},
+        {"del.removes", M, "SPEC.md §2 DEL",
+         "DEL after ADD succeeds and removes the interfaces and addresses from the sandbox", "",
+         ""},
+        {"del.twice", M, "SPEC.md §2 DEL (must tolerate missing resources)",
+         "a second DEL of the same attachment succeeds", "", ""},
+        {"del.without-add", M, "SPEC.md §2 DEL (must tolerate missing resources)",
+         "DEL of an attachment that was never added succeeds", "", ""},
+        {"del.empty-netns", M, "SPEC.md §2 DEL (CNI_NETNS not provided)",
+         "DEL with an empty CNI_NETNS succeeds and still releases the address", "", ""},
+        {"del.vanished-netns", M, "SPEC.md §2 DEL (netns no longer exists)",
+         "DEL with a CNI_NETNS that no longer exists succeeds and still releases the address", "",
+         ""},
+        {"del.no-prev-result", M, "SPEC.md §2 DEL (prevResult may be omitted)",
+         "DEL without prevResult succeeds and removes the interface", "0.4.0", ""},
+        {"del.releases-address", M, "SPEC.md §2 DEL, §4 IPAM",
+         "after DEL the address is free again: a new ADD in a one-address pool gets it", "", ""},
+        {"parallel.add-del", M, "SPEC.md §3 Lifecycle (different containers may run in parallel)",
+         "parallel ADDs of different containers all succeed with distinct addresses, parallel DELs "
+         "clean up",
+         "", ""},
+        {"ipam.exhaustion", S, "SPEC.md §2 ADD, §5 Error",
+         "ADD in an exhausted pool fails with an error and leaves nothing in the sandbox", "", ""},
+        {"timeout.all-calls", M, "SPEC.md §3 (runtimes kill hung plugins)",
+         "every call returns within the timeout", "", ""},
+        {"error.json", M, "SPEC.md §5 Error",
+         "every failure exits non-zero with a JSON object holding an integer code and a msg on "
+         "stdout",
+         "", ""},
+        {"stdout.json-only", M, "SPEC.md §5 (stdout is the result; stderr is for logs)",
+         "stdout holds nothing but the one JSON object (nothing at all for a successful DEL, "
+         "CHECK, GC, STATUS)",
+         "", ""},
+        {"gc.verb", M, "SPEC.md §2 GC (1.1.0)",
+         "GC succeeds, keeps the valid attachments and frees the others", "1.1.0", ""},
+        {"status.verb", M, "SPEC.md §2 STATUS (1.1.0)",
+         "STATUS succeeds (or fails with code 50/51 and a JSON error)", "1.1.0", ""},
+        {"host.clean", M, "SPEC.md §2 DEL (undo what ADD did)",
+         "after DEL no per-attachment link, address, route, iptables rule or IPAM file is left on "
+         "the host",
+         "", ""},
+        {"host.shared", S, "SPEC.md §2 DEL",
+         "after DEL shared host state (iptables chains, sysctls, shared links) is as before ADD",
+         "", ""},
+    };
+    v.insert(v.end(), rest.begin(), rest.end());
+    return v;
+  }();
+  return checks;
+}
+
+const CheckInfo* find_check(std::string_view id) {
+  for (const auto& c : catalogue())
+    if (c.id == id) return &c;
+  return nullptr;
+}
+
+bool applies(const CheckInfo& check, const std::string& version) {
+  if (!check.per_version) return true;
+  if (!check.min_version.empty() && compare_versions(version, check.min_version) < 0) return false;
+  if (!check.max_version.empty() && compare_versions(version, check.max_version) > 0) return false;
+  return true;
+}
+
+const char* level_name(Level level) {
+  return level == Level::kMust ? "MUST" : "SHOULD";
+}
+
+}  // namespace cni::conformance

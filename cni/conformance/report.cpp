@@ -1,0 +1,151 @@
+#include "cni/conformance/report.h"
+
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+namespace cni::conformance {
+
+using nlohmann::json;
+
+namespace {
+
+std::string summary_line(const Report& r) {
+  std::string s = std::to_string(r.passed) + " passed, " + std::to_string(r.failed) + " failed";
+  if (r.skipped > 0) s += ", " + std::to_string(r.skipped) + " skipped";
+  if (r.warnings > 0)
+    s += ", " + std::to_string(r.warnings) + " warning" + (r.warnings == 1 ? "" : "s");
+  return s;
+}
+
+std::string xml_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default:
+        // XML 1.0 cannot carry most control characters, even escaped.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t')
+          out += ' ';
+        else
+          out += c;
+    }
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& v, const char* sep) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+}  // namespace
+
+std::string result_word(const CheckResult& r) {
+  if (r.verdict == Verdict::kPass) return "pass";
+  if (r.verdict == Verdict::kSkip) return "skip";
+  const CheckInfo* info = find_check(r.id);
+  return info && info->level == Level::kShould ? "warn" : "FAIL";
+}
+
+std::string format_text(const Report& r) {
+  std::string out = "CNI conformance of " + r.plugin + " (" + r.path + ")\n";
+  out += "config: " + r.config_source + "\n";
+  out += "claims: " + (r.claimed.empty() ? std::string("(VERSION failed)") : join(r.claimed, " ")) +
+         "; tested: " + (r.tested.empty() ? std::string("none") : join(r.tested, " ")) + "\n\n";
+  std::vector<std::vector<std::string>> rows{{"CHECK", "VERSION", "LEVEL", "RESULT", "EVIDENCE"}};
+  for (const auto& c : r.results) {
+    const CheckInfo* info = find_check(c.id);
+    rows.push_back({c.id, c.version, info ? level_name(info->level) : "?", result_word(c),
+                    c.evidence});
+  }
+  std::vector<size_t> width(5, 0);
+  for (const auto& row : rows)
+    for (size_t i = 0; i < 4; ++i) width[i] = std::max(width[i], row[i].size());
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < 4; ++i) line += row[i] + std::string(width[i] - row[i].size() + 2, ' ');
+    std::string ev = row[4];
+    if (ev.size() > 300) ev = ev.substr(0, 300) + "...";
+    out += line + ev + "\n";
+  }
+  if (!r.cleanup.empty()) {
+    out += "\nhost clean-up after the plugin:\n";
+    for (const auto& c : r.cleanup) out += "  " + c + "\n";
+  }
+  out += "\n" + summary_line(r) + "\n";
+  return out;
+}
+
+std::string format_json(const Report& r) {
+  json results = json::array();
+  for (const auto& c : r.results) {
+    const CheckInfo* info = find_check(c.id);
+    std::string word = result_word(c);
+    if (word == "FAIL") word = "fail";
+    results.push_back({{"id", c.id},
+                       {"version", c.version},
+                       {"level", info ? level_name(info->level) : "?"},
+                       {"section", info ? info->section : ""},
+                       {"title", info ? info->title : ""},
+                       {"result", word},
+                       {"evidence", c.evidence},
+                       {"calls", c.calls}});
+  }
+  json calls = json::array();
+  for (const auto& c : r.calls) calls.push_back(c.to_json());
+  json j{{"plugin", r.plugin},
+         {"path", r.path},
+         {"config", r.config_source},
+         {"claimedVersions", r.claimed},
+         {"testedVersions", r.tested},
+         {"summary",
+          {{"passed", r.passed},
+           {"failed", r.failed},
+           {"warnings", r.warnings},
+           {"skipped", r.skipped},
+           {"line", summary_line(r)}}},
+         {"results", results},
+         {"cleanup", r.cleanup},
+         {"calls", calls}};
+  return j.dump(2) + "\n";
+}
+
+std::string format_junit(const Report& r) {
+  double total_ms = 0;
+  for (const auto& c : r.calls) total_ms += c.duration_ms;
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  char head[256];
+  std::snprintf(head, sizeof head,
+                "<testsuites><testsuite name=\"cni-conformance.%s\" tests=\"%zu\" failures=\"%d\" "
+                "skipped=\"%d\" time=\"%.3f\">\n",
+                xml_escape(r.plugin).c_str(), r.results.size(), r.failed, r.skipped,
+                total_ms / 1000);
+  out += head;
+  for (const auto& c : r.results) {
+    double ms = 0;
+    for (size_t i : c.calls)
+      if (i < r.calls.size()) ms += r.calls[i].duration_ms;
+    char t[32];
+    std::snprintf(t, sizeof t, "%.3f", ms / 1000);
+    out += "  <testcase classname=\"" + xml_escape(r.plugin + "." + c.version) + "\" name=\"" +
+           xml_escape(c.id) + "\" time=\"" + t + "\">";
+    std::string word = result_word(c);
+    if (word == "FAIL")
+      out += "<failure type=\"MUST\" message=\"" + xml_escape(c.evidence) + "\"/>";
+    else if (word == "skip")
+      out += "<skipped message=\"" + xml_escape(c.evidence) + "\"/>";
+    else if (word == "warn")
+      // JUnit has no warnings; a SHOULD that is not met must not turn CI red.
+      out += "<system-out>WARNING (SHOULD not met): " + xml_escape(c.evidence) + "</system-out>";
+    out += "</testcase>\n";
+  }
+  out += "</testsuite></testsuites>\n";
+  return out;
+}
+
+}  // namespace cni::conformance

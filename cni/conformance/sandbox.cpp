@@ -1,0 +1,80 @@
+#include "cni/conformance/sandbox.h"
+
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "common/subprocess.h"
+
+namespace cni::conformance {
+
+using nlohmann::json;
+
+Shell sh(const std::string& cmd, std::chrono::seconds timeout) {
+  minipod::ProcessRequest req;
+  req.path = "/bin/sh";
+  req.argv = {"sh", "-c", cmd};
+  req.env = minipod::current_environment();
+  req.timeout = timeout;
+  auto r = minipod::run_process(req);
+  return Shell{r.ok() ? 0 : (r.exit_code > 0 ? r.exit_code : 1), r.out, r.err};
+}
+
+Netns::Netns(std::string name) : name_(std::move(name)) {
+  Shell r = sh("ip netns add " + name_ + " && ip -n " + name_ + " link set lo up");
+  if (r.code != 0) {
+    sh("ip netns del " + name_ + " 2>/dev/null");
+    throw minipod::Error("conformance: create network namespace " + name_, r.err);
+  }
+}
+
+Netns::~Netns() {
+  if (!removed_) remove();
+}
+
+void Netns::remove() {
+  removed_ = true;
+  sh("ip netns del " + name_ + " 2>/dev/null");
+}
+
+std::vector<NsLink> netns_links(const std::string& name) {
+  std::vector<NsLink> out;
+  if (!std::filesystem::exists("/run/netns/" + name)) return out;
+  Shell r = sh("ip -n " + name + " -j addr show 2>/dev/null");
+  json j = json::parse(r.out, nullptr, false);
+  if (!j.is_array()) return out;
+  for (const auto& l : j) {
+    NsLink link;
+    link.name = l.value("ifname", "");
+    link.mac = l.value("address", "");
+    if (auto ai = l.find("addr_info"); ai != l.end() && ai->is_array())
+      for (const auto& a : *ai) {
+        if (a.value("scope", "") == "link") continue;
+        link.addresses.push_back(a.value("local", "") + "/" +
+                                 std::to_string(a.value("prefixlen", 0)));
+      }
+    out.push_back(std::move(link));
+  }
+  return out;
+}
+
+const NsLink* find_link(const std::vector<NsLink>& links, const std::string& name) {
+  for (const auto& l : links)
+    if (l.name == name) return &l;
+  return nullptr;
+}
+
+std::vector<std::string> remove_netns_with_prefix(const std::string& prefix) {
+  std::vector<std::string> removed;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/run/netns", ec)) {
+    std::string n = e.path().filename().string();
+    if (!n.starts_with(prefix + "-")) continue;
+    sh("ip netns del " + n + " 2>/dev/null");
+    removed.push_back(n);
+  }
+  return removed;
+}
+
+}  // namespace cni::conformance

@@ -1,0 +1,51 @@
+// The network namespaces the suite runs plugins in, and what the suite sees inside them. Every
+// namespace is named <prefix>-<n> (a prefix the run owns), pinned by `ip netns add` and removed
+// when its owner goes out of scope, whatever happened in between.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace cni::conformance {
+
+struct Shell {
+  int code = -1;
+  std::string out, err;
+};
+// Runs `cmd` with /bin/sh (the suite's host tools: ip, iptables). Never throws for a failing
+// command; throws minipod::Error when the shell cannot start.
+Shell sh(const std::string& cmd, std::chrono::seconds timeout = std::chrono::seconds(30));
+
+class Netns {
+ public:
+  // Creates the namespace (throws minipod::Error naming it when `ip netns add` fails) and sets
+  // its loopback up, as a runtime does.
+  explicit Netns(std::string name);
+  Netns(const Netns&) = delete;
+  Netns& operator=(const Netns&) = delete;
+  ~Netns();
+
+  const std::string& name() const { return name_; }
+  std::string path() const { return "/run/netns/" + name_; }
+  // Deletes it now (the "netns is already gone" cases); the path stays in the attachment.
+  void remove();
+
+ private:
+  std::string name_;
+  bool removed_ = false;
+};
+
+struct NsLink {
+  std::string name, mac;
+  std::vector<std::string> addresses;  // "10.233.1.2/24", global and host scope
+};
+// The links of a named namespace with their addresses; empty when it does not exist.
+std::vector<NsLink> netns_links(const std::string& name);
+const NsLink* find_link(const std::vector<NsLink>& links, const std::string& name);
+
+// Removes every namespace of the run (<prefix>-*) that is still there: the last safety net.
+// Returns the names it had to remove.
+std::vector<std::string> remove_netns_with_prefix(const std::string& prefix);
+
+}  // namespace cni::conformance

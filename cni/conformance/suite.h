@@ -1,0 +1,54 @@
+// `minipod cni conformance`: runs the catalogue's checks against one plugin, for every spec
+// version it claims, in namespaces the suite creates, and puts the host back afterwards.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cni/conformance/catalogue.h"
+#include "cni/conformance/harness.h"
+#include "cni/conformance/recorder.h"
+
+namespace cni::conformance {
+
+struct SuiteOptions {
+  Subject subject;
+  std::string plugin_path;    // the binary under test
+  std::string config_source;  // "--config FILE" or "built-in profile bridge"
+  std::vector<std::string> versions;  // --versions; empty: every claimed version
+  std::vector<std::string> checks;    // --checks; empty: all (an entry ending in '.' or '*' is a prefix)
+  std::chrono::milliseconds timeout{10'000};
+  std::string prefix;  // names of netns, networks, containers: <prefix>-<n>
+  int parallel = 4;
+  std::function<void()> before_scenario;  // profile: (re)create what the plugin needs
+  std::vector<std::string> suite_links;   // links the profile created (never findings)
+};
+
+enum class Verdict { kPass, kFail, kSkip };
+
+struct CheckResult {
+  std::string id, version;  // version "-" for once-only checks
+  Verdict verdict = Verdict::kSkip;
+  std::string evidence;  // one line
+  std::vector<size_t> calls;
+};
+
+struct Report {
+  std::string plugin, path, config_source;
+  std::vector<std::string> claimed, tested;
+  std::vector<CheckResult> results;
+  std::vector<CallRecord> calls;
+  std::vector<std::string> cleanup;  // what the suite had to undo on the host
+  int passed = 0, failed = 0, warnings = 0, skipped = 0;
+  // A MUST check failed.
+  bool must_failed() const { return failed > 0; }
+};
+
+Report run_suite(const SuiteOptions& options);
+
+// Whether a check ID is selected by --checks (exact IDs, or prefixes ending in '.' or '*').
+bool check_selected(const std::vector<std::string>& filter, const std::string& id);
+
+}  // namespace cni::conformance

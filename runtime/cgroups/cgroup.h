@@ -1,0 +1,56 @@
+// One cgroup, at the same relative path in every hierarchy minipod uses: on v1 (and hybrid) hosts
+// the memory, cpu and pids controllers' hierarchies (plus the empty cgroup2 of a hybrid host, for
+// tracking), on v2 the unified hierarchy with those controllers enabled on the way down.
+// Layout: <hierarchy>/minipod/<pod-id> for a pod, <hierarchy>/minipod/<pod-id>/<container>.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runtime/cgroups/hierarchy.h"
+#include "runtime/cgroups/limits.h"
+
+namespace minipod::cgroups {
+
+// The controllers minipod limits. cpuset is left alone (on v1 a new cpuset cgroup starts empty).
+inline const std::vector<std::string> kControllers{"memory", "cpu", "pids"};
+
+class Cgroup {
+ public:
+  Cgroup() = default;
+  // The directories the cgroup `relative` ("minipod/<id>") has or will have; creates nothing.
+  Cgroup(const Hierarchies& hierarchies, std::string relative);
+
+  // Creates the directories (and parents) and writes the limits. Throws Error naming the file; on
+  // failure, directories made by this call are removed again.
+  void create(const Limits& limits);
+  // Moves a process into this cgroup in every hierarchy.
+  void add_process(pid_t pid) const;
+  // The cgroup.procs files to write a pid to (for a caller that must not allocate).
+  std::vector<std::string> procs_files() const;
+  // Removes the cgroup and everything below it, deepest first; retries briefly while the kernel
+  // still counts exiting processes (EBUSY). Missing directories are fine. Throws on failure.
+  void remove() const;
+
+  // Kernel OOM kills in this cgroup so far (v1 memory.oom_control / v2 memory.events oom_kill).
+  uint64_t oom_kills() const;
+  // The directory of a controller (v1) or the unified one (v2); "" when it is not available.
+  std::string dir_of(const std::string& controller) const;
+  // Every directory, one per hierarchy.
+  const std::vector<std::string>& dirs() const { return dirs_; }
+  const std::string& relative() const { return relative_; }
+  bool empty() const { return dirs_.empty(); }
+
+ private:
+  Hierarchies h_;
+  std::string relative_;
+  std::vector<std::string> dirs_;
+};
+
+// Parses "oom_kill N" out of memory.oom_control or memory.events text.
+uint64_t parse_oom_kill(const std::string& text);
+
+}  // namespace minipod::cgroups

@@ -1,0 +1,53 @@
+// A container's or a pod's resource limits, and how they map to cgroup files on v1 and v2.
+// The conversions are Kubernetes': CPU requests become shares (1 CPU = 1024), CPU limits a CFS
+// quota over a 100 ms period, and on v2 shares become a weight with the formula runc and crun use
+// (2 -> 1, 1024 -> 100, 262144 -> 10000).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/spec/pod_spec.h"
+
+namespace minipod::cgroups {
+
+constexpr int64_t kCpuPeriodUs = 100'000;
+constexpr int64_t kDefaultPodPidsLimit = 4096;
+
+struct Limits {
+  std::optional<int64_t> memory_bytes;
+  std::optional<int64_t> cpu_quota_us;  // per kCpuPeriodUs
+  std::optional<uint64_t> cpu_shares;   // v1 unit; v2 gets cpu_weight(shares)
+  std::optional<int64_t> pids_max;
+  bool empty() const { return !memory_bytes && !cpu_quota_us && !cpu_shares && !pids_max; }
+};
+
+// Kubernetes: limits.memory, limits.cpu as quota, requests.cpu (or limits.cpu when no request
+// is given, as the API server defaults it) as shares.
+Limits container_limits(const spec::Resources& resources);
+
+uint64_t cpu_shares(int64_t millicores);  // 1000m -> 1024, at least 2, at most 262144
+int64_t cpu_quota_us(int64_t millicores);  // 1000m -> 100000, at least 1000
+uint64_t cpu_weight(uint64_t shares);      // 1024 -> 100, 1..10000
+
+enum class Version { kV1, kV2 };
+
+struct FileWrite {
+  std::string controller;  // "memory", "cpu", "pids"
+  std::string file;        // relative to the cgroup directory
+  std::string value;
+  bool optional = false;  // skipped when the file does not exist (memsw without swap accounting)
+};
+
+// The files to write, in order, for these limits.
+std::vector<FileWrite> limit_files(Version version, const Limits& limits);
+
+// The controllers the limits need.
+std::vector<std::string> needed_controllers(const Limits& limits);
+
+// "memory 32Mi (33554432 bytes), cpu quota 50000/100000 us, ..." for --trace.
+std::string describe(const Limits& limits);
+
+}  // namespace minipod::cgroups

@@ -1,0 +1,67 @@
+// `minipod exec POD [-c CONTAINER] [-i] [-t] -- CMD...`: a command inside a running container.
+#include <unistd.h>
+
+#include "common/error.h"
+#include "runtime/cli/commands.h"
+#include "runtime/container/exec_process.h"
+#include "runtime/control/pod_control.h"
+#include "runtime/sandbox/pod_cleanup.h"
+#include "runtime/state/pod_store.h"
+
+namespace minipod::cli {
+namespace {
+
+struct ExecOptions {
+  std::string pod, container;
+  bool interactive = false, tty = false;
+  std::vector<std::string> command;
+};
+
+int run_exec(const ExecOptions& o) {
+  state::PodStore store(state::Paths::from_environment());
+  auto pod = store.resolve(o.pod);
+  const auto& r = pod.record;
+  const state::ContainerRecord* target = nullptr;
+  for (const auto& c : r.containers)
+    if (o.container.empty() ? true : c.name == o.container) {
+      target = &c;
+      if (o.container.empty()) break;
+    }
+  if (target == nullptr) {
+    std::string have;
+    for (const auto& c : r.containers) have += (have.empty() ? "" : ", ") + c.name;
+    throw UsageError("exec", "pod \"" + r.name + "\" has no container \"" + o.container + "\" (it has " + have + ")");
+  }
+  if (target->status != "running" || !sandbox::process_alive(target->process)) {
+    std::string why = target->status == "exited"
+                          ? "it exited with code " + std::to_string(target->exit_code) + " (" + target->reason + ")"
+                          : "it is " + (target->status.empty() ? std::string("not started") : target->status);
+    throw UsageError("exec", "container \"" + target->name + "\" of pod \"" + r.name + "\" is not running: " + why);
+  }
+  if (o.tty && !::isatty(0))
+    throw UsageError("exec", "-t needs a terminal on standard input (drop -t, or run from a terminal)");
+  container::ExecRequest req;
+  req.pod = r.name;
+  req.container = target->name;
+  req.target = target->process;
+  req.argv = o.command;
+  if (!req.argv.empty() && req.argv.front() == "--") req.argv.erase(req.argv.begin());
+  req.interactive = o.interactive || o.tty;
+  req.tty = o.tty;
+  return container::exec_in_container(req);
+}
+
+}  // namespace
+
+void add_exec_command(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<ExecOptions>();
+  auto* cmd = app.add_subcommand("exec", "Run a command in a running container of a pod");
+  cmd->add_option("pod", o->pod, "Pod name or id prefix")->required();
+  cmd->add_option("command", o->command, "Command and arguments (after --)")->required();
+  cmd->add_option("-c,--container", o->container, "Container (default: the pod's first)");
+  cmd->add_flag("-i,--interactive", o->interactive, "Pass standard input to the command");
+  cmd->add_flag("-t,--tty", o->tty, "Allocate a terminal in the container");
+  cmd->callback([o, &exit_code] { exit_code = run_exec(*o); });
+}
+
+}  // namespace minipod::cli

@@ -1,0 +1,81 @@
+// `minipod inspect POD`: everything known about a pod, as JSON: its spec, state, network
+// namespace, addresses and CNI result, processes and their cgroups.
+#include <yaml-cpp/yaml.h>
+
+#include <cstdio>
+
+#include "cni/client.h"
+#include "common/fs.h"
+#include "runtime/cli/commands.h"
+#include "runtime/control/pod_control.h"
+#include "runtime/sandbox/pod_cleanup.h"
+#include "runtime/state/pod_store.h"
+
+namespace minipod::cli {
+namespace {
+
+// YAML carries no types for scalars; guess them the way a reader of the manifest would.
+nlohmann::json to_json(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: {
+      nlohmann::json j = nlohmann::json::object();
+      for (const auto& kv : n) j[kv.first.as<std::string>()] = to_json(kv.second);
+      return j;
+    }
+    case YAML::NodeType::Sequence: {
+      nlohmann::json j = nlohmann::json::array();
+      for (const auto& v : n) j.push_back(to_json(v));
+      return j;
+    }
+    case YAML::NodeType::Scalar: {
+      const std::string& s = n.Scalar();
+      if (n.Tag() == "!") return s;  // quoted in the source
+      if (s == "true" || s == "false") return s == "true";
+      char* end = nullptr;
+      long long i = std::strtoll(s.c_str(), &end, 10);
+      if (!s.empty() && *end == '\0') return i;
+      return s;
+    }
+    default:
+      return nullptr;
+  }
+}
+
+void run_inspect(const std::string& key) {
+  state::PodStore store(state::Paths::from_environment());
+  auto pod = store.resolve(key);
+  const auto& r = pod.record;
+  nlohmann::json j = r.to_json();
+  bool alive = control::owner_alive(pod);
+  j["displayStatus"] = state::display_status(r, alive);
+  j["ownerAlive"] = alive;
+  j["pauseAlive"] = sandbox::process_alive(r.pause);
+  if (auto manifest = fs::read_file_if_exists(pod.dir / "pod.yaml")) {
+    try {
+      j["spec"] = to_json(YAML::Load(*manifest));
+    } catch (const std::exception&) {
+      j["spec"] = *manifest;
+    }
+  }
+  if (!r.network.empty()) {
+    cni::Client client(control::cni_options_of(r));
+    nlohmann::json c = {{"network", r.network}, {"ifname", r.ifname}, {"cacheDir", r.cni_cache_dir}};
+    if (auto cached = client.cached(r.network, r.id, r.ifname.empty() ? "eth0" : r.ifname)) {
+      c["cacheFile"] = cached->file;
+      c["result"] = cached->result ? *cached->result : nlohmann::json();
+    }
+    j["cni"] = c;
+  }
+  std::printf("%s\n", j.dump(2).c_str());
+}
+
+}  // namespace
+
+void add_inspect_command(CLI::App& app) {
+  auto key = std::make_shared<std::string>();
+  auto* cmd = app.add_subcommand("inspect", "Show a pod as JSON: spec, state, network, processes");
+  cmd->add_option("pod", *key, "Pod name or id prefix")->required();
+  cmd->callback([key] { run_inspect(*key); });
+}
+
+}  // namespace minipod::cli

@@ -1,0 +1,93 @@
+// `minipod ps`: the pods (or, with --containers, their containers), as a table or JSON.
+#include <cstdio>
+#include <ctime>
+
+#include "common/error.h"
+#include "runtime/cli/commands.h"
+#include "runtime/control/pod_control.h"
+#include "runtime/state/pod_store.h"
+
+namespace minipod::cli {
+namespace {
+
+// "42s", "5m", "3h", "2d", like kubectl.
+std::string age(const std::string& rfc3339) {
+  tm t{};
+  if (strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%S", &t) == nullptr) return "?";
+  long secs = static_cast<long>(std::difftime(std::time(nullptr), timegm(&t)));
+  if (secs < 120) return std::to_string(std::max(secs, 0L)) + "s";
+  if (secs < 7200) return std::to_string(secs / 60) + "m";
+  if (secs < 172800) return std::to_string(secs / 3600) + "h";
+  return std::to_string(secs / 86400) + "d";
+}
+
+void print_table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width;
+  for (const auto& r : rows)
+    for (size_t i = 0; i < r.size(); ++i) {
+      if (width.size() <= i) width.push_back(0);
+      width[i] = std::max(width[i], r[i].size());
+    }
+  for (const auto& r : rows) {
+    std::string line;
+    for (size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 3, ' ');
+    }
+    std::printf("%s\n", line.c_str());
+  }
+}
+
+struct PsOptions {
+  bool all = false;
+  bool containers = false;
+  std::string output = "table";
+};
+
+void run_ps(const PsOptions& o) {
+  state::PodStore store(state::Paths::from_environment());
+  nlohmann::json out = nlohmann::json::array();
+  std::vector<std::vector<std::string>> rows;
+  if (o.containers) rows.push_back({"POD", "CONTAINER", "STATUS", "EXIT CODE", "REASON", "RESTARTS", "PID"});
+  else rows.push_back({"NAME", "ID", "STATUS", "IP", "CONTAINERS", "AGE"});
+  for (const auto& pod : store.list()) {
+    const auto& r = pod.record;
+    bool alive = control::owner_alive(pod);
+    std::string status = state::display_status(r, alive);
+    bool active = status == "Running" || status == "Creating" || status == "Stopping";
+    if (!o.all && !active) continue;
+    int ready = 0;
+    for (const auto& c : r.containers) ready += c.status == "running";
+    std::string ip = r.ips.empty() ? "" : r.ips.front();
+    if (o.output == "json") {
+      auto j = r.to_json();
+      j["displayStatus"] = status;
+      j["ownerAlive"] = alive;
+      out.push_back(j);
+      continue;
+    }
+    if (o.containers) {
+      for (const auto& c : r.containers)
+        rows.push_back({r.name, c.name, c.status, c.status == "exited" ? std::to_string(c.exit_code) : "",
+                        c.reason, std::to_string(c.restarts), c.process.pid ? std::to_string(c.process.pid) : ""});
+    } else {
+      rows.push_back({r.name, r.id.substr(0, 12), status, ip.empty() ? "-" : ip,
+                      std::to_string(ready) + "/" + std::to_string(r.containers.size()), age(r.created)});
+    }
+  }
+  if (o.output == "json") std::printf("%s\n", out.dump(2).c_str());
+  else print_table(rows);
+}
+
+}  // namespace
+
+void add_ps_command(CLI::App& app) {
+  auto o = std::make_shared<PsOptions>();
+  auto* cmd = app.add_subcommand("ps", "List pods (running ones; -a for all)");
+  cmd->add_flag("-a,--all", o->all, "Also pods that have ended");
+  cmd->add_flag("--containers", o->containers, "One line per container");
+  cmd->add_option("-o,--output", o->output, "table or json")->check(CLI::IsMember({"table", "json"}));
+  cmd->callback([o] { run_ps(*o); });
+}
+
+}  // namespace minipod::cli

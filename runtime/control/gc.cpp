@@ -1,0 +1,97 @@
+#include "runtime/control/gc.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "common/fs.h"
+#include "runtime/control/pod_control.h"
+#include "runtime/sandbox/pod_cleanup.h"
+#include "runtime/state/pod_store.h"
+
+namespace minipod::control {
+namespace {
+
+namespace fsys = std::filesystem;
+
+std::vector<std::string> entries(const fsys::path& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fsys::directory_iterator(dir, ec)) out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string label(const state::PodRecord& r) { return "pod \"" + r.name + "\" (" + r.id.substr(0, 12) + ")"; }
+
+void clean_pod(const state::Paths& paths, const std::string& id, GcReport& report) {
+  auto dir = paths.pod_dir(id);
+  state::PodLock lock(dir, false);
+  if (!lock.held()) return;  // its owner is alive and in charge
+  auto text = fs::read_file_if_exists(dir / "state.json");
+  if (!text) {
+    // Killed between creating the directory and writing the record: nothing else exists yet.
+    fs::remove_tree(dir);
+    report.actions.push_back("removed the record-less pod directory " + dir.string());
+    return;
+  }
+  state::PodRecord r;
+  try {
+    r = state::PodRecord::from_json(nlohmann::json::parse(*text));
+  } catch (const std::exception& e) {
+    report.warnings.push_back(dir.string() + "/state.json is unreadable (" + e.what() + "); left as it is");
+    return;
+  }
+  bool final = r.status == "succeeded" || r.status == "failed" || r.status == "stopped";
+  if (final && r.detached) return;  // a stopped pod, kept until `minipod rm`
+  if (r.status == "running" && sandbox::process_alive(r.pause)) {
+    report.warnings.push_back(label(r) + " runs without its monitor; 'minipod stop " + r.name +
+                              "' stops it and 'minipod rm' removes it");
+    return;
+  }
+  auto failures = sandbox::release_pod_resources(paths, r, cni_options_of(r));
+  for (const auto& f : failures) report.warnings.push_back(label(r) + ": " + f);
+  if (!failures.empty()) return;
+  std::string what = "released " + label(r) + " (was " + r.status + " when its owner died: processes, " +
+                     (r.network.empty() ? std::string() : "network \"" + r.network + "\", netns pin, ") +
+                     "/dev/shm, writable layers)";
+  if (!r.detached || r.status == "creating") {
+    sandbox::remove_pod(paths, r, r.detached);
+    what += " and removed it";
+  } else {
+    r.status = "failed";
+    r.reason = "its monitor died; cleaned by 'minipod gc'";
+    for (auto& c : r.containers) c.process = {};
+    state::save_record(dir, r);
+    what += "; it is kept as Failed until 'minipod rm'";
+  }
+  report.actions.push_back(what);
+}
+
+}  // namespace
+
+GcReport collect_garbage(const state::Paths& paths) {
+  GcReport report;
+  for (const auto& id : entries(paths.run_dir / "pods")) clean_pod(paths, id, report);
+
+  // Writable layers whose pod record is gone.
+  for (const auto& id : entries(paths.data_dir / "pods")) {
+    if (fsys::exists(paths.pod_dir(id))) continue;
+    try {
+      fs::remove_tree(paths.layers_dir(id));
+      report.actions.push_back("removed writable layers without a pod: " + paths.layers_dir(id).string());
+    } catch (const std::exception& e) {
+      report.warnings.push_back(std::string("writable layers ") + paths.layers_dir(id).string() + ": " + e.what());
+    }
+  }
+  // Name reservations whose pod is gone.
+  for (const auto& name : entries(paths.names_dir())) {
+    auto file = paths.names_dir() / name;
+    auto id = fs::read_file_if_exists(file).value_or("");
+    if (!id.empty() && fsys::exists(paths.pod_dir(id))) continue;
+    fsys::remove(file);
+    report.actions.push_back("released the name \"" + name + "\" (no pod holds it)");
+  }
+  return report;
+}
+
+}  // namespace minipod::control

@@ -1,0 +1,134 @@
+#include "runtime/sandbox/pod_cleanup.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <thread>
+
+#include "cni/config.h"
+#include "common/error.h"
+#include "common/fs.h"
+#include "common/trace.h"
+#include "runtime/sandbox/netns_pin.h"
+#include "runtime/sandbox/pod_shm.h"
+
+namespace minipod::sandbox {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+nlohmann::json runtime_conf_json(const cni::RuntimeConf& rt) {
+  nlohmann::json args = nlohmann::json::array();
+  for (const auto& [k, v] : rt.args) args.push_back({k, v});
+  return {{"containerId", rt.container_id},
+          {"netns", rt.netns},
+          {"ifname", rt.ifname},
+          {"args", args},
+          {"capabilityArgs", rt.capability_args}};
+}
+
+cni::RuntimeConf runtime_conf_from(const nlohmann::json& j) {
+  cni::RuntimeConf rt;
+  rt.container_id = j.value("containerId", "");
+  rt.netns = j.value("netns", "");
+  rt.ifname = j.value("ifname", "eth0");
+  for (const auto& a : j.value("args", nlohmann::json::array()))
+    if (a.is_array() && a.size() == 2) rt.args.emplace_back(a[0].get<std::string>(), a[1].get<std::string>());
+  rt.capability_args = j.value("capabilityArgs", nlohmann::json::object());
+  return rt;
+}
+
+// Runs one step, printing and collecting its failure instead of stopping.
+template <typename Fn>
+void step(std::vector<std::string>& failures, const std::string& what, Fn&& fn) {
+  Tracer::get().step("cleanup: " + what);
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    std::string line = what + ": " + e.what();
+    std::fprintf(stderr, "minipod: warning: %s\n", line.c_str());
+    failures.push_back(std::move(line));
+  }
+}
+
+}  // namespace
+
+bool process_alive(const state::ProcessRef& p) {
+  return p.pid > 0 && p.start_time != 0 && state::process_start_time(p.pid) == p.start_time;
+}
+
+bool signal_process(const state::ProcessRef& p, int sig) { return process_alive(p) && ::kill(p.pid, sig) == 0; }
+
+void stop_processes(const std::vector<state::ProcessRef>& processes, std::chrono::milliseconds grace) {
+  auto any_alive = [&] {
+    for (const auto& p : processes)
+      if (process_alive(p)) return true;
+    return false;
+  };
+  if (!any_alive()) return;
+  for (const auto& p : processes) signal_process(p, SIGTERM);
+  auto deadline = Clock::now() + grace;
+  while (any_alive() && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (const auto& p : processes) signal_process(p, SIGKILL);
+  // A killed process lingers until its parent (init, here) reaps it; its start time stays the same
+  // while it is a zombie, so wait for it to really go.
+  deadline = Clock::now() + std::chrono::seconds(5);
+  while (any_alive() && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
+
+void save_network_intent(const std::filesystem::path& pod_dir, const cni::NetworkConfigList& list,
+                         const cni::RuntimeConf& rt) {
+  nlohmann::json j = {{"config", list.bytes}, {"source", list.source}, {"runtimeConf", runtime_conf_json(rt)}};
+  fs::write_file_atomic(pod_dir / "network.json", j.dump(2) + "\n", 0600);
+}
+
+void network_down(const std::filesystem::path& pod_dir, const state::PodRecord& record, const cni::Options& options) {
+  if (record.network.empty()) return;
+  cni::Client client(options);
+  if (auto cached = client.cached(record.network, record.id, record.ifname.empty() ? "eth0" : record.ifname)) {
+    client.del(cni::parse_network_config(cached->config_bytes, cached->file), cached->conf);
+    ::unlink((pod_dir / "network.json").c_str());
+    return;
+  }
+  auto intent = fs::read_file_if_exists(pod_dir / "network.json");
+  if (!intent) return;  // the ADD never started
+  auto j = nlohmann::json::parse(*intent);
+  client.del(cni::parse_network_config(j.at("config").get<std::string>(), j.value("source", "network.json")),
+             runtime_conf_from(j.at("runtimeConf")));
+  ::unlink((pod_dir / "network.json").c_str());
+}
+
+std::vector<std::string> release_pod_resources(const state::Paths& paths, const state::PodRecord& record,
+                                               const cni::Options& options) {
+  std::vector<std::string> failures;
+  auto pod_dir = paths.pod_dir(record.id);
+  step(failures, "stop the pod's processes", [&] {
+    std::vector<state::ProcessRef> procs;
+    for (const auto& c : record.containers) procs.push_back(c.process);
+    stop_processes(procs, std::chrono::milliseconds(0));
+    // pause last: killing PID 1 of the pod PID namespace takes everything left in it along.
+    stop_processes({record.pause}, std::chrono::milliseconds(0));
+  });
+  step(failures, "CNI DEL of network \"" + record.network + "\"", [&] { network_down(pod_dir, record, options); });
+  if (!record.netns.empty()) step(failures, "unpin " + record.netns, [&] { unpin_netns(record.netns); });
+  if (!record.shm_dir.empty()) step(failures, "unmount " + record.shm_dir, [&] { unmount_pod_shm(record.shm_dir); });
+  if (!record.layers_dir.empty())
+    step(failures, "remove " + record.layers_dir, [&] { fs::remove_tree(record.layers_dir); });
+  return failures;
+}
+
+std::filesystem::path pod_log_dir(const state::Paths& paths, const std::string& namespace_, const std::string& name) {
+  return paths.log_dir / (namespace_ + "_" + name);
+}
+
+void remove_pod(const state::Paths& paths, const state::PodRecord& record, bool logs) {
+  if (logs) fs::remove_tree(pod_log_dir(paths, record.namespace_, record.name));
+  fs::remove_tree(paths.pod_dir(record.id));
+  // The name goes last: while it is held, nobody can create a pod that the steps above would hurt.
+  auto name_file = paths.names_dir() / record.name;
+  auto holder = fs::read_file_if_exists(name_file);
+  if (holder && *holder == record.id) ::unlink(name_file.c_str());
+}
+
+}  // namespace minipod::sandbox

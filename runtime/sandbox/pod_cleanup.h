@@ -1,0 +1,49 @@
+// Removing a pod's resources from its record alone. The record is written before each resource
+// is created, so these functions can finish any teardown: the monitor's own, `minipod stop` after
+// the monitor died, and `minipod gc` after a crash at any step. Each is idempotent: a resource
+// that is already gone (or was never made) is fine.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "cni/client.h"
+#include "runtime/state/paths.h"
+#include "runtime/state/pod_record.h"
+
+namespace minipod::sandbox {
+
+// True when `p` is still the process that was recorded (same pid and start time).
+bool process_alive(const state::ProcessRef& p);
+
+// Signals `p` if it is still the recorded process.
+bool signal_process(const state::ProcessRef& p, int sig);
+
+// For processes that are not our children (the monitor died): SIGTERM, wait up to `grace`,
+// SIGKILL, wait until they are gone.
+void stop_processes(const std::vector<state::ProcessRef>& processes, std::chrono::milliseconds grace);
+
+// What the network step needs to undo itself, saved in the pod directory before CNI ADD runs.
+void save_network_intent(const std::filesystem::path& pod_dir, const cni::NetworkConfigList& list,
+                         const cni::RuntimeConf& rt);
+
+// CNI DEL of the pod's attachment: with the cached ADD (config and result) when there is one,
+// else with the saved intent (an ADD that never finished). No-op for hostNetwork pods.
+void network_down(const std::filesystem::path& pod_dir, const state::PodRecord& record, const cni::Options& options);
+
+// Everything a stopped pod no longer needs: processes, network, netns pin, /dev/shm, writable
+// layers. The record, the pod name and the logs stay (so `ps -a`, `inspect` and `logs` still work).
+// Returns the failures it went past.
+std::vector<std::string> release_pod_resources(const state::Paths& paths, const state::PodRecord& record,
+                                               const cni::Options& options);
+
+// The rest: the pod directory (record, pod files), the name reservation and, with `logs`, the
+// container logs.
+void remove_pod(const state::Paths& paths, const state::PodRecord& record, bool logs);
+
+// <log dir>/<namespace>_<name>
+std::filesystem::path pod_log_dir(const state::Paths& paths, const std::string& namespace_, const std::string& name);
+
+}  // namespace minipod::sandbox

@@ -1,0 +1,118 @@
+#include "runtime/security/container_security.h"
+
+#include "common/error.h"
+#include "common/fs.h"
+#include "common/trace.h"
+#include "runtime/security/identity.h"
+#include "runtime/security/seccomp_filter.h"
+
+namespace minipod::security {
+namespace {
+
+// The profile that applies (container over pod), RuntimeDefault when none is set: a container
+// without a seccomp filter is not a container (Docker's default; Kubernetes' SeccompDefault).
+struct ChosenProfile {
+  spec::SeccompProfile profile;
+  std::string field;  // where it was set
+};
+
+ChosenProfile choose_profile(const spec::Pod& pod, const spec::Container& c,
+                             const std::string& field) {
+  if (c.security_context.seccomp_profile)
+    return {*c.security_context.seccomp_profile, field + ".securityContext.seccompProfile"};
+  if (pod.security_context.seccomp_profile)
+    return {*pod.security_context.seccomp_profile, "spec.securityContext.seccompProfile"};
+  return {spec::SeccompProfile{"RuntimeDefault", ""}, ""};
+}
+
+}  // namespace
+
+std::string container_field(const spec::Pod& pod, const spec::Container* c) {
+  for (size_t i = 0; i < pod.init_containers.size(); ++i)
+    if (pod.init_containers[i].name == c->name) return "spec.initContainers[" + std::to_string(i) + "]";
+  for (size_t i = 0; i < pod.containers.size(); ++i)
+    if (pod.containers[i].name == c->name) return "spec.containers[" + std::to_string(i) + "]";
+  return "container \"" + c->name + "\"";
+}
+
+std::filesystem::path seccomp_profile_dir(const std::filesystem::path& data_dir) {
+  return data_dir / "seccomp";
+}
+
+container::SecurityPlan plan_container_security(const spec::Pod& pod, const spec::Container& c,
+                                                const std::string& field,
+                                                const SecurityOptions& o) {
+  const auto& sc = c.security_context;
+  const std::string prefix = o.field_prefix;
+  container::SecurityPlan plan;
+  plan.configured = true;
+  plan.privileged = sc.privileged.value_or(false);
+  plan.read_only_root = sc.read_only_root_filesystem.value_or(false);
+  plan.rlimits = default_rlimits();
+  plan.last_cap = last_capability();
+
+  Identity id = resolve_identity(pod, c, field, prefix);
+  plan.uid = id.uid;
+  plan.gid = id.gid;
+  plan.groups = id.groups;
+
+  std::string sc_field = prefix + field + ".securityContext";
+  const spec::Capabilities* caps = sc.capabilities ? &*sc.capabilities : nullptr;
+  CapMask granted = granted_capabilities(caps, plan.privileged, sc_field);
+  CapMask added = plan.privileged ? all_capabilities() : added_capabilities(caps, sc_field);
+  plan.caps = capability_sets(granted, added, plan.uid == 0);
+  // Kubernetes: allowPrivilegeEscalation unset means true; false sets no_new_privs.
+  plan.no_new_privs = sc.allow_privilege_escalation == false;
+
+  auto chosen = choose_profile(pod, c, field);
+  std::string seccomp_what = "unconfined";
+  if (!plan.privileged && chosen.profile.type != "Unconfined") {
+    SeccompProfile profile;
+    std::string what = prefix + chosen.field;
+    if (chosen.profile.type == "Localhost") {
+      what += ".localhostProfile";
+      auto path = o.seccomp_dir / chosen.profile.localhost_profile;
+      auto text = fs::read_file_if_exists(path);
+      if (!text)
+        throw UsageError(what, "no seccomp profile " + path.string() +
+                                   " (Localhost profiles are read from " + o.seccomp_dir.string() +
+                                   ")");
+      profile = parse_profile(*text, what + " (" + path.string() + ")");
+      seccomp_what = "Localhost profile " + path.string();
+    } else {
+      profile = runtime_default_profile();
+      seccomp_what = "RuntimeDefault (Docker's default profile)";
+    }
+    auto program = compile_profile(profile, granted, what.empty() ? "seccomp" : what);
+    plan.seccomp = std::move(program.instructions);
+    seccomp_what += ", " + std::to_string(program.rules) + " rules, " +
+                    std::to_string(plan.seccomp.size()) + " BPF instructions";
+  }
+
+  auto& t = Tracer::get();
+  if (t.enabled()) {
+    std::string groups;
+    for (gid_t g : plan.groups) groups += (groups.empty() ? "" : ",") + std::to_string(g);
+    t.detail("security of \"" + c.name + "\"",
+             "user " + std::to_string(plan.uid) + ":" + std::to_string(plan.gid) + " groups [" +
+                 groups + "]" + (plan.privileged ? ", privileged" : "") +
+                 "\ncapabilities: bounding " + capability_names(plan.caps.bounding) +
+                 "; effective " + capability_names(plan.caps.effective) + "; ambient " +
+                 capability_names(plan.caps.ambient) + "\nno_new_privs " +
+                 (plan.no_new_privs ? "1" : "0") + "; seccomp " + seccomp_what +
+                 "; RLIMIT_NOFILE " + std::to_string(plan.rlimits.front().soft) +
+                 (plan.read_only_root ? "; read-only root filesystem" : ""));
+  }
+  return plan;
+}
+
+void check_pod(const spec::Pod& pod, const SecurityOptions& options) {
+  for (size_t i = 0; i < pod.init_containers.size(); ++i)
+    plan_container_security(pod, pod.init_containers[i],
+                            "spec.initContainers[" + std::to_string(i) + "]", options);
+  for (size_t i = 0; i < pod.containers.size(); ++i)
+    plan_container_security(pod, pod.containers[i], "spec.containers[" + std::to_string(i) + "]",
+                            options);
+}
+
+}  // namespace minipod::security

@@ -1,0 +1,36 @@
+// A container's whole security plan, from its securityContext and the pod's: capabilities,
+// user and groups, no_new_privs, the seccomp filter (built here, in the parent), rlimits,
+// privileged and readOnlyRootFilesystem. The same function checks a manifest before anything is
+// created and builds the plan at each start.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "runtime/container/security.h"
+#include "runtime/spec/pod_spec.h"
+
+namespace minipod::security {
+
+struct SecurityOptions {
+  // Where Localhost profiles are: <MINIPOD_DATA_DIR>/seccomp (kubelet: <root-dir>/seccomp).
+  std::filesystem::path seccomp_dir;
+  std::string field_prefix;  // e.g. "pod.yaml: ", put before field paths in errors
+};
+
+// `field` is the container's path ("spec.containers[0]"). Throws UsageError naming the field.
+container::SecurityPlan plan_container_security(const spec::Pod& pod,
+                                                const spec::Container& container,
+                                                const std::string& field,
+                                                const SecurityOptions& options);
+
+// Checks every container of the pod (plan_container_security for each), before anything exists.
+void check_pod(const spec::Pod& pod, const SecurityOptions& options);
+
+// "spec.containers[1]" or "spec.initContainers[0]" for a container of `pod`, for errors.
+std::string container_field(const spec::Pod& pod, const spec::Container* container);
+
+// <data dir>/seccomp.
+std::filesystem::path seccomp_profile_dir(const std::filesystem::path& data_dir);
+
+}  // namespace minipod::security

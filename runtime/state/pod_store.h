@@ -1,0 +1,64 @@
+// The pods on this host, read from their records under <run>/pods. A pod is named by its name or
+// by an unambiguous prefix of its id, as with podman and crictl.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/fd.h"
+#include "runtime/state/paths.h"
+#include "runtime/state/pod_record.h"
+
+namespace minipod::state {
+
+struct StoredPod {
+  PodRecord record;
+  std::filesystem::path dir;
+};
+
+// The owner's lock: held by the process that owns the pod (`minipod run` or the monitor of
+// `run -d`) for its whole life, and by whoever cleans up after it. The kernel drops it when the
+// holder dies, so a free lock on a pod that is not stopped means its owner crashed.
+class PodLock {
+ public:
+  PodLock() = default;
+  // Blocks until acquired when `wait`; otherwise check held().
+  PodLock(const std::filesystem::path& pod_dir, bool wait);
+  bool held() const { return fd_.valid(); }
+  // Waits up to `timeout` for the current holder to let go; true when acquired.
+  static std::optional<PodLock> wait_for(const std::filesystem::path& pod_dir, std::chrono::milliseconds timeout);
+
+ private:
+  UniqueFd fd_;
+};
+
+class PodStore {
+ public:
+  explicit PodStore(Paths paths) : paths_(std::move(paths)) {}
+
+  // Every pod whose record can be read, oldest first.
+  std::vector<StoredPod> list() const;
+  // By name or id prefix. Throws UsageError naming the close names when there is no such pod, or
+  // the candidates when a prefix is ambiguous.
+  StoredPod resolve(const std::string& name_or_id) const;
+  std::optional<StoredPod> load(const std::string& id) const;
+
+  const Paths& paths() const { return paths_; }
+
+ private:
+  Paths paths_;
+};
+
+// The status a user should see: the record's, corrected by what is really running.
+// "Creating", "Running", "Stopping", then "Succeeded" or "Failed" (the containers ended by
+// themselves) or "Stopped" (`minipod stop`, Ctrl-C), and "Dead" for a pod whose owner is gone
+// without a clean stop (`minipod gc` cleans it).
+std::string display_status(const PodRecord& record, bool owner_alive);
+
+// Levenshtein distance, for "did you mean" lists.
+size_t edit_distance(const std::string& a, const std::string& b);
+
+}  // namespace minipod::state
