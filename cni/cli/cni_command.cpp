@@ -11,6 +11,7 @@
 
 #include "cni/client.h"
 #include "cni/config.h"
+#include "cni/conformance/command.h"
 #include "cni/names.h"
 #include "common/error.h"
 
@@ -356,6 +357,9 @@ void add_cni_commands(CLI::App& app, int& exit_code) {
     cmd_ls(*flags);
     *code = 0;
   });
+
+  conformance::add_conformance_command(
+      cni, [global] { return global->cni_path; }, exit_code);
 
   CLI::App* cache = cni->add_subcommand("cache", "The result cache");
   cache->require_subcommand(1);

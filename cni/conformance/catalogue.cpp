@@ -23,16 +23,15 @@ const std::vector<CheckInfo>& catalogue() {
     };
     for (const char* var : {"CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME", "CNI_PATH"})
       v.push_back({std::string("env.missing.") + var, M, "SPEC.md §2 Parameters; error code 4",
-                   std::string("ADD without ") + var + " fails with code 4 naming the variable",
-                   "", ""});
+                   std::string("ADD without ") + var + " fails with code 4 naming the variable", "",
+                   ""});
     std::vector<CheckInfo> rest{
         {"add.result", M, "SPEC.md §5 ADD success",
          "the ADD result has the shape of the requested version: cniVersion, interfaces, CIDRs, "
          "interface indices, sandbox path",
          "", ""},
         {"add.result-real", M, "SPEC.md §2 ADD, §5 ADD success",
-         "the interfaces and addresses the result puts in the sandbox really exist there", "",
-         ""},
+         "the interfaces and addresses the result puts in the sandbox really exist there", "", ""},
         {"add.duplicate", M, "SPEC.md §2 ADD (CNI_IFNAME already exists: MUST return an error)",
          "a second ADD with the same container id and ifname fails", "", ""},
         {"chain.prev-result", M, "SPEC.md §3 Chained plugins (prevResult must be handled)",

@@ -12,10 +12,10 @@ namespace cni::conformance {
 enum class Level { kMust, kShould };
 
 struct CheckInfo {
-  std::string id;       // "del.twice"
+  std::string id;  // "del.twice"
   Level level;
-  std::string section;  // where the rule is written, e.g. "SPEC.md §2 DEL"
-  std::string title;    // the rule, one line
+  std::string section;      // where the rule is written, e.g. "SPEC.md §2 DEL"
+  std::string title;        // the rule, one line
   std::string min_version;  // first spec version it applies to ("" = all)
   std::string max_version;  // last spec version it applies to ("" = all)
   bool per_version = true;  // false: judged once, not per claimed version

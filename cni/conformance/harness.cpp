@@ -60,8 +60,7 @@ std::string format_v4(uint32_t v) {
 
 // host-local's range object, shrunk to `n` addresses from its start.
 bool shrink_range(json& range, int n) {
-  if (!range.is_object() || !range.contains("subnet") || !range["subnet"].is_string())
-    return false;
+  if (!range.is_object() || !range.contains("subnet") || !range["subnet"].is_string()) return false;
   std::string subnet = range["subnet"];
   size_t slash = subnet.find('/');
   if (slash == std::string::npos) return false;
@@ -294,8 +293,8 @@ CallRecord Network::del(const Attachment& a, const AddOutcome* added, DelMode mo
   std::optional<CallRecord> mine;
   for (size_t i = plugins_.size(); i-- > 0;) {
     PluginConfig pc{plugins_[i].value("type", ""), plugins_[i]};
-    CallRecord c = run("DEL", i, target,
-                       cni::plugin_stdin(pc, name_, version_, prev ? &*prev : nullptr, &rt));
+    CallRecord c =
+        run("DEL", i, target, cni::plugin_stdin(pc, name_, version_, prev ? &*prev : nullptr, &rt));
     if (!mine) mine = c;
   }
   return *mine;

@@ -17,9 +17,9 @@ namespace cni::conformance {
 
 // The plugin under test and the list it runs in.
 struct Subject {
-  std::string type;                    // the plugin under test
-  std::vector<nlohmann::json> plugins;  // the list's plugin objects; the plugin under test last
-  std::vector<std::string> paths;       // their binaries
+  std::string type;                      // the plugin under test
+  std::vector<nlohmann::json> plugins;   // the list's plugin objects; the plugin under test last
+  std::vector<std::string> paths;        // their binaries
   std::vector<std::string> plugin_dirs;  // CNI_PATH
   nlohmann::json capability_args = nlohmann::json::object();
   std::string ifname = "eth0";
@@ -36,10 +36,10 @@ struct Attachment {
 struct AddOutcome {
   bool prefix_ok = true;  // the plugins before the one under test succeeded
   std::string prefix_error;
-  std::optional<CallRecord> call;                  // the plugin under test's ADD
-  nlohmann::json result;                           // its result; discarded when there is none
-  nlohmann::json prev;                             // the prevResult it was given (null: none)
-  std::vector<NsLink> before, after;               // the netns around the ADD
+  std::optional<CallRecord> call;     // the plugin under test's ADD
+  nlohmann::json result;              // its result; discarded when there is none
+  nlohmann::json prev;                // the prevResult it was given (null: none)
+  std::vector<NsLink> before, after;  // the netns around the ADD
   bool ok() const { return prefix_ok && call && call->ok() && result.is_object(); }
   // "exit 1, code 999: ..." or "the chain before it failed: ...".
   std::string describe() const;
@@ -68,8 +68,8 @@ class Network {
   const Subject& subject() const { return subject_; }
 
   AddOutcome add(const Attachment& a);
-  // DEL of the whole list (reverse order); returns the plugin under test's call. prevResult (0.4.0+)
-  // is the ADD result converted to the version, as a runtime's cache gives it.
+  // DEL of the whole list (reverse order); returns the plugin under test's call. prevResult
+  // (0.4.0+) is the ADD result converted to the version, as a runtime's cache gives it.
   CallRecord del(const Attachment& a, const AddOutcome* added, DelMode mode = DelMode::kNormal);
   // CHECK of the plugin under test alone, with the ADD result as prevResult.
   CallRecord check(const Attachment& a, const AddOutcome& added);

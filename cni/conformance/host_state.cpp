@@ -36,8 +36,7 @@ void read_iptables(HostSnapshot& s) {
       if (line.starts_with("*")) {
         table = line.substr(1);
       } else if (line.starts_with(":")) {
-        s.chains.insert(std::string(tool) + " " + table + " " +
-                        line.substr(1, line.find(' ') - 1));
+        s.chains.insert(std::string(tool) + " " + table + " " + line.substr(1, line.find(' ') - 1));
       } else if (line.starts_with("-A ")) {
         s.rules.insert(std::string(tool) + " " + table + " " + line);
       }
@@ -113,7 +112,9 @@ bool mentions_ip(const std::string& text, const std::string& ip) {
 bool mentions_word(const std::string& text, const std::string& word) {
   if (word.empty()) return false;
   for (size_t pos = text.find(word); pos != std::string::npos; pos = text.find(word, pos + 1)) {
-    auto is_name = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'; };
+    auto is_name = [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+    };
     bool left = pos == 0 || !is_name(text[pos - 1]);
     size_t end = pos + word.size();
     bool right = end == text.size() || !is_name(text[end]);
@@ -189,7 +190,9 @@ HostDiff diff_and_restore(const HostSnapshot& before, const Attribution& attr) {
   HostDiff d;
   HostSnapshot now = snapshot_host();
   auto note = [&](Owner o, const std::string& what) {
-    (o == Owner::kAttachment ? d.attachment : o == Owner::kShared ? d.shared : d.foreign)
+    (o == Owner::kAttachment ? d.attachment
+     : o == Owner::kShared   ? d.shared
+                             : d.foreign)
         .push_back(what);
   };
   auto run = [&](const std::string& cmd) {
@@ -314,8 +317,8 @@ HostDiff diff_and_restore(const HostSnapshot& before, const Attribution& attr) {
       for (const auto& s : attr.subnets)
         if (in_subnet(ip, s)) o = Owner::kShared;
     note(o, "address " + cidr + " on " + dev + " was added");
-    bool link_goes = std::find(links_to_remove.begin(), links_to_remove.end(), dev) !=
-                     links_to_remove.end();
+    bool link_goes =
+        std::find(links_to_remove.begin(), links_to_remove.end(), dev) != links_to_remove.end();
     if (o != Owner::kForeign && !link_goes) run("ip addr del " + cidr + " dev " + dev);
   }
   for (const auto& [key, args] : now.routes) {
@@ -335,8 +338,8 @@ HostDiff diff_and_restore(const HostSnapshot& before, const Attribution& attr) {
     std::string dev;
     if (size_t p = args.find(" dev "); p != std::string::npos)
       dev = args.substr(p + 5, args.find(' ', p + 5) - p - 5);
-    bool link_goes = std::find(links_to_remove.begin(), links_to_remove.end(), dev) !=
-                     links_to_remove.end();
+    bool link_goes =
+        std::find(links_to_remove.begin(), links_to_remove.end(), dev) != links_to_remove.end();
     if (o != Owner::kForeign && !link_goes) run("ip " + args);
   }
   for (const auto& l : links_to_remove) run("ip link del " + l);

@@ -29,8 +29,8 @@ HostSnapshot snapshot_host();
 
 // What ties a host change to this run.
 struct Attribution {
-  std::set<std::string> addresses;      // container addresses, without prefix length
-  std::set<std::string> subnets;        // their networks, "10.233.1.0/24"
+  std::set<std::string> addresses;  // container addresses, without prefix length
+  std::set<std::string> subnets;    // their networks, "10.233.1.0/24"
   std::set<std::string> container_ids;
   // Host-side interfaces named in ADD results -> how many attachments named them (1: the
   // attachment's own, like a veth; more: shared, like a bridge).

@@ -103,11 +103,11 @@ json CallRecord::to_json() const {
     size_t eq = kv.find('=');
     e[kv.substr(0, eq)] = eq == std::string::npos ? "" : kv.substr(eq + 1);
   }
-  json j{{"index", index},         {"scenario", scenario},   {"version", version},
-         {"verb", verb},           {"plugin", type},         {"env", e},
-         {"unset", unset},         {"stdin", stdin_data},    {"stdout", out},
-         {"stderr", err},          {"exitCode", exit_code},  {"signal", signal},
-         {"timedOut", timed_out},  {"durationMs", duration_ms}};
+  json j{{"index", index},        {"scenario", scenario},     {"version", version},
+         {"verb", verb},          {"plugin", type},           {"env", e},
+         {"unset", unset},        {"stdin", stdin_data},      {"stdout", out},
+         {"stderr", err},         {"exitCode", exit_code},    {"signal", signal},
+         {"timedOut", timed_out}, {"durationMs", duration_ms}};
   if (truncated) j["outputTruncated"] = true;
   return j;
 }

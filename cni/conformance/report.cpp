@@ -22,10 +22,18 @@ std::string xml_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
       default:
         // XML 1.0 cannot carry most control characters, even escaped.
         if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t')
@@ -60,8 +68,8 @@ std::string format_text(const Report& r) {
   std::vector<std::vector<std::string>> rows{{"CHECK", "VERSION", "LEVEL", "RESULT", "EVIDENCE"}};
   for (const auto& c : r.results) {
     const CheckInfo* info = find_check(c.id);
-    rows.push_back({c.id, c.version, info ? level_name(info->level) : "?", result_word(c),
-                    c.evidence});
+    rows.push_back(
+        {c.id, c.version, info ? level_name(info->level) : "?", result_word(c), c.evidence});
   }
   std::vector<size_t> width(5, 0);
   for (const auto& row : rows)

@@ -70,7 +70,8 @@ void check_dns(const json& dns, std::vector<std::string>& p) {
           !std::all_of(dns[k].begin(), dns[k].end(), [](const json& s) { return s.is_string(); }))
         p.push_back(std::string("dns.") + k + " is not an array of strings");
     }
-  if (dns.contains("domain") && !dns["domain"].is_string()) p.push_back("dns.domain is not a string");
+  if (dns.contains("domain") && !dns["domain"].is_string())
+    p.push_back("dns.domain is not a string");
 }
 
 }  // namespace
@@ -158,9 +159,8 @@ std::vector<std::string> shape_problems(const json& r, const std::string& versio
             (f = cidr_family(o["address"])).empty())
           p.push_back(w + ".address " + (o.contains("address") ? o["address"].dump() : "missing") +
                       " is not a CIDR");
-        if (o.contains("gateway") &&
-            (!o["gateway"].is_string() || family(o["gateway"]).empty() ||
-             (!f.empty() && family(o["gateway"]) != f)))
+        if (o.contains("gateway") && (!o["gateway"].is_string() || family(o["gateway"]).empty() ||
+                                      (!f.empty() && family(o["gateway"]) != f)))
           p.push_back(w + ".gateway " + o["gateway"].dump() + " is not an IPv" + f + " address");
         if (o.contains("interface")) {
           if (!o["interface"].is_number_integer() || o["interface"].get<long>() < 0 ||
@@ -203,12 +203,10 @@ std::vector<std::string> reality_problems(const json& r, const std::string& vers
   std::vector<std::string> names, sandboxes;
   if (r.contains("interfaces") && r["interfaces"].is_array())
     for (const auto& o : r["interfaces"]) {
-      std::string name = o.is_object() && o.value("name", json("")).is_string()
-                             ? o.value("name", "")
-                             : "";
-      std::string sandbox = o.is_object() && o.value("sandbox", json("")).is_string()
-                                ? o.value("sandbox", "")
-                                : "";
+      std::string name =
+          o.is_object() && o.value("name", json("")).is_string() ? o.value("name", "") : "";
+      std::string sandbox =
+          o.is_object() && o.value("sandbox", json("")).is_string() ? o.value("sandbox", "") : "";
       names.push_back(name);
       sandboxes.push_back(sandbox);
       if (sandbox.empty() || sandbox != a.netns_path) continue;

@@ -86,8 +86,8 @@ class Runner {
     return s;
   }
   std::unique_ptr<Network> network(const std::string& scenario, int pool = 0) {
-    auto n = std::make_unique<Network>(opt_.subject, recorder_, version_, next_name(), scenario,
-                                       pool);
+    auto n =
+        std::make_unique<Network>(opt_.subject, recorder_, version_, next_name(), scenario, pool);
     if (!n->host_local_dir().empty()) host_local_dirs_.insert(n->host_local_dir());
     return n;
   }
@@ -128,8 +128,7 @@ class Runner {
   }
   bool blocked(std::initializer_list<const char*> checks) {
     if (!add_hung_) return false;
-    for (const char* c : checks)
-      skip(c, "not run: an earlier ADD hung (see timeout.all-calls)");
+    for (const char* c : checks) skip(c, "not run: an earlier ADD hung (see timeout.all-calls)");
     return true;
   }
   std::string pool_problem() const {
@@ -168,7 +167,7 @@ class Runner {
   std::map<std::string, std::set<std::string>> link_owners_;
   std::set<std::string> host_local_dirs_;
   bool add_hung_ = false;
-  std::optional<bool> released_;  // del.releases-address outcome, for the netns variants
+  std::optional<bool> released_;   // del.releases-address outcome, for the netns variants
   std::vector<CheckResult> once_;  // results of the once-only checks
 };
 
@@ -236,8 +235,8 @@ void Runner::check_unsupported_and_malformed() {
     auto net = network("malformed stdin");
     std::vector<std::string> problems;
     std::vector<size_t> calls;
-    for (const std::string& input : {std::string("{\"cniVersion\": \"") + version_ + "\", \"name\": ",
-                                     std::string()}) {
+    for (const std::string& input :
+         {std::string("{\"cniVersion\": \"") + version_ + "\", \"name\": ", std::string()}) {
       CallRecord c = net->call("ADD", s.att, input);
       calls.push_back(c.index);
       ErrorObject e = error_object(c);
@@ -304,17 +303,17 @@ void Runner::scenario_lifecycle() {
   auto net = network("lifecycle");
   AddOutcome o = add(*net, s.att);
   if (!o.prefix_ok) {
-    for (const char* id : {"add.result", "add.result-real", "add.duplicate", "chain.prev-result",
-                           "check.after-add", "check.refused-old-version", "del.removes",
-                           "del.twice"})
+    for (const char* id :
+         {"add.result", "add.result-real", "add.duplicate", "chain.prev-result", "check.after-add",
+          "check.refused-old-version", "del.removes", "del.twice"})
       skip(id, "not run: " + o.describe());
     return;
   }
   if (!o.ok()) {
     fail("add.result", "ADD failed: " + o.describe(), ids({&*o.call}));
-    for (const char* id : {"add.result-real", "add.duplicate", "chain.prev-result",
-                           "check.after-add", "check.refused-old-version", "del.removes",
-                           "del.twice"})
+    for (const char* id :
+         {"add.result-real", "add.duplicate", "chain.prev-result", "check.after-add",
+          "check.refused-old-version", "del.removes", "del.twice"})
       skip(id, "not run: ADD failed (see add.result)");
     net->del(s.att, &o);
     return;
@@ -380,9 +379,10 @@ void Runner::scenario_lifecycle() {
   else if (!left.empty())
     fail("del.removes", "DEL succeeded but left " + join(left), ids({&d}));
   else
-    pass("del.removes", "removed " + (o.sandbox_interfaces().empty()
-                                          ? std::string("(nothing in the sandbox to remove)")
-                                          : join(o.sandbox_interfaces())),
+    pass("del.removes",
+         "removed " + (o.sandbox_interfaces().empty()
+                           ? std::string("(nothing in the sandbox to remove)")
+                           : join(o.sandbox_interfaces())),
          ids({&d}));
   CallRecord d2 = net->del(s.att, &o);
   if (d2.ok())
@@ -515,12 +515,15 @@ void Runner::scenario_del_netns(bool vanished) {
     if (ob.ok())
       pass(id, how + " succeeded and released " + join(oa.addresses()), calls);
     else if (released_ && !*released_)
-      pass(id, how + " succeeded; the address stayed taken, as after a normal DEL (see "
-                     "del.releases-address)",
+      pass(id,
+           how +
+               " succeeded; the address stayed taken, as after a normal DEL (see "
+               "del.releases-address)",
            calls);
     else
-      fail(id, how + " succeeded but did not release " + join(oa.addresses()) +
-                   ": a new ADD in the one-address pool failed: " + ob.describe(),
+      fail(id,
+           how + " succeeded but did not release " + join(oa.addresses()) +
+               ": a new ADD in the one-address pool failed: " + ob.describe(),
            calls);
     net->del(b.att, &ob);
   }
@@ -559,8 +562,7 @@ void Runner::scenario_parallel() {
   if (blocked({"parallel.add-del"})) return;
   int n = opt_.parallel;
   if (opt_.subject.max_attachments > 0 && opt_.subject.max_attachments < n) {
-    skip("parallel.add-del", "the profile allows " +
-                                 std::to_string(opt_.subject.max_attachments) +
+    skip("parallel.add-del", "the profile allows " + std::to_string(opt_.subject.max_attachments) +
                                  " attachment(s) at a time");
     return;
   }
@@ -571,8 +573,7 @@ void Runner::scenario_parallel() {
   std::vector<CallRecord> dels(n);
   {
     std::vector<std::thread> threads;
-    for (int i = 0; i < n; ++i)
-      threads.emplace_back([&, i] { adds[i] = net->add(boxes[i].att); });
+    for (int i = 0; i < n; ++i) threads.emplace_back([&, i] { adds[i] = net->add(boxes[i].att); });
     for (auto& t : threads) t.join();
   }
   for (int i = 0; i < n; ++i) {
@@ -596,11 +597,10 @@ void Runner::scenario_parallel() {
       problems.push_back("ADD " + id + ": " + adds[i].describe());
       continue;
     }
-    for (const auto& a : adds[i].result.is_object() ? adds[i].owned_addresses()
-                                                     : std::vector<std::string>{}) {
+    for (const auto& a :
+         adds[i].result.is_object() ? adds[i].owned_addresses() : std::vector<std::string>{}) {
       std::string ip = a.substr(0, a.find('/'));
-      if (owner.count(ip))
-        problems.push_back(ip + " given to both " + owner[ip] + " and " + id);
+      if (owner.count(ip)) problems.push_back(ip + " given to both " + owner[ip] + " and " + id);
       owner[ip] = id;
     }
     if (!dels[i].ok()) problems.push_back("DEL " + id + ": " + dels[i].summary());
@@ -611,11 +611,13 @@ void Runner::scenario_parallel() {
   if (problems.empty())
     pass("parallel.add-del",
          std::to_string(n) + " parallel ADDs and DELs" +
-             (owner.empty() ? std::string() : ", distinct addresses " + [&] {
-               std::vector<std::string> v;
-               for (const auto& [ip, id] : owner) v.push_back(ip);
-               return join(v, " ");
-             }()),
+             (owner.empty() ? std::string()
+                            : ", distinct addresses " +
+                                  [&] {
+                                    std::vector<std::string> v;
+                                    for (const auto& [ip, id] : owner) v.push_back(ip);
+                                    return join(v, " ");
+                                  }()),
          calls);
   else
     fail("parallel.add-del", join(problems, "; "), calls);
@@ -649,13 +651,11 @@ void Runner::scenario_exhaustion() {
   for (const auto& l : ob.after)
     if (!find_link(ob.before, l.name)) left.push_back(l.name);
   if (ob.ok())
-    fail("ipam.exhaustion", "a second ADD in a one-address pool succeeded: " +
-                                one_line(ob.result.dump(), 120),
-         calls);
+    fail("ipam.exhaustion",
+         "a second ADD in a one-address pool succeeded: " + one_line(ob.result.dump(), 120), calls);
   else if (!left.empty())
-    fail("ipam.exhaustion", "the failed ADD (" + ob.describe() + ") left " + join(left) +
-                                " in the sandbox",
-         calls);
+    fail("ipam.exhaustion",
+         "the failed ADD (" + ob.describe() + ") left " + join(left) + " in the sandbox", calls);
   else
     pass("ipam.exhaustion", ob.describe(), calls);
   net->del(b.att, &ob);
@@ -677,9 +677,9 @@ void Runner::scenario_gc() {
     skip("gc.verb", "not run: ADD failed: " + (oa.ok() ? ob : oa).describe());
   } else {
     json valid = json::array({{{"containerID", a.att.container_id}, {"ifname", a.att.ifname}}});
-    CallRecord g = net->call("GC", Attachment{},
-                             net->plain_stdin({{"cni.dev/valid-attachments", valid},
-                                               {"cni.dev/attachments", valid}}));
+    CallRecord g = net->call(
+        "GC", Attachment{},
+        net->plain_stdin({{"cni.dev/valid-attachments", valid}, {"cni.dev/attachments", valid}}));
     CallRecord k = net->check(a.att, oa);
     std::vector<size_t> calls = ids({&g, &k});
     if (!g.ok()) {
@@ -694,13 +694,14 @@ void Runner::scenario_gc() {
         pass("gc.verb", "GC kept " + a.att.container_id + " and freed " + join(ob.addresses()),
              calls);
       else
-        fail("gc.verb", "GC did not free " + join(ob.addresses()) + " of the invalid attachment " +
-                            b.att.container_id + ": a new ADD failed: " + oc.describe(),
+        fail("gc.verb",
+             "GC did not free " + join(ob.addresses()) + " of the invalid attachment " +
+                 b.att.container_id + ": a new ADD failed: " + oc.describe(),
              calls);
       net->del(c.att, &oc);
     } else {
-      pass("gc.verb", "GC succeeded and kept the valid attachment (freeing not judged: " + why + ")",
-           calls);
+      pass("gc.verb",
+           "GC succeeded and kept the valid attachment (freeing not judged: " + why + ")", calls);
     }
   }
   net->del(a.att, &oa);
@@ -725,8 +726,7 @@ void Runner::judge_calls() {
   std::vector<size_t> hung_ids, no_json_ids, noisy_ids;
   size_t total = 0, failures = 0;
   for (const auto& c : recorder_.calls()) {
-    if (c.version != version_ && !(c.version == "-" && version_ == report_.tested.back()))
-      continue;
+    if (c.version != version_ && !(c.version == "-" && version_ == report_.tested.back())) continue;
     ++total;
     std::string where = (c.verb.empty() ? std::string("(no CNI_COMMAND)") : c.verb) + " of " +
                         c.type + " [" + c.scenario + "]";
@@ -792,8 +792,9 @@ void Runner::judge_host(const HostSnapshot& before) {
   for (const auto& f : d.failures) report_.cleanup.push_back(version_ + ": FAILED " + f);
   for (const auto& l : leaked_files) report_.cleanup.push_back(version_ + ": removed " + l);
   std::string foreign =
-      d.foreign.empty() ? ""
-                        : " (not attributed to this run, left alone: " + join(d.foreign, "; ") + ")";
+      d.foreign.empty()
+          ? ""
+          : " (not attributed to this run, left alone: " + join(d.foreign, "; ") + ")";
   if (clean.empty())
     pass("host.clean", "nothing left" + foreign);
   else
@@ -863,9 +864,12 @@ Report Runner::run() {
     if (is_supported_version(v) && (opt_.versions.empty() || contains(opt_.versions, v)) &&
         !contains(report_.tested, v))
       report_.tested.push_back(v);
-  if (report_.claimed.empty())
+  if (report_.claimed.empty()) {
     for (const auto& v : opt_.versions)
       if (is_supported_version(v)) report_.tested.push_back(v);
+    if (opt_.versions.empty() && is_supported_version(opt_.config_version))
+      report_.tested.push_back(opt_.config_version);
+  }
   std::sort(report_.tested.begin(), report_.tested.end(),
             [](const std::string& a, const std::string& b) { return compare_versions(a, b) < 0; });
   for (auto& [id, r] : results_) once_.push_back(r);  // version.answer
@@ -879,10 +883,11 @@ Report Runner::run() {
   for (const auto& c : catalogue()) {
     if (c.per_version || !wanted(c.id)) continue;
     auto it = std::find_if(once_.begin(), once_.end(), [&](const auto& r) { return r.id == c.id; });
-    CheckResult r = it != once_.end()
-                        ? *it
-                        : CheckResult{c.id, "-", Verdict::kSkip,
-                                      "not run: no version to test (VERSION failed)", {}};
+    CheckResult r =
+        it != once_.end()
+            ? *it
+            : CheckResult{
+                  c.id, "-", Verdict::kSkip, "not run: no version to test (VERSION failed)", {}};
     r.version = "-";
     once.push_back(r);
   }

@@ -15,10 +15,12 @@ namespace cni::conformance {
 
 struct SuiteOptions {
   Subject subject;
-  std::string plugin_path;    // the binary under test
-  std::string config_source;  // "--config FILE" or "built-in profile bridge"
+  std::string plugin_path;            // the binary under test
+  std::string config_source;          // "--config FILE" or "built-in profile bridge"
   std::vector<std::string> versions;  // --versions; empty: every claimed version
-  std::vector<std::string> checks;    // --checks; empty: all (an entry ending in '.' or '*' is a prefix)
+  std::string config_version;         // tested when VERSION fails and --versions is not given
+  std::vector<std::string>
+      checks;  // --checks; empty: all (an entry ending in '.' or '*' is a prefix)
   std::chrono::milliseconds timeout{10'000};
   std::string prefix;  // names of netns, networks, containers: <prefix>-<n>
   int parallel = 4;

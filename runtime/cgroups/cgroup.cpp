@@ -52,6 +52,16 @@ void remove_dir_tree(const fsys::path& dir) {
 
 }  // namespace
 
+void remove_recorded(const std::vector<std::string>& dirs) {
+  for (const auto& d : dirs) {
+    fsys::path p = fsys::path(d).lexically_normal();
+    if (p.parent_path().filename() != "minipod" || p.string().find("/..") != std::string::npos ||
+        p.string().rfind("/sys/fs/cgroup", 0) != 0)
+      throw Error("remove cgroup", d + " is not a minipod pod cgroup");
+    remove_dir_tree(p);
+  }
+}
+
 uint64_t parse_oom_kill(const std::string& text) {
   std::istringstream in(text);
   std::string key;

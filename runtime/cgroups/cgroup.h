@@ -50,6 +50,11 @@ class Cgroup {
   std::vector<std::string> dirs_;
 };
 
+// Removes pod cgroups named by a pod record (PodRecord::cgroups), e.g. when cleaning up after a
+// crash: each directory and everything below it. Paths outside a ".../minipod/<id>" layout are
+// refused (a damaged record must not remove other cgroups). Throws on failure.
+void remove_recorded(const std::vector<std::string>& dirs);
+
 // Parses "oom_kill N" out of memory.oom_control or memory.events text.
 uint64_t parse_oom_kill(const std::string& text);
 

@@ -28,7 +28,7 @@ struct Limits {
 // is given, as the API server defaults it) as shares.
 Limits container_limits(const spec::Resources& resources);
 
-uint64_t cpu_shares(int64_t millicores);  // 1000m -> 1024, at least 2, at most 262144
+uint64_t cpu_shares(int64_t millicores);   // 1000m -> 1024, at least 2, at most 262144
 int64_t cpu_quota_us(int64_t millicores);  // 1000m -> 100000, at least 1000
 uint64_t cpu_weight(uint64_t shares);      // 1024 -> 100, 1..10000
 

@@ -33,7 +33,8 @@ std::vector<std::string> PodCgroups::prepare_container(const std::string& name,
                                                        const Limits& limits) {
   if (!enabled()) return {};
   auto it = children_.find(name);
-  if (it == children_.end()) it = children_.emplace(name, Child{Cgroup(h_, relative_ + "/" + name), 0}).first;
+  if (it == children_.end())
+    it = children_.emplace(name, Child{Cgroup(h_, relative_ + "/" + name), 0}).first;
   Child& c = it->second;
   c.cgroup.create(limits);
   c.oom_base = c.cgroup.oom_kills();
@@ -71,8 +72,8 @@ int64_t pod_pids_limit() {
   errno = 0;
   long long v = std::strtoll(env, &end, 10);
   if (errno != 0 || *end != '\0' || v < 0)
-    throw UsageError("MINIPOD_PIDS_LIMIT",
-                     "must be a number of processes (0: no limit), got \"" + std::string(env) + "\"");
+    throw UsageError("MINIPOD_PIDS_LIMIT", "must be a number of processes (0: no limit), got \"" +
+                                               std::string(env) + "\"");
   return v;
 }
 

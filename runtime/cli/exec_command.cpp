@@ -30,16 +30,21 @@ int run_exec(const ExecOptions& o) {
   if (target == nullptr) {
     std::string have;
     for (const auto& c : r.containers) have += (have.empty() ? "" : ", ") + c.name;
-    throw UsageError("exec", "pod \"" + r.name + "\" has no container \"" + o.container + "\" (it has " + have + ")");
+    throw UsageError("exec", "pod \"" + r.name + "\" has no container \"" + o.container +
+                                 "\" (it has " + have + ")");
   }
   if (target->status != "running" || !sandbox::process_alive(target->process)) {
-    std::string why = target->status == "exited"
-                          ? "it exited with code " + std::to_string(target->exit_code) + " (" + target->reason + ")"
-                          : "it is " + (target->status.empty() ? std::string("not started") : target->status);
-    throw UsageError("exec", "container \"" + target->name + "\" of pod \"" + r.name + "\" is not running: " + why);
+    std::string why =
+        target->status == "exited"
+            ? "it exited with code " + std::to_string(target->exit_code) + " (" + target->reason +
+                  ")"
+            : "it is " + (target->status.empty() ? std::string("not started") : target->status);
+    throw UsageError("exec", "container \"" + target->name + "\" of pod \"" + r.name +
+                                 "\" is not running: " + why);
   }
   if (o.tty && !::isatty(0))
-    throw UsageError("exec", "-t needs a terminal on standard input (drop -t, or run from a terminal)");
+    throw UsageError("exec",
+                     "-t needs a terminal on standard input (drop -t, or run from a terminal)");
   container::ExecRequest req;
   req.pod = r.name;
   req.container = target->name;

@@ -7,7 +7,8 @@
 namespace minipod::cli {
 
 void add_gc_command(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("gc", "Clean up after crashed runs: pods, network addresses, mounts, layers");
+  auto* cmd = app.add_subcommand(
+      "gc", "Clean up after crashed runs: pods, network addresses, mounts, layers");
   cmd->callback([&exit_code] {
     auto report = control::collect_garbage(state::Paths::from_environment());
     for (const auto& a : report.actions) std::printf("%s\n", a.c_str());

@@ -22,7 +22,8 @@ struct LogsOptions {
 
 void print(const run::LogLine& l, const std::string& prefix, bool timestamps) {
   FILE* to = l.stream == "stderr" ? stderr : stdout;
-  std::fprintf(to, "%s%s%s\n", prefix.c_str(), timestamps ? (l.timestamp + " ").c_str() : "", l.text.c_str());
+  std::fprintf(to, "%s%s%s\n", prefix.c_str(), timestamps ? (l.timestamp + " ").c_str() : "",
+               l.text.c_str());
 }
 
 void run_logs(const LogsOptions& o) {
@@ -36,7 +37,8 @@ void run_logs(const LogsOptions& o) {
   if (names.empty()) {
     std::string have;
     for (const auto& c : r.containers) have += (have.empty() ? "" : ", ") + c.name;
-    throw UsageError("logs", "pod \"" + r.name + "\" has no container \"" + o.container + "\" (it has " + have + ")");
+    throw UsageError("logs", "pod \"" + r.name + "\" has no container \"" + o.container +
+                                 "\" (it has " + have + ")");
   }
   auto dir = sandbox::pod_log_dir(paths, r.namespace_, r.name);
   bool prefixed = names.size() > 1;
@@ -45,8 +47,11 @@ void run_logs(const LogsOptions& o) {
 
   for (size_t i = 0; i < names.size(); ++i) {
     auto lines = followers[i].read();
-    size_t from = o.tail >= 0 && lines.size() > static_cast<size_t>(o.tail) ? lines.size() - static_cast<size_t>(o.tail) : 0;
-    for (size_t k = from; k < lines.size(); ++k) print(lines[k], prefixed ? "[" + names[i] + "] " : "", o.timestamps);
+    size_t from = o.tail >= 0 && lines.size() > static_cast<size_t>(o.tail)
+                      ? lines.size() - static_cast<size_t>(o.tail)
+                      : 0;
+    for (size_t k = from; k < lines.size(); ++k)
+      print(lines[k], prefixed ? "[" + names[i] + "] " : "", o.timestamps);
   }
   std::fflush(nullptr);
   if (!o.follow) return;
@@ -54,11 +59,14 @@ void run_logs(const LogsOptions& o) {
   for (bool last = false;;) {
     bool alive = control::owner_alive(pod);
     for (size_t i = 0; i < names.size(); ++i)
-      for (const auto& l : followers[i].read()) print(l, prefixed ? "[" + names[i] + "] " : "", o.timestamps);
+      for (const auto& l : followers[i].read())
+        print(l, prefixed ? "[" + names[i] + "] " : "", o.timestamps);
     std::fflush(nullptr);
     if (last) return;
-    if (!alive) last = true;
-    else std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!alive)
+      last = true;
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }
 
@@ -68,7 +76,8 @@ void add_logs_command(CLI::App& app) {
   auto o = std::make_shared<LogsOptions>();
   auto* cmd = app.add_subcommand("logs", "Print a pod's container logs");
   cmd->add_option("pod", o->pod, "Pod name or id prefix")->required();
-  cmd->add_option("-c,--container", o->container, "Container (default: all of the pod's, prefixed)");
+  cmd->add_option("-c,--container", o->container,
+                  "Container (default: all of the pod's, prefixed)");
   cmd->add_flag("-f,--follow", o->follow, "Keep printing new output until the pod ends");
   cmd->add_option("--tail", o->tail, "Only the last N lines of each container");
   cmd->add_flag("--timestamps", o->timestamps, "Prefix each line with its time");

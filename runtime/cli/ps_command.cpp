@@ -48,8 +48,10 @@ void run_ps(const PsOptions& o) {
   state::PodStore store(state::Paths::from_environment());
   nlohmann::json out = nlohmann::json::array();
   std::vector<std::vector<std::string>> rows;
-  if (o.containers) rows.push_back({"POD", "CONTAINER", "STATUS", "EXIT CODE", "REASON", "RESTARTS", "PID"});
-  else rows.push_back({"NAME", "ID", "STATUS", "IP", "CONTAINERS", "AGE"});
+  if (o.containers)
+    rows.push_back({"POD", "CONTAINER", "STATUS", "EXIT CODE", "REASON", "RESTARTS", "PID"});
+  else
+    rows.push_back({"NAME", "ID", "STATUS", "IP", "CONTAINERS", "AGE"});
   for (const auto& pod : store.list()) {
     const auto& r = pod.record;
     bool alive = control::owner_alive(pod);
@@ -68,15 +70,20 @@ void run_ps(const PsOptions& o) {
     }
     if (o.containers) {
       for (const auto& c : r.containers)
-        rows.push_back({r.name, c.name, c.status, c.status == "exited" ? std::to_string(c.exit_code) : "",
-                        c.reason, std::to_string(c.restarts), c.process.pid ? std::to_string(c.process.pid) : ""});
+        rows.push_back({r.name, c.name, c.status,
+                        c.status == "exited" ? std::to_string(c.exit_code) : "", c.reason,
+                        std::to_string(c.restarts),
+                        c.process.pid ? std::to_string(c.process.pid) : ""});
     } else {
       rows.push_back({r.name, r.id.substr(0, 12), status, ip.empty() ? "-" : ip,
-                      std::to_string(ready) + "/" + std::to_string(r.containers.size()), age(r.created)});
+                      std::to_string(ready) + "/" + std::to_string(r.containers.size()),
+                      age(r.created)});
     }
   }
-  if (o.output == "json") std::printf("%s\n", out.dump(2).c_str());
-  else print_table(rows);
+  if (o.output == "json")
+    std::printf("%s\n", out.dump(2).c_str());
+  else
+    print_table(rows);
 }
 
 }  // namespace
@@ -86,7 +93,8 @@ void add_ps_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("ps", "List pods (running ones; -a for all)");
   cmd->add_flag("-a,--all", o->all, "Also pods that have ended");
   cmd->add_flag("--containers", o->containers, "One line per container");
-  cmd->add_option("-o,--output", o->output, "table or json")->check(CLI::IsMember({"table", "json"}));
+  cmd->add_option("-o,--output", o->output, "table or json")
+      ->check(CLI::IsMember({"table", "json"}));
   cmd->callback([o] { run_ps(*o); });
 }
 

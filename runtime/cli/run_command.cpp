@@ -16,9 +16,12 @@ void add_run_command(CLI::App& app, GlobalOptions& global, int& exit_code) {
 
   auto detach = std::make_shared<bool>(false);
   auto* cmd = app.add_subcommand(
-      "run", "Run a pod from a Kubernetes Pod manifest (YAML or JSON), in the foreground or with -d");
-  cmd->add_flag("-d,--detach", *detach, "Start the pod under its own monitor, print its id and return");
-  cmd->add_option("--log-max-size", opts->log_max_bytes, "Rotate a container's log file past this many bytes")
+      "run",
+      "Run a pod from a Kubernetes Pod manifest (YAML or JSON), in the foreground or with -d");
+  cmd->add_flag("-d,--detach", *detach,
+                "Start the pod under its own monitor, print its id and return");
+  cmd->add_option("--log-max-size", opts->log_max_bytes,
+                  "Rotate a container's log file past this many bytes")
       ->capture_default_str();
   cmd->add_option("manifest", opts->manifest, "Pod manifest file")
       ->required()

@@ -13,7 +13,9 @@ void add_stop_command(CLI::App& app) {
   auto grace = std::make_shared<long long>(-1);
   auto* cmd = app.add_subcommand("stop", "Stop pods");
   cmd->add_option("pods", *pods, "Pod names or id prefixes")->required();
-  cmd->add_option("--grace", *grace, "Seconds between SIGTERM and SIGKILL (default: the pod's terminationGracePeriodSeconds)");
+  cmd->add_option(
+      "--grace", *grace,
+      "Seconds between SIGTERM and SIGKILL (default: the pod's terminationGracePeriodSeconds)");
   cmd->callback([pods, grace] {
     auto paths = state::Paths::from_environment();
     state::PodStore store(paths);

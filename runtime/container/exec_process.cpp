@@ -110,7 +110,8 @@ Namespaces open_container_namespaces(const ExecRequest& r) {
   Namespaces ns{open_ns("ipc"), open_ns("uts"), open_ns("net"), open_ns("pid"), open_ns("mnt")};
   // Checked after opening: the namespaces are those of the process we meant, not of a reused pid.
   if (state::process_start_time(r.target.pid) != r.target.start_time)
-    throw UsageError("exec", "container \"" + r.container + "\" of pod \"" + r.pod + "\" is not running");
+    throw UsageError("exec",
+                     "container \"" + r.container + "\" of pod \"" + r.pod + "\" is not running");
   return ns;
 }
 
@@ -131,7 +132,8 @@ struct ChildSetup {
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   for (const auto& procs : r.cgroup_procs) {
     int fd = ::open(procs.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || ::write(fd, "0", 1) != 1) ns::child_fail(s.report, "join cgroup", procs.c_str(), errno);
+    if (fd < 0 || ::write(fd, "0", 1) != 1)
+      ns::child_fail(s.report, "join cgroup", procs.c_str(), errno);
     ::close(fd);
   }
   struct Join {
@@ -140,11 +142,13 @@ struct ChildSetup {
     const char* what;
   };
   // The mount namespace last: after it, /proc and the host paths above are the container's.
-  for (Join j : {Join{s.ns->ipc.get(), CLONE_NEWIPC, "ipc"}, Join{s.ns->uts.get(), CLONE_NEWUTS, "uts"},
-                 Join{s.ns->net.get(), CLONE_NEWNET, "net"}, Join{s.ns->mnt.get(), CLONE_NEWNS, "mnt"}}) {
+  for (Join j :
+       {Join{s.ns->ipc.get(), CLONE_NEWIPC, "ipc"}, Join{s.ns->uts.get(), CLONE_NEWUTS, "uts"},
+        Join{s.ns->net.get(), CLONE_NEWNET, "net"}, Join{s.ns->mnt.get(), CLONE_NEWNS, "mnt"}}) {
     if (::setns(j.fd, j.type) != 0) ns::child_fail(s.report, "setns", j.what, errno);
   }
-  if (::chdir(s.cwd.c_str()) != 0 && ::chdir("/") != 0) ns::child_fail(s.report, "chdir", s.cwd.c_str(), errno);
+  if (::chdir(s.cwd.c_str()) != 0 && ::chdir("/") != 0)
+    ns::child_fail(s.report, "chdir", s.cwd.c_str(), errno);
 
   if (s.pty_sock >= 0) {
     // The pty comes from the container's own devpts, so the process sees /dev/pts/N as any
@@ -208,7 +212,9 @@ bool pump(int from, int to) {
   return true;
 }
 
-int exit_code_of(int status) { return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status); }
+int exit_code_of(int status) {
+  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
 
 }  // namespace
 
@@ -252,10 +258,11 @@ int exec_in_container(const ExecRequest& r) {
   } restore{old};
   UniqueFd sigfd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
 
-  Tracer::get().step("exec in container \"" + r.container + "\": join the mount, pid, net, uts and ipc namespaces of pid " +
+  Tracer::get().step("exec in container \"" + r.container +
+                         "\": join the mount, pid, net, uts and ipc namespaces of pid " +
                          std::to_string(r.target.pid),
-                     "nsenter --target " + std::to_string(r.target.pid) + " --mount --pid --net --uts --ipc " +
-                         shell_quote(r.argv[0]));
+                     "nsenter --target " + std::to_string(r.target.pid) +
+                         " --mount --pid --net --uts --ipc " + shell_quote(r.argv[0]));
   pid_t pid;
   {
     ns::PidNamespaceForChildren in_pid_ns(ns.pid.get());
@@ -287,9 +294,11 @@ int exec_in_container(const ExecRequest& r) {
     }
     bool stdin_open = true;
     while (!exited) {
-      pollfd fds[3] = {{sigfd.get(), POLLIN, 0}, {master.get(), POLLIN, 0}, {stdin_open ? 0 : -1, POLLIN, 0}};
+      pollfd fds[3] = {
+          {sigfd.get(), POLLIN, 0}, {master.get(), POLLIN, 0}, {stdin_open ? 0 : -1, POLLIN, 0}};
       if (::poll(fds, 3, -1) < 0 && errno != EINTR) break;
-      if (fds[1].revents & POLLIN) pump(master.get(), 1);
+      if (fds[1].revents & POLLIN)
+        pump(master.get(), 1);
       else if (fds[1].revents & (POLLHUP | POLLERR)) {
         // The slave side is closed: the process is ending.
       }

@@ -12,11 +12,11 @@
 namespace minipod::container {
 
 struct ExecRequest {
-  std::string pod, container;        // for messages
-  state::ProcessRef target;          // the container's main process
+  std::string pod, container;  // for messages
+  state::ProcessRef target;    // the container's main process
   std::vector<std::string> argv;
-  bool interactive = false;          // -i: our stdin goes to the process
-  bool tty = false;                  // -t: a pty, our terminal in raw mode, window size followed
+  bool interactive = false;  // -i: our stdin goes to the process
+  bool tty = false;          // -t: a pty, our terminal in raw mode, window size followed
   std::vector<std::string> cgroup_procs;  // cgroup.procs files the process is placed in
   SecurityPlan security;
 };

@@ -48,7 +48,7 @@ void add_host_devices(const std::string& r, std::vector<RootfsOp>& ops) {
       it.disable_recursion_pending();
       continue;
     }
-    struct stat st{};
+    struct stat st {};
     if (::lstat(p.c_str(), &st) != 0) continue;
     if (S_ISDIR(st.st_mode)) {
       ops.push_back(mkdir_op(r + "/dev" + rel));
@@ -61,10 +61,17 @@ void add_host_devices(const std::string& r, std::vector<RootfsOp>& ops) {
 
 }  // namespace
 
-const std::vector<std::string> kMaskedPaths{
-    "/proc/acpi",        "/proc/asound",      "/proc/kcore",       "/proc/keys",
-    "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
-    "/proc/scsi",        "/sys/firmware",     "/sys/devices/virtual/powercap"};
+const std::vector<std::string> kMaskedPaths{"/proc/acpi",
+                                            "/proc/asound",
+                                            "/proc/kcore",
+                                            "/proc/keys",
+                                            "/proc/latency_stats",
+                                            "/proc/timer_list",
+                                            "/proc/timer_stats",
+                                            "/proc/sched_debug",
+                                            "/proc/scsi",
+                                            "/sys/firmware",
+                                            "/sys/devices/virtual/powercap"};
 const std::vector<std::string> kReadOnlyPaths{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
                                               "/proc/sysrq-trigger"};
 
@@ -151,7 +158,7 @@ void touch(const char* path, mode_t mode, int report, const RootfsOp& op) {
 
 // The flags a bind remount must keep (statvfs ST_* -> MS_*).
 unsigned long mount_flags_of(const char* path) {
-  struct statvfs sv{};
+  struct statvfs sv {};
   if (::statvfs(path, &sv) != 0) return 0;
   unsigned long flags = 0;
   if (sv.f_flag & ST_NOSUID) flags |= MS_NOSUID;
@@ -203,7 +210,7 @@ void apply_rootfs(const RootfsPlan& plan, int report) {
         if (::symlink(op.source.c_str(), op.path.c_str()) != 0 && errno != EEXIST) fail(report, op);
         break;
       case Kind::kMask: {
-        struct stat st{};
+        struct stat st {};
         if (::stat(op.path.c_str(), &st) != 0) {
           if (errno == ENOENT || errno == ENOTDIR) break;
           fail(report, op);

@@ -16,12 +16,15 @@ namespace fsys = std::filesystem;
 std::vector<std::string> entries(const fsys::path& dir) {
   std::vector<std::string> out;
   std::error_code ec;
-  for (const auto& e : fsys::directory_iterator(dir, ec)) out.push_back(e.path().filename().string());
+  for (const auto& e : fsys::directory_iterator(dir, ec))
+    out.push_back(e.path().filename().string());
   std::sort(out.begin(), out.end());
   return out;
 }
 
-std::string label(const state::PodRecord& r) { return "pod \"" + r.name + "\" (" + r.id.substr(0, 12) + ")"; }
+std::string label(const state::PodRecord& r) {
+  return "pod \"" + r.name + "\" (" + r.id.substr(0, 12) + ")";
+}
 
 void clean_pod(const state::Paths& paths, const std::string& id, GcReport& report) {
   auto dir = paths.pod_dir(id);
@@ -38,12 +41,15 @@ void clean_pod(const state::Paths& paths, const std::string& id, GcReport& repor
   try {
     r = state::PodRecord::from_json(nlohmann::json::parse(*text));
   } catch (const std::exception& e) {
-    report.warnings.push_back(dir.string() + "/state.json is unreadable (" + e.what() + "); left as it is");
+    report.warnings.push_back(dir.string() + "/state.json is unreadable (" + e.what() +
+                              "); left as it is");
     return;
   }
   bool final = r.status == "succeeded" || r.status == "failed" || r.status == "stopped";
   if (final && r.detached) return;  // a stopped pod, kept until `minipod rm`
-  if (r.status == "running" && sandbox::process_alive(r.pause)) {
+  // A detached pod whose monitor died still runs and can be stopped; a foreground pod whose
+  // `minipod run` died has nobody left to stop it.
+  if (r.detached && r.status == "running" && sandbox::process_alive(r.pause)) {
     report.warnings.push_back(label(r) + " runs without its monitor; 'minipod stop " + r.name +
                               "' stops it and 'minipod rm' removes it");
     return;
@@ -51,9 +57,10 @@ void clean_pod(const state::Paths& paths, const std::string& id, GcReport& repor
   auto failures = sandbox::release_pod_resources(paths, r, cni_options_of(r));
   for (const auto& f : failures) report.warnings.push_back(label(r) + ": " + f);
   if (!failures.empty()) return;
-  std::string what = "released " + label(r) + " (was " + r.status + " when its owner died: processes, " +
-                     (r.network.empty() ? std::string() : "network \"" + r.network + "\", netns pin, ") +
-                     "/dev/shm, writable layers)";
+  std::string what =
+      "released " + label(r) + " (was " + r.status + " when its owner died: processes, " +
+      (r.network.empty() ? std::string() : "network \"" + r.network + "\", netns pin, ") +
+      "/dev/shm, writable layers)";
   if (!r.detached || r.status == "creating") {
     sandbox::remove_pod(paths, r, r.detached);
     what += " and removed it";
@@ -78,9 +85,11 @@ GcReport collect_garbage(const state::Paths& paths) {
     if (fsys::exists(paths.pod_dir(id))) continue;
     try {
       fs::remove_tree(paths.layers_dir(id));
-      report.actions.push_back("removed writable layers without a pod: " + paths.layers_dir(id).string());
+      report.actions.push_back("removed writable layers without a pod: " +
+                               paths.layers_dir(id).string());
     } catch (const std::exception& e) {
-      report.warnings.push_back(std::string("writable layers ") + paths.layers_dir(id).string() + ": " + e.what());
+      report.warnings.push_back(std::string("writable layers ") + paths.layers_dir(id).string() +
+                                ": " + e.what());
     }
   }
   // Name reservations whose pod is gone.

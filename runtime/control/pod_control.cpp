@@ -12,7 +12,9 @@
 namespace minipod::control {
 namespace {
 
-bool is_final(const std::string& status) { return status == "succeeded" || status == "failed" || status == "stopped"; }
+bool is_final(const std::string& status) {
+  return status == "succeeded" || status == "failed" || status == "stopped";
+}
 
 }  // namespace
 
@@ -23,24 +25,29 @@ cni::Options cni_options_of(const state::PodRecord& r) {
   return o;
 }
 
-bool owner_alive(const state::StoredPod& pod) { return !state::PodLock(pod.dir, false).held(); }
+bool owner_alive(const state::StoredPod& pod) {
+  return !state::PodLock(pod.dir, false).held();
+}
 
-bool stop_pod(const state::StoredPod& pod, const state::Paths& paths, std::optional<long long> grace_seconds) {
+bool stop_pod(const state::StoredPod& pod, const state::Paths& paths,
+              std::optional<long long> grace_seconds) {
   const auto& r = pod.record;
   state::PodLock lock(pod.dir, false);
   if (!lock.held()) {
     // The owner is alive: it stops the containers and tears the pod down itself.
-    if (grace_seconds) fs::write_file(pod.dir / "stop", std::to_string(*grace_seconds) + "\n", 0600);
+    if (grace_seconds)
+      fs::write_file(pod.dir / "stop", std::to_string(*grace_seconds) + "\n", 0600);
     Tracer::get().step("ask the pod's owner (pid " + std::to_string(r.monitor.pid) + ") to stop it",
                        "kill -TERM " + std::to_string(r.monitor.pid));
     if (!sandbox::signal_process(r.monitor, SIGTERM))
-      throw Error("stop pod \"" + r.name + "\"", "its owner (pid " + std::to_string(r.monitor.pid) +
-                                                     ") holds the pod's lock but cannot be signalled");
+      throw Error("stop pod \"" + r.name + "\"",
+                  "its owner (pid " + std::to_string(r.monitor.pid) +
+                      ") holds the pod's lock but cannot be signalled");
     // Grace period, then the teardown (CNI DEL can take a while with slow plugins).
     auto wait = std::chrono::seconds(grace_seconds.value_or(300) + 120);
     if (!state::PodLock::wait_for(pod.dir, wait))
-      throw Error("stop pod \"" + r.name + "\"", "its owner did not finish within " +
-                                                     std::to_string(wait.count()) + " s");
+      throw Error("stop pod \"" + r.name + "\"",
+                  "its owner did not finish within " + std::to_string(wait.count()) + " s");
     return true;
   }
   if (is_final(r.status)) return false;
@@ -75,7 +82,8 @@ void remove_pod(const state::StoredPod& pod, const state::Paths& paths, bool for
   if (running) {
     if (!force)
       throw UsageError("remove pod \"" + r.name + "\"",
-                       "it is still running; stop it first ('minipod stop " + r.name + "') or use 'minipod rm -f'");
+                       "it is still running; stop it first ('minipod stop " + r.name +
+                           "') or use 'minipod rm -f'");
     stop_pod(pod, paths, 0);
   }
   auto lock = state::PodLock::wait_for(pod.dir, std::chrono::seconds(30));
@@ -83,7 +91,8 @@ void remove_pod(const state::StoredPod& pod, const state::Paths& paths, bool for
   // Release again: idempotent, and it finishes whatever a crashed teardown left.
   auto failures = sandbox::release_pod_resources(paths, r, cni_options_of(r));
   if (!failures.empty())
-    throw Error("remove pod \"" + r.name + "\"", failures.front() + "; the record was kept so you can retry");
+    throw Error("remove pod \"" + r.name + "\"",
+                failures.front() + "; the record was kept so you can retry");
   sandbox::remove_pod(paths, r, true);
 }
 

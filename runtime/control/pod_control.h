@@ -18,7 +18,8 @@ bool owner_alive(const state::StoredPod& pod);
 
 // SIGTERM, `grace` (default: what the pod was started with), SIGKILL; then the pod's resources
 // are released. Returns false when the pod was already stopped.
-bool stop_pod(const state::StoredPod& pod, const state::Paths& paths, std::optional<long long> grace_seconds);
+bool stop_pod(const state::StoredPod& pod, const state::Paths& paths,
+              std::optional<long long> grace_seconds);
 
 // Removes a stopped pod: record, name, logs. A running pod is refused unless `force`, which stops
 // it first without a grace period.

@@ -22,7 +22,8 @@ std::string cri_line(std::string_view timestamp, std::string_view stream, std::s
   return out;
 }
 
-CriLog::CriLog(const std::filesystem::path& path, uint64_t max_bytes) : path_(path), max_bytes_(max_bytes) {
+CriLog::CriLog(const std::filesystem::path& path, uint64_t max_bytes)
+    : path_(path), max_bytes_(max_bytes) {
   fs::make_dirs(path.parent_path(), 0755);
   fd_.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640));
   if (!fd_) throw_errno("open log", path.string());
@@ -31,7 +32,8 @@ CriLog::CriLog(const std::filesystem::path& path, uint64_t max_bytes) : path_(pa
 void CriLog::rotate() {
   auto numbered = [this](int n) { return path_.string() + "." + std::to_string(n); };
   ::unlink(numbered(kRotatedFiles).c_str());
-  for (int n = kRotatedFiles - 1; n >= 1; --n) ::rename(numbered(n).c_str(), numbered(n + 1).c_str());
+  for (int n = kRotatedFiles - 1; n >= 1; --n)
+    ::rename(numbered(n).c_str(), numbered(n + 1).c_str());
   ::rename(path_.c_str(), numbered(1).c_str());
   UniqueFd fd(::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640));
   if (fd) fd_ = std::move(fd);  // if reopening fails, keep writing to the rotated file

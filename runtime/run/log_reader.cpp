@@ -88,7 +88,8 @@ std::vector<LogLine> LogFollower::read() {
       }
       consume(data);
     }
-    if (i + 1 < files.size()) done_.push_back(st.st_ino);  // a later file exists: this one is complete
+    if (i + 1 < files.size())
+      done_.push_back(st.st_ino);  // a later file exists: this one is complete
   }
   return lines;
 }

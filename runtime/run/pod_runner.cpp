@@ -18,8 +18,8 @@
 #include "runtime/sandbox/pod_cleanup.h"
 #include "runtime/sandbox/sandbox.h"
 #include "runtime/security/container_security.h"
-#include "runtime/state/crash_point.h"
 #include "runtime/spec/manifest.h"
+#include "runtime/state/crash_point.h"
 
 namespace minipod::run {
 namespace {
@@ -37,8 +37,9 @@ Prepared prepare(const RunOptions& o) {
   const auto& pod = p.pod;
   std::string hostname = pod.hostname.empty() ? pod.name : pod.hostname;
   // What the parser cannot know: capability names, seccomp profiles, users, cgroup controllers.
-  security::check_pod(pod, {security::seccomp_profile_dir(state::Paths::from_environment().data_dir),
-                            o.manifest + ": "});
+  security::check_pod(pod,
+                      {security::seccomp_profile_dir(state::Paths::from_environment().data_dir),
+                       o.manifest + ": "});
   cgroups::check_pod(pod, o.manifest + ": ");
 
   images::ImageStore store(o.image_dir);
@@ -82,7 +83,6 @@ Prepared prepare(const RunOptions& o) {
   return p;
 }
 
-
 sandbox::SandboxOptions sandbox_options(const RunOptions& o, const spec::Pod& pod) {
   sandbox::SandboxOptions so;
   so.paths = state::Paths::from_environment();
@@ -95,14 +95,17 @@ sandbox::SandboxOptions sandbox_options(const RunOptions& o, const spec::Pod& po
   if (!pod.host_network) {
     so.network = sandbox::choose_network(o.cni_conf_dir, o.network, pod);
     if (so.network->builtin)
-      std::fprintf(stderr, "minipod: no CNI config in %s: using the built-in network \"%s\" (bridge %s, %s)\n",
-                   o.cni_conf_dir.c_str(), sandbox::kBuiltinNetwork, sandbox::kBuiltinBridge,
-                   sandbox::kBuiltinSubnet);
+      std::fprintf(
+          stderr,
+          "minipod: no CNI config in %s: using the built-in network \"%s\" (bridge %s, %s)\n",
+          o.cni_conf_dir.c_str(), sandbox::kBuiltinNetwork, sandbox::kBuiltinBridge,
+          sandbox::kBuiltinSubnet);
   }
   return so;
 }
 
-SupervisorOptions supervisor_options(const RunOptions& o, const spec::Pod& pod, const state::Paths& paths) {
+SupervisorOptions supervisor_options(const RunOptions& o, const spec::Pod& pod,
+                                     const state::Paths& paths) {
   SupervisorOptions sup;
   sup.grace = std::chrono::seconds(o.grace_seconds.value_or(pod.termination_grace_period_seconds));
   sup.backoff_base = o.backoff_base;
@@ -112,7 +115,8 @@ SupervisorOptions supervisor_options(const RunOptions& o, const spec::Pod& pod, 
 }
 
 // Steps 1-6, with Ctrl-C (and the crash-test switch) checked between them.
-std::unique_ptr<sandbox::Sandbox> create_sandbox(const spec::Pod& pod, const sandbox::SandboxOptions& so,
+std::unique_ptr<sandbox::Sandbox> create_sandbox(const spec::Pod& pod,
+                                                 const sandbox::SandboxOptions& so,
                                                  SignalWatch& signals) {
   int step = 0;
   return sandbox::Sandbox::create(pod, so, [&signals, &step] {
@@ -123,7 +127,8 @@ std::unique_ptr<sandbox::Sandbox> create_sandbox(const spec::Pod& pod, const san
 
 // The monitor of a detached pod: owns the sandbox and the containers until the pod ends. Reports
 // "ok <id>" or "error <exit kind> <message>" on `report` once the pod is up (or could not be).
-[[noreturn]] void monitor_main(Prepared& prepared, const RunOptions& o, sandbox::SandboxOptions so, int report) {
+[[noreturn]] void monitor_main(Prepared& prepared, const RunOptions& o, sandbox::SandboxOptions so,
+                               int report) {
   bool reported = false;
   auto send = [&](const std::string& msg) {
     if (reported) return;
@@ -139,7 +144,8 @@ std::unique_ptr<sandbox::Sandbox> create_sandbox(const spec::Pod& pod, const san
     auto sb = create_sandbox(prepared.pod, so, signals);
     auto pod_dir = so.paths.pod_dir(sb->id());
     // From now on the monitor's own messages (container exits, warnings) go to the pod's directory.
-    int log = ::open((pod_dir / "monitor.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    int log =
+        ::open((pod_dir / "monitor.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (log >= 0) {
       ::dup2(log, 2);
       ::close(log);
@@ -156,7 +162,8 @@ std::unique_ptr<sandbox::Sandbox> create_sandbox(const spec::Pod& pod, const san
     } catch (const Error& e) {
       std::fprintf(stderr, "minipod: %s\n", e.what());
       if (!reported) {
-        send("error " + std::to_string(static_cast<int>(e.kind())) + " " + e.what() + "; the pod was torn down");
+        send("error " + std::to_string(static_cast<int>(e.kind())) + " " + e.what() +
+             "; the pod was torn down");
         sb->teardown();
         ::_exit(1);
       }

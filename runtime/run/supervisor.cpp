@@ -391,7 +391,8 @@ void Supervisor::on_signal(int sig) {
   }
   signals_.note_stop(sig);
   // `minipod stop --grace N` says how long it wants to wait.
-  if (auto grace = fs::read_file_if_exists(options_.stop_request); grace && !options_.stop_request.empty()) {
+  if (auto grace = fs::read_file_if_exists(options_.stop_request);
+      grace && !options_.stop_request.empty()) {
     try {
       options_.grace = std::chrono::seconds(std::stoll(*grace));
     } catch (const std::exception&) {
@@ -445,9 +446,12 @@ int Supervisor::run() {
     read_output(*s, true, false);
   }
   auto& record = sandbox_.record();
-  if (have_exit_code_ && exit_code_ != 0) record.status = "failed";
-  else if (signals_.stop_signal() != 0) record.status = "stopped";
-  else record.status = "succeeded";
+  if (have_exit_code_ && exit_code_ != 0)
+    record.status = "failed";
+  else if (signals_.stop_signal() != 0)
+    record.status = "stopped";
+  else
+    record.status = "succeeded";
   if (signals_.stop_signal() != 0 && record.reason.empty())
     record.reason = std::string("stopped by SIG") + sigabbrev_np(signals_.stop_signal());
   save_state();

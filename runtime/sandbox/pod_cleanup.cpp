@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/trace.h"
+#include "runtime/cgroups/cgroup.h"
 #include "runtime/sandbox/netns_pin.h"
 #include "runtime/sandbox/pod_shm.h"
 
@@ -34,7 +35,8 @@ cni::RuntimeConf runtime_conf_from(const nlohmann::json& j) {
   rt.netns = j.value("netns", "");
   rt.ifname = j.value("ifname", "eth0");
   for (const auto& a : j.value("args", nlohmann::json::array()))
-    if (a.is_array() && a.size() == 2) rt.args.emplace_back(a[0].get<std::string>(), a[1].get<std::string>());
+    if (a.is_array() && a.size() == 2)
+      rt.args.emplace_back(a[0].get<std::string>(), a[1].get<std::string>());
   rt.capability_args = j.value("capabilityArgs", nlohmann::json::object());
   return rt;
 }
@@ -58,9 +60,12 @@ bool process_alive(const state::ProcessRef& p) {
   return p.pid > 0 && p.start_time != 0 && state::process_start_time(p.pid) == p.start_time;
 }
 
-bool signal_process(const state::ProcessRef& p, int sig) { return process_alive(p) && ::kill(p.pid, sig) == 0; }
+bool signal_process(const state::ProcessRef& p, int sig) {
+  return process_alive(p) && ::kill(p.pid, sig) == 0;
+}
 
-void stop_processes(const std::vector<state::ProcessRef>& processes, std::chrono::milliseconds grace) {
+void stop_processes(const std::vector<state::ProcessRef>& processes,
+                    std::chrono::milliseconds grace) {
   auto any_alive = [&] {
     for (const auto& p : processes)
       if (process_alive(p)) return true;
@@ -69,24 +74,29 @@ void stop_processes(const std::vector<state::ProcessRef>& processes, std::chrono
   if (!any_alive()) return;
   for (const auto& p : processes) signal_process(p, SIGTERM);
   auto deadline = Clock::now() + grace;
-  while (any_alive() && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  while (any_alive() && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   for (const auto& p : processes) signal_process(p, SIGKILL);
   // A killed process lingers until its parent (init, here) reaps it; its start time stays the same
   // while it is a zombie, so wait for it to really go.
   deadline = Clock::now() + std::chrono::seconds(5);
-  while (any_alive() && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  while (any_alive() && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
 }
 
 void save_network_intent(const std::filesystem::path& pod_dir, const cni::NetworkConfigList& list,
                          const cni::RuntimeConf& rt) {
-  nlohmann::json j = {{"config", list.bytes}, {"source", list.source}, {"runtimeConf", runtime_conf_json(rt)}};
+  nlohmann::json j = {
+      {"config", list.bytes}, {"source", list.source}, {"runtimeConf", runtime_conf_json(rt)}};
   fs::write_file_atomic(pod_dir / "network.json", j.dump(2) + "\n", 0600);
 }
 
-void network_down(const std::filesystem::path& pod_dir, const state::PodRecord& record, const cni::Options& options) {
+void network_down(const std::filesystem::path& pod_dir, const state::PodRecord& record,
+                  const cni::Options& options) {
   if (record.network.empty()) return;
   cni::Client client(options);
-  if (auto cached = client.cached(record.network, record.id, record.ifname.empty() ? "eth0" : record.ifname)) {
+  if (auto cached = client.cached(record.network, record.id,
+                                  record.ifname.empty() ? "eth0" : record.ifname)) {
     client.del(cni::parse_network_config(cached->config_bytes, cached->file), cached->conf);
     ::unlink((pod_dir / "network.json").c_str());
     return;
@@ -94,12 +104,14 @@ void network_down(const std::filesystem::path& pod_dir, const state::PodRecord& 
   auto intent = fs::read_file_if_exists(pod_dir / "network.json");
   if (!intent) return;  // the ADD never started
   auto j = nlohmann::json::parse(*intent);
-  client.del(cni::parse_network_config(j.at("config").get<std::string>(), j.value("source", "network.json")),
+  client.del(cni::parse_network_config(j.at("config").get<std::string>(),
+                                       j.value("source", "network.json")),
              runtime_conf_from(j.at("runtimeConf")));
   ::unlink((pod_dir / "network.json").c_str());
 }
 
-std::vector<std::string> release_pod_resources(const state::Paths& paths, const state::PodRecord& record,
+std::vector<std::string> release_pod_resources(const state::Paths& paths,
+                                               const state::PodRecord& record,
                                                const cni::Options& options) {
   std::vector<std::string> failures;
   auto pod_dir = paths.pod_dir(record.id);
@@ -110,15 +122,21 @@ std::vector<std::string> release_pod_resources(const state::Paths& paths, const 
     // pause last: killing PID 1 of the pod PID namespace takes everything left in it along.
     stop_processes({record.pause}, std::chrono::milliseconds(0));
   });
-  step(failures, "CNI DEL of network \"" + record.network + "\"", [&] { network_down(pod_dir, record, options); });
-  if (!record.netns.empty()) step(failures, "unpin " + record.netns, [&] { unpin_netns(record.netns); });
-  if (!record.shm_dir.empty()) step(failures, "unmount " + record.shm_dir, [&] { unmount_pod_shm(record.shm_dir); });
+  step(failures, "CNI DEL of network \"" + record.network + "\"",
+       [&] { network_down(pod_dir, record, options); });
+  if (!record.netns.empty())
+    step(failures, "unpin " + record.netns, [&] { unpin_netns(record.netns); });
+  if (!record.shm_dir.empty())
+    step(failures, "unmount " + record.shm_dir, [&] { unmount_pod_shm(record.shm_dir); });
   if (!record.layers_dir.empty())
     step(failures, "remove " + record.layers_dir, [&] { fs::remove_tree(record.layers_dir); });
+  if (!record.cgroups.empty())
+    step(failures, "remove the pod's cgroups", [&] { cgroups::remove_recorded(record.cgroups); });
   return failures;
 }
 
-std::filesystem::path pod_log_dir(const state::Paths& paths, const std::string& namespace_, const std::string& name) {
+std::filesystem::path pod_log_dir(const state::Paths& paths, const std::string& namespace_,
+                                  const std::string& name) {
   return paths.log_dir / (namespace_ + "_" + name);
 }
 

@@ -23,7 +23,8 @@ bool signal_process(const state::ProcessRef& p, int sig);
 
 // For processes that are not our children (the monitor died): SIGTERM, wait up to `grace`,
 // SIGKILL, wait until they are gone.
-void stop_processes(const std::vector<state::ProcessRef>& processes, std::chrono::milliseconds grace);
+void stop_processes(const std::vector<state::ProcessRef>& processes,
+                    std::chrono::milliseconds grace);
 
 // What the network step needs to undo itself, saved in the pod directory before CNI ADD runs.
 void save_network_intent(const std::filesystem::path& pod_dir, const cni::NetworkConfigList& list,
@@ -31,12 +32,14 @@ void save_network_intent(const std::filesystem::path& pod_dir, const cni::Networ
 
 // CNI DEL of the pod's attachment: with the cached ADD (config and result) when there is one,
 // else with the saved intent (an ADD that never finished). No-op for hostNetwork pods.
-void network_down(const std::filesystem::path& pod_dir, const state::PodRecord& record, const cni::Options& options);
+void network_down(const std::filesystem::path& pod_dir, const state::PodRecord& record,
+                  const cni::Options& options);
 
 // Everything a stopped pod no longer needs: processes, network, netns pin, /dev/shm, writable
-// layers. The record, the pod name and the logs stay (so `ps -a`, `inspect` and `logs` still work).
-// Returns the failures it went past.
-std::vector<std::string> release_pod_resources(const state::Paths& paths, const state::PodRecord& record,
+// layers, cgroups. The record, the pod name and the logs stay (so `ps -a`, `inspect` and `logs`
+// still work). Returns the failures it went past.
+std::vector<std::string> release_pod_resources(const state::Paths& paths,
+                                               const state::PodRecord& record,
                                                const cni::Options& options);
 
 // The rest: the pod directory (record, pod files), the name reservation and, with `logs`, the
@@ -44,6 +47,7 @@ std::vector<std::string> release_pod_resources(const state::Paths& paths, const 
 void remove_pod(const state::Paths& paths, const state::PodRecord& record, bool logs);
 
 // <log dir>/<namespace>_<name>
-std::filesystem::path pod_log_dir(const state::Paths& paths, const std::string& namespace_, const std::string& name);
+std::filesystem::path pod_log_dir(const state::Paths& paths, const std::string& namespace_,
+                                  const std::string& name);
 
 }  // namespace minipod::sandbox

@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cctype>
+#include <cerrno>
 
 #include "common/error.h"
 #include "common/fs.h"
@@ -44,6 +44,13 @@ CapMask all_capabilities() {
   return last >= 63 ? ~CapMask{0} : (cap_bit(last + 1) - 1);
 }
 
+CapMask runtime_capabilities() {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2]{};
+  if (::syscall(SYS_capget, &header, data) != 0) return all_capabilities();
+  return (CapMask{data[1].permitted} << 32 | data[0].permitted) & all_capabilities();
+}
+
 int capability_number(const std::string& name, const std::string& field) {
   std::string lower = "cap_";
   for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -68,28 +75,41 @@ std::string capability_names(CapMask mask) {
   return out.empty() ? "none" : out;
 }
 
-CapMask added_capabilities(const spec::Capabilities* caps, const std::string& field) {
+namespace {
+
+// capabilities.add: every named one must be something minipod can hand out.
+CapMask named_adds(const spec::Capabilities& caps, const std::string& field, CapMask available) {
   CapMask m = 0;
-  if (caps == nullptr) return m;
-  if (contains(caps->add, "ALL")) m = all_capabilities();
-  for (size_t i = 0; i < caps->add.size(); ++i)
-    if (caps->add[i] != "ALL")
-      m |= cap_bit(
-          capability_number(caps->add[i], field + ".capabilities.add[" + std::to_string(i) + "]"));
+  for (size_t i = 0; i < caps.add.size(); ++i) {
+    if (caps.add[i] == "ALL") continue;
+    std::string f = field + ".capabilities.add[" + std::to_string(i) + "]";
+    int c = capability_number(caps.add[i], f);
+    if (!(available & cap_bit(c)))
+      throw UsageError(
+          f, "capability " + caps.add[i] + " cannot be granted: minipod itself does not have it");
+    m |= cap_bit(c);
+  }
   return m;
 }
 
-CapMask granted_capabilities(const spec::Capabilities* caps, bool privileged,
-                             const std::string& field) {
-  if (privileged) return all_capabilities();
-  CapMask m = default_capabilities();
+}  // namespace
+
+CapMask added_capabilities(const spec::Capabilities* caps, const std::string& field,
+                           CapMask available) {
+  CapMask m = 0;
   if (caps == nullptr) return m;
-  if (contains(caps->add, "ALL")) m = all_capabilities();
+  if (contains(caps->add, "ALL")) m = available;
+  return m | named_adds(*caps, field, available);
+}
+
+CapMask granted_capabilities(const spec::Capabilities* caps, bool privileged,
+                             const std::string& field, CapMask available) {
+  if (privileged) return available;
+  CapMask m = default_capabilities() & available;
+  if (caps == nullptr) return m;
+  if (contains(caps->add, "ALL")) m = available;
   if (contains(caps->drop, "ALL")) m = 0;
-  for (size_t i = 0; i < caps->add.size(); ++i)
-    if (caps->add[i] != "ALL")
-      m |= cap_bit(
-          capability_number(caps->add[i], field + ".capabilities.add[" + std::to_string(i) + "]"));
+  m |= named_adds(*caps, field, available);
   for (size_t i = 0; i < caps->drop.size(); ++i)
     if (caps->drop[i] != "ALL")
       m &= ~cap_bit(capability_number(caps->drop[i],

@@ -29,6 +29,8 @@ CapMask default_capabilities();
 // The highest capability this kernel knows (/proc/sys/kernel/cap_last_cap).
 int last_capability();
 CapMask all_capabilities();
+// The capabilities minipod itself holds (its permitted set): a container cannot get more.
+CapMask runtime_capabilities();
 
 // "NET_ADMIN" -> 12. Throws UsageError(field, ...) for a name this kernel does not know.
 int capability_number(const std::string& name, const std::string& field);
@@ -36,11 +38,13 @@ int capability_number(const std::string& name, const std::string& field);
 std::string capability_names(CapMask mask);
 
 // The capabilities the container is granted (its bounding set), from securityContext.
-// `field` is the securityContext's path, for errors.
+// `field` is the securityContext's path, for errors. "ALL" and privileged mean every capability
+// in `available`; naming one that is not available is an error (UsageError naming the field).
 CapMask granted_capabilities(const spec::Capabilities* caps, bool privileged,
-                             const std::string& field);
+                             const std::string& field, CapMask available = runtime_capabilities());
 // The capabilities explicitly added (capabilities.add), which a non-root user keeps.
-CapMask added_capabilities(const spec::Capabilities* caps, const std::string& field);
+CapMask added_capabilities(const spec::Capabilities* caps, const std::string& field,
+                           CapMask available = runtime_capabilities());
 
 // The five sets: root gets the granted set in bounding, permitted and effective; a non-root user
 // gets it as bounding only, and ends with nothing else unless it was added explicitly (then in

@@ -29,7 +29,8 @@ ChosenProfile choose_profile(const spec::Pod& pod, const spec::Container& c,
 
 std::string container_field(const spec::Pod& pod, const spec::Container* c) {
   for (size_t i = 0; i < pod.init_containers.size(); ++i)
-    if (pod.init_containers[i].name == c->name) return "spec.initContainers[" + std::to_string(i) + "]";
+    if (pod.init_containers[i].name == c->name)
+      return "spec.initContainers[" + std::to_string(i) + "]";
   for (size_t i = 0; i < pod.containers.size(); ++i)
     if (pod.containers[i].name == c->name) return "spec.containers[" + std::to_string(i) + "]";
   return "container \"" + c->name + "\"";
@@ -59,7 +60,7 @@ container::SecurityPlan plan_container_security(const spec::Pod& pod, const spec
   std::string sc_field = prefix + field + ".securityContext";
   const spec::Capabilities* caps = sc.capabilities ? &*sc.capabilities : nullptr;
   CapMask granted = granted_capabilities(caps, plan.privileged, sc_field);
-  CapMask added = plan.privileged ? all_capabilities() : added_capabilities(caps, sc_field);
+  CapMask added = plan.privileged ? granted : added_capabilities(caps, sc_field);
   plan.caps = capability_sets(granted, added, plan.uid == 0);
   // Kubernetes: allowPrivilegeEscalation unset means true; false sets no_new_privs.
   plan.no_new_privs = sc.allow_privilege_escalation == false;

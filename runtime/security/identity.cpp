@@ -6,8 +6,8 @@
 
 namespace minipod::security {
 
-Identity resolve_identity(const spec::Pod& pod, const spec::Container& c,
-                          const std::string& field, const std::string& prefix) {
+Identity resolve_identity(const spec::Pod& pod, const spec::Container& c, const std::string& field,
+                          const std::string& prefix) {
   const auto& psc = pod.security_context;
   const auto& sc = c.security_context;
   Identity id;
@@ -23,10 +23,10 @@ Identity resolve_identity(const spec::Pod& pod, const spec::Container& c,
   bool non_root_set_on_container = sc.run_as_non_root.has_value();
   bool non_root = sc.run_as_non_root.value_or(psc.run_as_non_root.value_or(false));
   if (non_root && id.uid == 0) {
-    std::string where = prefix + (non_root_set_on_container ? field + ".securityContext.runAsNonRoot"
-                                                            : "spec.securityContext.runAsNonRoot");
-    throw UsageError(where, "container \"" + c.name +
-                                "\" would run as root (uid 0" +
+    std::string where =
+        prefix + (non_root_set_on_container ? field + ".securityContext.runAsNonRoot"
+                                            : "spec.securityContext.runAsNonRoot");
+    throw UsageError(where, "container \"" + c.name + "\" would run as root (uid 0" +
                                 (uid ? "" : ": no runAsUser, and the image sets no user") +
                                 "); set runAsUser to a non-zero uid");
   }

@@ -40,11 +40,13 @@ uint32_t action_value(const std::string& action, std::optional<int> err, const s
 }
 
 scmp_compare compare_op(const std::string& op) {
-  static const std::map<std::string, scmp_compare> ops{
-      {"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT},
-      {"SCMP_CMP_LE", SCMP_CMP_LE}, {"SCMP_CMP_EQ", SCMP_CMP_EQ},
-      {"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
-      {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ}};
+  static const std::map<std::string, scmp_compare> ops{{"SCMP_CMP_NE", SCMP_CMP_NE},
+                                                       {"SCMP_CMP_LT", SCMP_CMP_LT},
+                                                       {"SCMP_CMP_LE", SCMP_CMP_LE},
+                                                       {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+                                                       {"SCMP_CMP_GE", SCMP_CMP_GE},
+                                                       {"SCMP_CMP_GT", SCMP_CMP_GT},
+                                                       {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ}};
   auto it = ops.find(op);
   return it == ops.end() ? _SCMP_CMP_MIN : it->second;
 }
@@ -99,8 +101,8 @@ uint32_t arch_token(const std::string& name) {
 std::vector<uint32_t> extra_arches(const SeccompProfile& p) {
   uint32_t native = seccomp_arch_native();
   std::vector<std::string> names = p.architectures;
-  if (names.empty() && native == SCMP_ARCH_X86_64) names = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86",
-                                                            "SCMP_ARCH_X32"};
+  if (names.empty() && native == SCMP_ARCH_X86_64)
+    names = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"};
   std::vector<uint32_t> out;
   static const std::map<uint32_t, std::vector<uint32_t>> runnable{
       {SCMP_ARCH_X86_64, {SCMP_ARCH_X86, SCMP_ARCH_X32}},

@@ -24,7 +24,7 @@ struct SeccompRule {
   // Conditions (Docker's includes/excludes): the rule applies only when the container has all of
   // include_caps and none of exclude_caps, the architecture is listed (if any are), and the
   // kernel is at least min_kernel.
-  std::vector<std::string> include_caps, exclude_caps;  // "CAP_SYS_ADMIN"
+  std::vector<std::string> include_caps, exclude_caps;      // "CAP_SYS_ADMIN"
   std::vector<std::string> include_arches, exclude_arches;  // "amd64", "x86", ...
   std::string min_kernel;                                   // "4.8"
 };

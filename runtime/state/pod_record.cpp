@@ -14,6 +14,9 @@ uint64_t process_start_time(pid_t pid) {
   // The command name (field 2) may contain spaces and parentheses: count from the last ')'.
   size_t pos = stat->rfind(')');
   if (pos == std::string::npos) return 0;
+  // A zombie has finished: it only waits for its parent (maybe an init that never reaps) to
+  // collect it. It counts as gone.
+  if (pos + 2 < stat->size() && ((*stat)[pos + 2] == 'Z' || (*stat)[pos + 2] == 'X')) return 0;
   int field = 2;
   size_t i = pos + 1;
   while (i < stat->size() && field < 22) {
@@ -61,10 +64,13 @@ nlohmann::json PodRecord::to_json() const {
           {"uid", uid},
           {"status", status},
           {"created", created},
-          {"manifest", manifest}, {"detached", detached},
+          {"manifest", manifest},
+          {"detached", detached},
           {"pause", process_json(pause)},
           {"netns", netns},
-          {"network", network},   {"cniPath", cni_path}, {"reason", reason},
+          {"network", network},
+          {"cniPath", cni_path},
+          {"reason", reason},
           {"monitor", process_json(monitor)},
           {"cniCacheDir", cni_cache_dir},
           {"ifname", ifname},

@@ -19,7 +19,7 @@ struct ProcessRef {
   uint64_t start_time = 0;  // /proc/<pid>/stat field 22, clock ticks since boot
 };
 
-// 0 when the process does not exist.
+// 0 when the process does not exist or is a zombie.
 uint64_t process_start_time(pid_t pid);
 ProcessRef process_ref(pid_t pid);
 

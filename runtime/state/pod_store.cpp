@@ -23,7 +23,8 @@ PodLock::PodLock(const std::filesystem::path& pod_dir, bool wait) {
   fd_ = std::move(fd);
 }
 
-std::optional<PodLock> PodLock::wait_for(const std::filesystem::path& pod_dir, std::chrono::milliseconds timeout) {
+std::optional<PodLock> PodLock::wait_for(const std::filesystem::path& pod_dir,
+                                         std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     PodLock lock(pod_dir, false);
@@ -45,7 +46,8 @@ std::vector<StoredPod> PodStore::list() const {
       // An unreadable record is skipped here; `minipod gc` reports it.
     }
   }
-  std::sort(pods.begin(), pods.end(), [](const auto& a, const auto& b) { return a.record.created < b.record.created; });
+  std::sort(pods.begin(), pods.end(),
+            [](const auto& a, const auto& b) { return a.record.created < b.record.created; });
   return pods;
 }
 
@@ -62,7 +64,8 @@ size_t edit_distance(const std::string& a, const std::string& b) {
   for (size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
     for (size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      cur[j] =
+          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
     std::swap(prev, cur);
   }
   return prev[b.size()];
@@ -78,20 +81,23 @@ StoredPod PodStore::resolve(const std::string& key) const {
   if (by_id.size() == 1) return std::move(*by_id.front());
   if (by_id.size() > 1) {
     std::string names;
-    for (auto* p : by_id) names += (names.empty() ? "" : ", ") + p->record.name + " (" + p->record.id.substr(0, 12) + ")";
+    for (auto* p : by_id)
+      names +=
+          (names.empty() ? "" : ", ") + p->record.name + " (" + p->record.id.substr(0, 12) + ")";
     throw UsageError("find pod", "\"" + key + "\" is ambiguous: it starts the ids of " + names);
   }
   std::vector<std::string> close;
   for (const auto& p : pods) {
     const auto& n = p.record.name;
-    if (edit_distance(n, key) <= std::max<size_t>(2, key.size() / 3) || n.find(key) != std::string::npos ||
-        key.find(n) != std::string::npos)
+    if (edit_distance(n, key) <= std::max<size_t>(2, key.size() / 3) ||
+        n.find(key) != std::string::npos || key.find(n) != std::string::npos)
       close.push_back(n);
   }
   std::string msg = "no pod named \"" + key + "\" and no pod id starting with it";
   if (!close.empty()) {
     msg += "; did you mean ";
-    for (size_t i = 0; i < close.size(); ++i) msg += (i ? ", " : "") + std::string("\"") + close[i] + "\"";
+    for (size_t i = 0; i < close.size(); ++i)
+      msg += (i ? ", " : "") + std::string("\"") + close[i] + "\"";
     msg += "?";
   } else if (pods.empty()) {
     msg += "; there are no pods (see 'minipod ps -a')";

@@ -29,7 +29,8 @@ class PodLock {
   PodLock(const std::filesystem::path& pod_dir, bool wait);
   bool held() const { return fd_.valid(); }
   // Waits up to `timeout` for the current holder to let go; true when acquired.
-  static std::optional<PodLock> wait_for(const std::filesystem::path& pod_dir, std::chrono::milliseconds timeout);
+  static std::optional<PodLock> wait_for(const std::filesystem::path& pod_dir,
+                                         std::chrono::milliseconds timeout);
 
  private:
   UniqueFd fd_;

@@ -52,7 +52,8 @@ class Detached : public PodTest {
   }
 
   nlohmann::json ps_json(bool all = true) {
-    auto r = env().minipod(all ? std::vector<std::string>{"ps", "-a", "-o", "json"} : std::vector<std::string>{"ps", "-o", "json"});
+    auto r = env().minipod(all ? std::vector<std::string>{"ps", "-a", "-o", "json"}
+                               : std::vector<std::string>{"ps", "-o", "json"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return nlohmann::json::parse(r.out);
   }
@@ -66,10 +67,12 @@ std::string pod_yaml(const std::string& name, const std::string& extra_spec = ""
 apiVersion: v1
 kind: Pod
 metadata:
-  name: )yaml" + name + R"yaml(
+  name: )yaml" +
+         name + R"yaml(
 spec:
   terminationGracePeriodSeconds: 1
-)yaml" + extra_spec + R"yaml(
+)yaml" + extra_spec +
+         R"yaml(
   containers:
   - name: ticker
     image: probe
@@ -105,20 +108,24 @@ TEST_F(Detached, RunPsLogsExecStopRm) {
   EXPECT_THAT(logs.out, HasSubstr("hello from mpt-pod-d1\ntick 1\n"));
   EXPECT_THAT(logs.err, HasSubstr("on-stderr"));
   auto stubborn = env().minipod({"logs", "mpt-pod-d1", "-c", "stubborn", "--timestamps"});
-  EXPECT_TRUE(std::regex_search(stubborn.out, std::regex(R"(\d{4}-\d\d-\d\dT[\d:.]+Z stubborn-up)"))) << stubborn.out;
+  EXPECT_TRUE(
+      std::regex_search(stubborn.out, std::regex(R"(\d{4}-\d\d-\d\dT[\d:.]+Z stubborn-up)")))
+      << stubborn.out;
   auto tail = env().minipod({"logs", "mpt-pod-d1", "-c", "ticker", "--tail", "2"});
   EXPECT_EQ(std::count(tail.out.begin(), tail.out.end(), '\n'), 2) << tail.out;
 
   // logs -f follows new output.
-  Background follow(env().minipod_args({"logs", "-f", "mpt-pod-d1", "-c", "ticker"}), env().environment());
+  Background follow(env().minipod_args({"logs", "-f", "mpt-pod-d1", "-c", "ticker"}),
+                    env().environment());
   std::this_thread::sleep_for(std::chrono::milliseconds(600));
   std::string early = follow.out_so_far();
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_GT(follow.out_so_far().size(), early.size()) << "logs -f printed nothing new";
 
   // exec: inside the container: its hostname, the pod IP, its own root filesystem.
-  auto ex = env().minipod({"exec", "mpt-pod-d1", "-c", "ticker", "--", "sh", "-c",
-                           "hostname; ip -4 -o addr show eth0; echo x > /tmp/exec-was-here; probe pid"});
+  auto ex =
+      env().minipod({"exec", "mpt-pod-d1", "-c", "ticker", "--", "sh", "-c",
+                     "hostname; ip -4 -o addr show eth0; echo x > /tmp/exec-was-here; probe pid"});
   EXPECT_EQ(ex.exit_code, 0) << ex.err;
   EXPECT_THAT(ex.out, HasSubstr("mpt-pod-d1\n"));
   EXPECT_THAT(ex.out, HasSubstr(ip + "/24"));
@@ -234,7 +241,7 @@ spec:
     image: probe
     command: [sh, -c, "echo once; exit 1"]
 )",
-                           {"--restart-backoff", "0.01"});
+                                {"--restart-backoff", "0.01"});
   ASSERT_EQ(last_code_, 0) << last_err_;
   // The back-off doubles from 10 ms: 9 restarts take about 5 s.
   auto state = env().wait_running("mpt-pod-d1");
@@ -242,7 +249,9 @@ spec:
   pid_t monitor = state["monitor"]["pid"];
   auto fds = [&] {
     size_t n = 0;
-    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(monitor) + "/fd")) ++n;
+    for ([[maybe_unused]] const auto& e :
+         std::filesystem::directory_iterator("/proc/" + std::to_string(monitor) + "/fd"))
+      ++n;
     return n;
   };
   auto restarts = [&] {
@@ -251,7 +260,8 @@ spec:
   };
   auto wait_restarts = [&](int n) {
     auto deadline = Clock::now() + std::chrono::seconds(20);
-    while (restarts() < n && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    while (restarts() < n && Clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     return restarts() >= n;
   };
   ASSERT_TRUE(wait_restarts(3));

@@ -19,7 +19,8 @@
  *   probe syscall NAME...   tries each system call with harmless arguments: "NAME:ok" or
  *                           "NAME:EPERM" (the errno name) for each
  *   probe read PATH         "PATH:N" bytes read (or "PATH:ERRNO")
- *   probe write PATH        "PATH:ok" or "PATH:EROFS" (opens for writing, writes nothing harmful)
+ *   probe write PATH        "PATH:ok" or "PATH:EROFS": opens (creates) PATH for writing, writes
+ *                           nothing
  *   probe cgroup            the container's view of /proc/self/cgroup and of its limits
  *   probe memhog MB         allocates and touches MB megabytes, printing progress every 8 MB
  *   probe forkbomb N        forks up to N sleeping children, prints "forked K of N", kills them
@@ -129,6 +130,8 @@ static const char* errno_name(int e) {
     case ENOTBLK: return "ENOTBLK";
     case E2BIG: return "E2BIG";
     case EOPNOTSUPP: return "EOPNOTSUPP";
+    case ETXTBSY: return "ETXTBSY";
+    case EISDIR: return "EISDIR";
     default: return "other";
   }
 }
@@ -149,7 +152,7 @@ static long try_syscall(const char* n) {
   else if (!strcmp(n, "bpf")) r = syscall(SYS_bpf, 0x7fff, NULL, 0);
   else if (!strcmp(n, "reboot")) r = syscall(SYS_reboot, 0, 0, 0, NULL); /* bad magic: EINVAL */
   else if (!strcmp(n, "swapon")) r = swapon("/mpt-probe-none", 0);
-  else if (!strcmp(n, "settimeofday")) r = settimeofday(NULL, NULL);
+  else if (!strcmp(n, "settimeofday")) r = syscall(SYS_settimeofday, NULL, NULL); /* sets nothing */
   else if (!strcmp(n, "pivot_root")) r = syscall(SYS_pivot_root, "/mpt-probe-none", "/mpt-probe-none");
   else if (!strcmp(n, "perf_event_open")) r = syscall(SYS_perf_event_open, NULL, 0, -1, -1, 0);
   else if (!strcmp(n, "userfaultfd")) {
@@ -211,8 +214,9 @@ static int cmd_read(const char* path) {
 }
 
 static int cmd_write(const char* path) {
-  /* O_APPEND without writing: opening for writing is what read-only mounts refuse. */
-  int fd = open(path, O_WRONLY | O_APPEND);
+  /* Opening for writing (creating if need be) is what read-only mounts refuse; nothing is
+   * written, so an existing file is left as it is. */
+  int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
   if (fd < 0) {
     printf("%s:%s\n", path, errno_name(errno));
     return 0;

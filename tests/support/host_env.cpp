@@ -171,6 +171,24 @@ std::string http_get(const std::string& ip, int port, std::chrono::milliseconds 
   return pos == std::string::npos ? "" : resp.substr(pos + 4);
 }
 
+std::vector<std::string> minipod_cgroups() {
+  std::vector<std::string> out;
+  std::ifstream mi("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(mi, line)) {
+    // "... MOUNTPOINT OPTIONS ... - cgroup|cgroup2 ..."
+    auto dash = line.find(" - cgroup");
+    if (dash == std::string::npos) continue;
+    std::istringstream fields(line.substr(0, dash));
+    std::string f, mount_point;
+    for (int i = 0; i < 5 && fields >> f; ++i) mount_point = f;
+    std::error_code ec;
+    for (const auto& e : fsys::directory_iterator(fsys::path(mount_point) / "minipod", ec))
+      if (e.is_directory(ec)) out.push_back(e.path().string());
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- HostEnv
 
 HostEnv::HostEnv(const std::string& tag, int subnet_octet)
@@ -183,6 +201,7 @@ HostEnv::HostEnv(const std::string& tag, int subnet_octet)
   for (auto d : {conf_dir(), cache_dir(), ipam_dir(), run_dir(), data_dir(), log_dir()})
     fsys::create_directories(d);
   chains_before_ = cni_nat_chains();
+  cgroups_before_ = minipod_cgroups();
   ip_forward_before_ = fs::read_file_if_exists("/proc/sys/net/ipv4/ip_forward").value_or("0\n");
   write_network();
 }
@@ -318,6 +337,9 @@ std::vector<std::string> HostEnv::leaks() const {
     auto exe = fsys::read_symlink("/proc/" + p + "/exe", ec);
     if (!ec && exe.string() == pause) leaks.push_back("pause process " + p);
   }
+  for (const auto& c : minipod_cgroups())
+    if (std::find(cgroups_before_.begin(), cgroups_before_.end(), c) == cgroups_before_.end())
+      leaks.push_back("cgroup " + c);
   auto chains = cni_nat_chains();
   for (const auto& c : chains)
     if (std::find(chains_before_.begin(), chains_before_.end(), c) == chains_before_.end())

@@ -93,8 +93,11 @@ class HostEnv {
   int octet_;
   std::vector<std::string> chains_before_;
   std::string ip_forward_before_;
+  std::vector<std::string> cgroups_before_;  // pod cgroups (of other users) at start
 };
 
+// minipod's pod cgroups on this host: <hierarchy>/minipod/<pod-id> for every cgroup hierarchy.
+std::vector<std::string> minipod_cgroups();
 // Lines of `iptables -t nat -S` naming per-container chains (CNI-DN-*, CNI-<hash>).
 std::vector<std::string> cni_nat_chains();
 // Runs a host command (ip, iptables) and returns its output; throws on failure.

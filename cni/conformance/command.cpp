@@ -1,0 +1,265 @@
+#include "cni/conformance/command.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "cni/conformance/catalogue.h"
+#include "cni/conformance/profiles.h"
+#include "cni/conformance/report.h"
+#include "cni/conformance/suite.h"
+#include "cni/error.h"
+#include "cni/invoke.h"
+#include "cni/version.h"
+#include "common/error.h"
+#include "common/fs.h"
+
+namespace cni::conformance {
+namespace {
+
+using nlohmann::json;
+
+struct Flags {
+  std::string plugin, config, versions, checks, format = "text", output, prefix, cap_args;
+  double timeout_s = 10;
+  int parallel = 4;
+  bool list = false;
+};
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos <= s.size()) {
+    size_t end = s.find(sep, pos);
+    if (end == std::string::npos) end = s.size();
+    if (end > pos) out.push_back(s.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
+
+// A temporary directory for host-local's state, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = "/tmp/cnicf-XXXXXX";
+    if (::mkdtemp(tmpl.data()) == nullptr) minipod::throw_errno("mkdtemp", tmpl);
+    path_ = tmpl;
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    try {
+      minipod::fs::remove_tree(path_);
+    } catch (...) {
+    }
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+void list_checks(const Flags& f) {
+  if (f.format == "json") {
+    json arr = json::array();
+    for (const auto& c : catalogue())
+      arr.push_back(
+          {{"id", c.id},
+           {"level", level_name(c.level)},
+           {"section", c.section},
+           {"title", c.title},
+           {"versions", c.min_version.empty() && c.max_version.empty()
+                            ? std::string("all")
+                            : (c.min_version.empty() ? std::string("up to ") + c.max_version
+                                                     : c.min_version + "+")},
+           {"perVersion", c.per_version}});
+    std::printf("%s\n", arr.dump(2).c_str());
+    return;
+  }
+  for (const auto& c : catalogue())
+    std::printf("%-26s %-6s %s\n", c.id.c_str(), level_name(c.level), c.title.c_str());
+}
+
+void run(const Flags& f, const std::string& cni_path, int& exit_code) {
+  if (f.format != "text" && f.format != "json" && f.format != "junit")
+    throw minipod::UsageError("--format", "\"" + f.format + "\" is not one of text, json, junit");
+  if (f.list) {
+    list_checks(f);
+    exit_code = 0;
+    return;
+  }
+  if (f.plugin.empty())
+    throw minipod::UsageError("PLUGIN", "is required (a name in CNI_PATH or a path)");
+  if (!(f.timeout_s > 0))
+    throw minipod::UsageError("--timeout", "must be a positive number of seconds");
+  if (f.parallel < 2 || f.parallel > 32)
+    throw minipod::UsageError("--parallel", "must be between 2 and 32");
+
+  SuiteOptions o;
+  o.timeout = std::chrono::milliseconds(static_cast<long long>(f.timeout_s * 1000));
+  o.parallel = f.parallel;
+  for (const auto& v : split(f.versions, ',')) {
+    if (!is_supported_version(v))
+      throw minipod::UsageError("--versions", "\"" + v + "\" is not a CNI version minipod knows (" +
+                                                  format_versions(supported_versions()) + ")");
+    o.versions.push_back(v);
+  }
+  for (const auto& id : split(f.checks, ',')) {
+    bool prefix = id.back() == '.' || id.back() == '*';
+    bool known = find_check(id) != nullptr;
+    if (prefix)
+      for (const auto& c : catalogue()) known = known || check_selected({id}, c.id);
+    if (!known)
+      throw minipod::UsageError(
+          "--checks", "no check \"" + id + "\" (see `minipod cni conformance --list-checks`)");
+    o.checks.push_back(id);
+  }
+
+  // The plugin: a path, or a name found in CNI_PATH. Its directory goes first in CNI_PATH, so
+  // the plugins it delegates to (IPAM) come from the same installation.
+  Subject& s = o.subject;
+  for (const auto& d : split(cni_path, ':')) s.plugin_dirs.push_back(d);
+  if (f.plugin.find('/') != std::string::npos) {
+    std::filesystem::path p = std::filesystem::absolute(f.plugin);
+    if (!std::filesystem::is_regular_file(p) || ::access(p.c_str(), X_OK) != 0)
+      throw minipod::UsageError("PLUGIN", p.string() + " is not an executable file");
+    o.plugin_path = p.string();
+    s.type = p.filename().string();
+    s.plugin_dirs.insert(s.plugin_dirs.begin(), p.parent_path().string());
+  } else {
+    try {
+      o.plugin_path = find_plugin(f.plugin, s.plugin_dirs, "VERSION", "");
+    } catch (const PluginError& e) {
+      throw minipod::UsageError("PLUGIN", e.msg());
+    }
+    s.type = f.plugin;
+  }
+
+  pid_t pid = ::getpid();
+  o.prefix = f.prefix.empty() ? "cnicf-" + std::to_string(pid) : f.prefix;
+  if (o.prefix.find('/') != std::string::npos || o.prefix.size() > 40)
+    throw minipod::UsageError("--prefix", "must be a short name without '/'");
+  size_t h = std::hash<std::string>{}(o.prefix);
+  char tag[8];
+  std::snprintf(tag, sizeof tag, "%05zx", h % 0xfffff);
+  TempDir data;
+  ProfileContext ctx{tag, "10.233." + std::to_string(20 + h % 200), data.path()};
+
+  std::optional<Profile> profile;
+  if (f.config.empty()) {
+    profile = builtin_profile(s.type, ctx);
+    if (!profile) {
+      std::string names;
+      for (const auto& n : profile_names()) names += (names.empty() ? "" : ", ") + n;
+      throw minipod::UsageError("--config", "is required for \"" + s.type +
+                                                "\" (built-in profiles exist for " + names + ")");
+    }
+    s.plugins = profile->plugins;
+    s.capability_args = profile->capability_args;
+    s.ifname = profile->ifname;
+    s.max_attachments = profile->max_attachments;
+    o.suite_links = profile->links;
+    o.config_source = "built-in profile for " + s.type;
+  } else {
+    auto text = minipod::fs::read_file_if_exists(f.config);
+    if (!text) throw minipod::UsageError("--config", f.config + ": no such file");
+    json j = json::parse(*text, nullptr, false);
+    if (!j.is_object()) throw minipod::UsageError("--config", f.config + ": not a JSON object");
+    if (j.contains("plugins")) {
+      if (!j["plugins"].is_array() || j["plugins"].empty())
+        throw minipod::UsageError("--config",
+                                  f.config + ": field \"plugins\": expected a non-empty array");
+      for (const auto& p : j["plugins"]) s.plugins.push_back(p);
+    } else {
+      s.plugins.push_back(j);
+    }
+    for (size_t i = 0; i < s.plugins.size(); ++i)
+      if (!s.plugins[i].is_object() || !s.plugins[i].value("type", json("")).is_string() ||
+          s.plugins[i].value("type", "").empty())
+        throw minipod::UsageError(
+            "--config", f.config + ": plugin " + std::to_string(i) + ": field \"type\": missing");
+    if (s.plugins.back()["type"] != s.type)
+      throw minipod::UsageError(
+          "--config",
+          f.config + ": the plugin under test must be the last one of the list; it is \"" +
+              s.plugins.back()["type"].get<std::string>() + "\", not \"" + s.type + "\"");
+    if (j.value("cniVersion", json("")).is_string()) o.config_version = j.value("cniVersion", "");
+    o.config_source = "--config " + f.config;
+  }
+  if (!f.cap_args.empty()) {
+    s.capability_args = json::parse(f.cap_args, nullptr, false);
+    if (!s.capability_args.is_object())
+      throw minipod::UsageError("--capability-args", "expected a JSON object");
+  }
+  for (size_t i = 0; i + 1 < s.plugins.size(); ++i) {
+    try {
+      s.paths.push_back(find_plugin(s.plugins[i]["type"], s.plugin_dirs, "ADD", ""));
+    } catch (const PluginError& e) {
+      throw minipod::UsageError("--config", "plugin before the one under test: " + e.msg());
+    }
+  }
+  s.paths.push_back(o.plugin_path);
+  if (::geteuid() != 0)
+    throw minipod::Error("cni conformance",
+                         "needs root: it creates network namespaces and reads iptables");
+
+  std::unique_ptr<ProfileGuard> guard;
+  if (profile) {
+    guard = std::make_unique<ProfileGuard>(*profile);
+    ProfileGuard* g = guard.get();
+    o.before_scenario = [g] { g->again(); };
+  }
+  Report r = run_suite(o);
+  guard.reset();
+
+  std::string out = f.format == "json"    ? format_json(r)
+                    : f.format == "junit" ? format_junit(r)
+                                          : format_text(r);
+  if (f.output.empty()) {
+    std::fwrite(out.data(), 1, out.size(), stdout);
+  } else {
+    minipod::fs::write_file(f.output, out);
+    std::string line = format_text(r);
+    line = line.substr(line.rfind('\n', line.size() - 2) + 1);
+    std::fprintf(stdout, "%s", line.c_str());
+  }
+  std::fflush(stdout);
+  exit_code = r.must_failed() ? 1 : 0;
+}
+
+}  // namespace
+
+void add_conformance_command(CLI::App* cni, std::function<std::string()> cni_path, int& exit_code) {
+  auto f = std::make_shared<Flags>();
+  CLI::App* sub = cni->add_subcommand(
+      "conformance", "Check a CNI plugin against the spec, rule by rule, with evidence");
+  sub->fallthrough();
+  sub->add_option("PLUGIN", f->plugin, "Plugin name (found in --cni-path) or path");
+  sub->add_option("--config", f->config,
+                  "The plugin's network config: one plugin object, or a list whose last plugin "
+                  "is the one under test (default: a built-in profile for the reference plugins)");
+  sub->add_option("--versions", f->versions,
+                  "Comma-separated spec versions to test (default: every version it claims)");
+  sub->add_option("--checks", f->checks,
+                  "Comma-separated check IDs, or prefixes ending in '.' (default: all)");
+  sub->add_option("--format", f->format, "text, json or junit")->capture_default_str();
+  sub->add_option("--output", f->output, "Write the report to FILE (stdout: the summary line)");
+  sub->add_option("--timeout", f->timeout_s, "Seconds one plugin call may take before it is killed")
+      ->capture_default_str();
+  sub->add_option("--parallel", f->parallel, "Containers in the parallel ADD/DEL check")
+      ->capture_default_str();
+  sub->add_option("--capability-args", f->cap_args,
+                  "Capability args for runtimeConfig, as JSON (e.g. {\"portMappings\":[...]})");
+  sub->add_option("--prefix", f->prefix,
+                  "Name prefix of the namespaces, networks and containers the suite creates "
+                  "(default cnicf-<pid>)");
+  sub->add_flag("--list-checks", f->list, "List the checks and exit");
+  int* code = &exit_code;
+  sub->callback([f, cni_path, code] { run(*f, cni_path(), *code); });
+}
+
+}  // namespace cni::conformance

@@ -1,0 +1,309 @@
+// `minipod cni conformance` end to end: each broken fixture plugin fails exactly the checks of the
+// rule it breaks, the correct fixture and Debian's bridge pass, usage errors exit 2, and no run
+// leaves a namespace, link, iptables rule or state file behind. Root only.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cni/conformance/sandbox.h"
+#include "common/fs.h"
+#include "common/subprocess.h"
+
+namespace cni::conformance {
+namespace {
+
+using nlohmann::json;
+
+struct Outcome {
+  int code = -1;
+  json report;
+  std::string out, err;
+  std::set<std::string> failed;  // "id@version" of FAIL and warn rows
+  std::set<std::string> failed_ids;
+};
+
+class Conformance : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces, iptables)";
+    static int counter = 0;
+    prefix_ = "mpt-cf-" + std::to_string(::getpid() % 100000) + "-" + std::to_string(++counter);
+    std::string tmpl = "/tmp/mpt-cf-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    tmp_ = tmpl;
+    rules_before_ = iptables_lines();
+  }
+
+  // Nothing of the run may be left: namespaces, fixture links, iptables rules, address files.
+  void TearDown() override {
+    if (tmp_.empty()) return;
+    EXPECT_EQ(remove_netns_with_prefix(prefix_), std::vector<std::string>{});
+    Shell links = sh("ip -o link show | grep -E ' (fxh|fxt)[0-9a-f]{8}' || true");
+    EXPECT_EQ(links.out, "");
+    std::set<std::string> now = iptables_lines();
+    for (const auto& r : now) EXPECT_TRUE(rules_before_.count(r)) << "iptables state left: " << r;
+    // A fixture whose broken rule is a leak keeps its (private) address file: that leak is the
+    // finding, and the file goes with the test's directory.
+    if (!leaks_state_ && std::filesystem::exists(tmp_ / "ipam"))
+      for (const auto& e : std::filesystem::recursive_directory_iterator(tmp_ / "ipam")) {
+        if (e.is_regular_file()) {
+          EXPECT_EQ(e.path().filename(), "lock") << "address file left: " << e.path();
+        }
+      }
+    minipod::fs::remove_tree(tmp_);
+  }
+
+  static std::set<std::string> iptables_lines() {
+    std::set<std::string> out;
+    for (const char* tool : {"iptables-save", "ip6tables-save"}) {
+      std::istringstream in(sh(std::string(tool) + " 2>/dev/null").out);
+      for (std::string line; std::getline(in, line);)
+        if (line.starts_with("-A ") || line.starts_with(":"))
+          out.insert(line.substr(0, line.find(" [")));
+    }
+    return out;
+  }
+
+  json fixture_config(const std::string& type) {
+    return {{"cniVersion", "1.0.0"},
+            {"type", type},
+            {"ipam",
+             {{"type", "fx"},
+              {"ranges", {{{{"subnet", "10.233.251.0/24"}}}}},
+              {"dataDir", (tmp_ / "ipam").string()}}}};
+  }
+
+  std::string write_config(const json& j) {
+    std::string path = (tmp_ / "config.json").string();
+    std::ofstream(path) << j.dump(2);
+    return path;
+  }
+
+  Outcome conformance(std::vector<std::string> args, const std::string& cni_path = "/usr/lib/cni") {
+    std::string report = (tmp_ / "report.json").string();
+    minipod::ProcessRequest req;
+    req.path = CLI_DRIVER;
+    req.argv = {"minipod", "cni", "--cni-path", cni_path + ":" + FIXTURE_DIR, "conformance"};
+    req.argv.insert(req.argv.end(), args.begin(), args.end());
+    bool has_format = false;
+    for (const auto& a : args) has_format = has_format || a == "--format";
+    if (!has_format)
+      for (const char* a : {"--format", "json", "--output"}) req.argv.push_back(a);
+    if (!has_format) req.argv.push_back(report);
+    req.argv.push_back("--prefix");
+    req.argv.push_back(prefix_);
+    req.env = minipod::current_environment();
+    req.timeout = std::chrono::seconds(120);
+    auto r = minipod::run_process(req);
+    Outcome run;
+    run.code = r.exit_code;
+    run.out = r.out;
+    run.err = r.err;
+    if (!has_format && std::filesystem::exists(report)) {
+      run.report = json::parse(std::ifstream(report), nullptr, false);
+      if (run.report.is_object())
+        for (const auto& row : run.report["results"])
+          if (row["result"] == "fail" || row["result"] == "warn") {
+            run.failed.insert(row["id"].get<std::string>() + "@" +
+                              row["version"].get<std::string>());
+            run.failed_ids.insert(row["id"].get<std::string>());
+          }
+    }
+    return run;
+  }
+
+  Outcome fixture(const std::string& name, const std::string& versions) {
+    return conformance({std::string(FIXTURE_DIR) + "/" + name, "--config",
+                        write_config(fixture_config(name)), "--versions", versions, "--timeout",
+                        "2"});
+  }
+
+  std::string prefix_;
+  std::filesystem::path tmp_;
+  bool leaks_state_ = false;
+  std::set<std::string> rules_before_;
+};
+
+std::string describe(const Outcome& r) {
+  std::string s = "exit " + std::to_string(r.code) + "; failed:";
+  for (const auto& f : r.failed) s += " " + f;
+  return s + "\nstderr: " + r.err;
+}
+
+TEST_F(Conformance, CorrectFixturePassesEveryCheckOfEveryVersion) {
+  Outcome r = conformance({std::string(FIXTURE_DIR) + "/fx-correct", "--config",
+                           write_config(fixture_config("fx-correct")), "--timeout", "5"});
+  EXPECT_EQ(r.code, 0) << describe(r);
+  EXPECT_TRUE(r.failed.empty()) << describe(r);
+  EXPECT_EQ(r.report["testedVersions"], json({"0.3.1", "0.4.0", "1.0.0", "1.1.0"}));
+  EXPECT_EQ(r.report["summary"]["failed"], 0);
+  // The evidence is all there: every call with env, stdin, stdout, stderr, exit code, duration.
+  ASSERT_FALSE(r.report["calls"].empty());
+  const json& call = r.report["calls"][0];
+  for (const char* k : {"env", "stdin", "stdout", "stderr", "exitCode", "durationMs", "verb"})
+    EXPECT_TRUE(call.contains(k)) << k;
+  std::set<std::string> ran;
+  for (const auto& row : r.report["results"]) ran.insert(row["id"]);
+  for (const char* id : {"gc.verb", "status.verb", "parallel.add-del", "del.releases-address",
+                         "check.refused-old-version", "host.clean"})
+    EXPECT_TRUE(ran.count(id)) << id;
+}
+
+struct Broken {
+  const char* fixture;
+  const char* versions;
+  std::set<std::string> failed;  // check IDs (MUST and SHOULD)
+  int exit_code;
+  bool leaks_state = false;  // its broken rule leaves an address file in its own state dir
+  friend void PrintTo(const Broken& b, std::ostream* os) { *os << b.fixture; }
+};
+
+class BrokenFixture : public Conformance, public ::testing::WithParamInterface<Broken> {};
+
+TEST_P(BrokenFixture, FailsExactlyTheRuleItBreaks) {
+  const Broken& b = GetParam();
+  leaks_state_ = b.leaks_state;
+  Outcome r = fixture(b.fixture, b.versions);
+  EXPECT_EQ(r.failed_ids, b.failed) << describe(r);
+  EXPECT_EQ(r.code, b.exit_code) << describe(r);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rules, BrokenFixture,
+    ::testing::Values(
+        Broken{"fx-logs-on-stdout", "1.0.0", {"stdout.json-only"}, 1},
+        Broken{"fx-del-not-idempotent", "1.0.0", {"del.twice", "del.without-add"}, 1},
+        Broken{"fx-del-needs-netns", "1.0.0", {"del.empty-netns", "del.vanished-netns"}, 1, true},
+        Broken{"fx-del-leaks-address", "1.0.0", {"del.releases-address"}, 1, true},
+        Broken{"fx-wrong-result-version", "0.4.0,1.1.0", {"add.result"}, 1},
+        Broken{"fx-no-error-json", "1.0.0", {"error.json"}, 1},
+        Broken{"fx-hang-add", "1.0.0", {"add.result", "timeout.all-calls"}, 1},
+        Broken{"fx-reports-unconfigured-address", "1.0.0", {"add.result-real"}, 1},
+        Broken{"fx-leaves-iptables-rule", "1.0.0", {"host.clean"}, 1},
+        Broken{"fx-duplicate-add-ok", "1.0.0", {"add.duplicate"}, 1},
+        Broken{"fx-check-blind", "1.0.0", {"check.removed-address", "check.removed-interface"}, 0},
+        Broken{"fx-exhaustion-leaves-link", "1.0.0", {"ipam.exhaustion"}, 0}),
+    [](const auto& p) {
+      std::string n = std::string(p.param.fixture).substr(3);
+      for (char& c : n)
+        if (c == '-') c = '_';
+      return n;
+    });
+
+TEST_F(Conformance, WrongResultVersionFailsOnlyWhereTheVersionDiffers) {
+  Outcome r = fixture("fx-wrong-result-version", "0.4.0,1.0.0,1.1.0");
+  EXPECT_EQ(r.failed, (std::set<std::string>{"add.result@0.4.0", "add.result@1.1.0"}))
+      << describe(r);
+}
+
+TEST_F(Conformance, HangingPluginIsKilledAndCleanedUp) {
+  Outcome r = fixture("fx-hang-add", "1.0.0");
+  bool named = false;
+  for (const auto& row : r.report["results"])
+    if (row["id"] == "timeout.all-calls")
+      named = row["evidence"].get<std::string>().starts_with("ADD of fx-hang-add");
+  EXPECT_TRUE(named) << describe(r);
+  // TearDown checks that no namespace, veth or address file survived the kill.
+}
+
+TEST_F(Conformance, LeftIptablesRuleIsReportedAndRemoved) {
+  Outcome r = fixture("fx-leaves-iptables-rule", "1.0.0");
+  std::string evidence;
+  for (const auto& row : r.report["results"])
+    if (row["id"] == "host.clean") evidence = row["evidence"];
+  EXPECT_NE(evidence.find("iptables rule left: iptables filter -A FORWARD -s 10.233.251."),
+            std::string::npos)
+      << evidence;
+  bool removed = false;
+  for (const auto& c : r.report["cleanup"])
+    removed =
+        removed || c.get<std::string>().find("-D FORWARD -s 10.233.251.") != std::string::npos;
+  EXPECT_TRUE(removed) << r.report["cleanup"].dump();
+}
+
+TEST_F(Conformance, ChainedPluginThatIgnoresPrevResultFails) {
+  json list{{"cniVersion", "1.0.0"},
+            {"name", "fx"},
+            {"plugins", {fixture_config("fx-correct"), {{"type", "fx-ignores-prev-result"}}}}};
+  list["plugins"][0].erase("cniVersion");
+  Outcome r = conformance({"fx-ignores-prev-result", "--config", write_config(list), "--versions",
+                           "1.0.0", "--timeout", "2"});
+  EXPECT_EQ(r.failed_ids, std::set<std::string>{"chain.prev-result"}) << describe(r);
+  EXPECT_EQ(r.code, 1);
+  list["plugins"][1]["type"] = "fx-correct";
+  r = conformance({"fx-correct", "--config", write_config(list), "--versions", "1.0.0"});
+  EXPECT_TRUE(r.failed_ids.empty()) << describe(r);
+}
+
+bool have_debian_plugins() {
+  return std::filesystem::exists("/usr/lib/cni/bridge");
+}
+
+TEST_F(Conformance, DebianBridgePassesEveryMustCheck) {
+  if (!have_debian_plugins()) GTEST_SKIP() << "no /usr/lib/cni/bridge";
+  Outcome r = conformance({"bridge", "--versions", "0.2.0,0.4.0,1.0.0"});
+  EXPECT_EQ(r.code, 0) << describe(r);
+  // What bridge 1.1.1 really does: Go's skeleton prints its "about" text and exits 0 without
+  // CNI_COMMAND, and an ADD that finds the pool exhausted leaves eth0 in the sandbox.
+  EXPECT_EQ(r.failed_ids, (std::set<std::string>{"env.missing.CNI_COMMAND", "ipam.exhaustion"}))
+      << describe(r);
+}
+
+TEST_F(Conformance, DebianPortmapCheckFailsOnIpv4OnlyResults) {
+  if (!have_debian_plugins()) GTEST_SKIP() << "no /usr/lib/cni/portmap";
+  Outcome r = conformance({"portmap", "--versions", "1.0.0"});
+  // containernetworking/plugins#819: CHECK looks for an IPv6 DNAT chain that was never made.
+  EXPECT_TRUE(r.failed.count("check.after-add@1.0.0")) << describe(r);
+  EXPECT_EQ(r.code, 1);
+  // Its top-level CNI-HOSTPORT-* chains stay after DEL (shared state, a SHOULD); the suite
+  // removed them, which TearDown checks.
+  EXPECT_TRUE(r.failed.count("host.shared@1.0.0")) << describe(r);
+}
+
+TEST_F(Conformance, TextReportEndsWithTheSummaryLine) {
+  Outcome r = conformance({std::string(FIXTURE_DIR) + "/fx-check-blind", "--config",
+                           write_config(fixture_config("fx-check-blind")), "--versions", "1.0.0",
+                           "--checks", "check.,add.result", "--format", "text"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  std::string last = r.out.substr(r.out.rfind('\n', r.out.size() - 2) + 1);
+  EXPECT_EQ(last, "2 passed, 0 failed, 2 warnings\n") << r.out;
+  EXPECT_NE(r.out.find("check.removed-interface  1.0.0    SHOULD  warn    CHECK succeeded after "
+                       "eth0 was deleted\n"),
+            std::string::npos)
+      << r.out;
+}
+
+TEST_F(Conformance, JunitReportMarksMustFailuresOnly) {
+  leaks_state_ = true;
+  Outcome r = conformance({std::string(FIXTURE_DIR) + "/fx-del-leaks-address", "--config",
+                           write_config(fixture_config("fx-del-leaks-address")), "--versions",
+                           "1.0.0", "--format", "junit"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("<testcase classname=\"fx-del-leaks-address.1.0.0\" "
+                       "name=\"del.releases-address\""),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("failures=\"1\""), std::string::npos) << r.out;
+}
+
+TEST_F(Conformance, UsageErrorsExit2) {
+  EXPECT_EQ(conformance({"bridge", "--checks", "no.such-check"}).code, 2);
+  EXPECT_EQ(conformance({"bridge", "--format", "yaml"}).code, 2);
+  EXPECT_EQ(conformance({"bridge", "--versions", "7.0.0"}).code, 2);
+  EXPECT_EQ(conformance({std::string(FIXTURE_DIR) + "/fx-correct"}).code, 2);  // no profile
+  EXPECT_EQ(conformance({"no-such-plugin"}).code, 2);
+  json wrong = fixture_config("fx-correct");
+  EXPECT_EQ(conformance({"fx-check-blind", "--config", write_config(wrong)}).code, 2);
+}
+
+}  // namespace
+}  // namespace cni::conformance
