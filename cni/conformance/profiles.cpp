@@ -81,11 +81,13 @@ std::optional<Profile> builtin_profile(const std::string& type, const ProfileCon
     p.links = {device, device_peer};
     p.max_attachments = 1;  // one device, one container
   } else if (type == "host-local") {
-    json h = host_local;
-    p.plugins = {h};
+    // An IPAM plugin reads its settings from "ipam", also when the runtime calls it directly.
+    p.plugins = {{{"type", "host-local"}, {"ipam", host_local}}};
   } else if (type == "static") {
     p.plugins = {{{"type", "static"},
-                  {"addresses", {{{"address", net + ".10/24"}, {"gateway", net + ".1"}}}}}};
+                  {"ipam",
+                   {{"type", "static"},
+                    {"addresses", {{{"address", net + ".10/24"}, {"gateway", net + ".1"}}}}}}}};
   } else if (type == "loopback") {
     p.plugins = {{{"type", "loopback"}}};
     p.ifname = "lo";

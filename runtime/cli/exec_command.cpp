@@ -6,6 +6,8 @@
 #include "runtime/container/exec_process.h"
 #include "runtime/control/pod_control.h"
 #include "runtime/sandbox/pod_cleanup.h"
+#include "runtime/security/container_security.h"
+#include "runtime/spec/manifest.h"
 #include "runtime/state/pod_store.h"
 
 namespace minipod::cli {
@@ -53,6 +55,21 @@ int run_exec(const ExecOptions& o) {
   if (!req.argv.empty() && req.argv.front() == "--") req.argv.erase(req.argv.begin());
   req.interactive = o.interactive || o.tty;
   req.tty = o.tty;
+  // The same security context and cgroup as the container's own process (kubectl exec does too).
+  auto parsed = spec::parse_manifest_file((pod.dir / "pod.yaml").string());
+  const spec::Container* c = nullptr;
+  for (const auto* list : {&parsed.pod.init_containers, &parsed.pod.containers})
+    for (const auto& candidate : *list)
+      if (candidate.name == target->name) c = &candidate;
+  if (c == nullptr)
+    throw Error("exec",
+                "container \"" + target->name + "\" is missing from the pod's stored manifest");
+  auto paths = state::Paths::from_environment();
+  req.security =
+      security::plan_container_security(parsed.pod, *c, security::container_field(parsed.pod, c),
+                                        {security::seccomp_profile_dir(paths.data_dir), ""});
+  for (const auto& dir : r.cgroups)
+    req.cgroup_procs.push_back(dir + "/" + target->name + "/cgroup.procs");
   return container::exec_in_container(req);
 }
 

@@ -119,8 +119,12 @@ RootfsPlan plan_rootfs(const RootfsInputs& in) {
   ops.push_back(mount_op("mount /dev/mqueue", "mqueue", r + "/dev/mqueue", "mqueue", kSecure));
 
   ops.push_back(mkdir_op(r + "/sys"));
-  ops.push_back(mount_op("mount /sys", "sysfs", r + "/sys", "sysfs",
-                         in.privileged ? kSecure : kSecure | MS_RDONLY));
+  // Read-only per mount, never per superblock: all containers of a pod share one sysfs
+  // superblock (it belongs to the network namespace), so mounting it read-only would make /sys
+  // read-only for a privileged sibling too, depending on which container mounted it first.
+  ops.push_back(mount_op("mount /sys", "sysfs", r + "/sys", "sysfs", kSecure));
+  if (!in.privileged)
+    ops.push_back({Kind::kRemountReadOnly, r + "/sys", "", "", "", 0, 0, 0, "make /sys read-only"});
 
   ops.push_back(mkdir_op(r + "/etc"));
   for (auto [src, name] :

@@ -54,7 +54,7 @@ void clean_pod(const state::Paths& paths, const std::string& id, GcReport& repor
                               "' stops it and 'minipod rm' removes it");
     return;
   }
-  auto failures = sandbox::release_pod_resources(paths, r, cni_options_of(r));
+  auto failures = sandbox::release_pod_resources(r, cni_options_of(r));
   for (const auto& f : failures) report.warnings.push_back(label(r) + ": " + f);
   if (!failures.empty()) return;
   std::string what =

@@ -56,7 +56,7 @@ bool stop_pod(const state::StoredPod& pod, const state::Paths& paths,
   std::vector<state::ProcessRef> procs;
   for (const auto& c : r.containers) procs.push_back(c.process);
   sandbox::stop_processes(procs, std::chrono::seconds(grace_seconds.value_or(30)));
-  auto failures = sandbox::release_pod_resources(paths, r, cni_options_of(r));
+  auto failures = sandbox::release_pod_resources(r, cni_options_of(r));
   state::PodRecord updated = r;
   updated.status = "stopped";
   updated.reason = "stopped by 'minipod stop' after its monitor was gone";
@@ -89,7 +89,7 @@ void remove_pod(const state::StoredPod& pod, const state::Paths& paths, bool for
   auto lock = state::PodLock::wait_for(pod.dir, std::chrono::seconds(30));
   if (!lock) throw Error("remove pod \"" + r.name + "\"", "another minipod command holds its lock");
   // Release again: idempotent, and it finishes whatever a crashed teardown left.
-  auto failures = sandbox::release_pod_resources(paths, r, cni_options_of(r));
+  auto failures = sandbox::release_pod_resources(r, cni_options_of(r));
   if (!failures.empty())
     throw Error("remove pod \"" + r.name + "\"",
                 failures.front() + "; the record was kept so you can retry");

@@ -79,6 +79,7 @@ Supervisor::~Supervisor() {
 }
 
 void Supervisor::save_state() {
+  dirty_ = false;
   auto& record = sandbox_.record();
   for (size_t i = 0; i < slots_.size(); ++i) {
     auto& s = *slots_[i];
@@ -170,7 +171,7 @@ void Supervisor::start(Slot& slot) {
   slot.started_at = Clock::now();
   slot.term_sent = false;
   slot.restart_pending = false;
-  save_state();
+  dirty_ = true;  // written once for everything started together (each write is synchronous)
 }
 
 // Init containers one at a time (sidecars start and stay), then every app container together.
@@ -290,7 +291,8 @@ void Supervisor::exited(Slot& slot, int status) {
     }
   }
   std::fprintf(stderr, "%s\n", line.c_str());
-  save_state();
+  // While stopping, one write at the end records every exit.
+  if (!stopping_) save_state();
 
   if (slot.plan.role == ContainerPlan::Role::kInit && slot.finished && slot.exit_code != 0 &&
       !stopping_)
@@ -439,6 +441,7 @@ int Supervisor::run() {
       for (int sig = signals_.next(); sig != 0; sig = signals_.next()) on_signal(sig);
     run_timers();
     if (!stopping_) start_phase();
+    if (dirty_) save_state();
   }
   // Output that processes left in the pipes after their container's main process ended.
   for (auto& s : slots_) {

@@ -72,6 +72,7 @@ class Supervisor {
   bool stopping_ = false;
   int exit_code_ = 0;
   bool have_exit_code_ = false;
+  bool dirty_ = false;  // the record lags behind: containers were started since the last write
 };
 
 }  // namespace minipod::run

@@ -1,6 +1,7 @@
 #include "runtime/sandbox/pod_cleanup.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -84,37 +85,53 @@ void stop_processes(const std::vector<state::ProcessRef>& processes,
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
 }
 
-void save_network_intent(const std::filesystem::path& pod_dir, const cni::NetworkConfigList& list,
-                         const cni::RuntimeConf& rt) {
-  nlohmann::json j = {
-      {"config", list.bytes}, {"source", list.source}, {"runtimeConf", runtime_conf_json(rt)}};
-  fs::write_file_atomic(pod_dir / "network.json", j.dump(2) + "\n", 0600);
+nlohmann::json network_intent(const cni::NetworkConfigList& list, const cni::RuntimeConf& rt) {
+  return {{"config", list.bytes}, {"source", list.source}, {"runtimeConf", runtime_conf_json(rt)}};
 }
 
-void network_down(const std::filesystem::path& pod_dir, const state::PodRecord& record,
-                  const cni::Options& options) {
+void network_down(const state::PodRecord& record, const cni::Options& options) {
   if (record.network.empty()) return;
   cni::Client client(options);
   if (auto cached = client.cached(record.network, record.id,
                                   record.ifname.empty() ? "eth0" : record.ifname)) {
     client.del(cni::parse_network_config(cached->config_bytes, cached->file), cached->conf);
-    ::unlink((pod_dir / "network.json").c_str());
     return;
   }
-  auto intent = fs::read_file_if_exists(pod_dir / "network.json");
-  if (!intent) return;  // the ADD never started
-  auto j = nlohmann::json::parse(*intent);
+  const auto& j = record.network_intent;
+  if (!j.is_object() || !j.contains("config")) return;  // the ADD never started
   client.del(cni::parse_network_config(j.at("config").get<std::string>(),
-                                       j.value("source", "network.json")),
+                                       j.value("source", "the pod record")),
              runtime_conf_from(j.at("runtimeConf")));
-  ::unlink((pod_dir / "network.json").c_str());
 }
 
-std::vector<std::string> release_pod_resources(const state::Paths& paths,
-                                               const state::PodRecord& record,
+void kill_pod_processes(const state::PodRecord& record) {
+  if (record.netns.empty() || record.netns_inode == 0) return;
+  struct stat pin {};
+  if (::stat(record.netns.c_str(), &pin) != 0 || pin.st_ino != record.netns_inode) return;
+  auto in_pod = [&] {
+    std::vector<pid_t> pids;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+      const std::string name = e.path().filename().string();
+      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+      pid_t pid = std::stoi(name);
+      struct stat ns {};
+      if (::stat((e.path() / "ns" / "net").c_str(), &ns) == 0 && ns.st_ino == record.netns_inode &&
+          ns.st_dev == pin.st_dev && state::process_start_time(pid) != 0)
+        pids.push_back(pid);
+    }
+    return pids;
+  };
+  auto deadline = Clock::now() + std::chrono::seconds(5);
+  for (auto pids = in_pod(); !pids.empty() && Clock::now() < deadline; pids = in_pod()) {
+    for (pid_t p : pids) ::kill(p, SIGKILL);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+std::vector<std::string> release_pod_resources(const state::PodRecord& record,
                                                const cni::Options& options) {
   std::vector<std::string> failures;
-  auto pod_dir = paths.pod_dir(record.id);
   step(failures, "stop the pod's processes", [&] {
     std::vector<state::ProcessRef> procs;
     for (const auto& c : record.containers) procs.push_back(c.process);
@@ -122,8 +139,10 @@ std::vector<std::string> release_pod_resources(const state::Paths& paths,
     // pause last: killing PID 1 of the pod PID namespace takes everything left in it along.
     stop_processes({record.pause}, std::chrono::milliseconds(0));
   });
+  step(failures, "kill what is left in the pod's network namespace",
+       [&] { kill_pod_processes(record); });
   step(failures, "CNI DEL of network \"" + record.network + "\"",
-       [&] { network_down(pod_dir, record, options); });
+       [&] { network_down(record, options); });
   if (!record.netns.empty())
     step(failures, "unpin " + record.netns, [&] { unpin_netns(record.netns); });
   if (!record.shm_dir.empty())

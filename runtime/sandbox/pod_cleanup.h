@@ -26,20 +26,22 @@ bool signal_process(const state::ProcessRef& p, int sig);
 void stop_processes(const std::vector<state::ProcessRef>& processes,
                     std::chrono::milliseconds grace);
 
-// What the network step needs to undo itself, saved in the pod directory before CNI ADD runs.
-void save_network_intent(const std::filesystem::path& pod_dir, const cni::NetworkConfigList& list,
-                         const cni::RuntimeConf& rt);
+// What the network step needs to undo itself, kept in the record before CNI ADD runs.
+nlohmann::json network_intent(const cni::NetworkConfigList& list, const cni::RuntimeConf& rt);
 
 // CNI DEL of the pod's attachment: with the cached ADD (config and result) when there is one,
-// else with the saved intent (an ADD that never finished). No-op for hostNetwork pods.
-void network_down(const std::filesystem::path& pod_dir, const state::PodRecord& record,
-                  const cni::Options& options);
+// else with the recorded intent (an ADD that never finished). No-op for hostNetwork pods.
+void network_down(const state::PodRecord& record, const cni::Options& options);
+
+// Every process still in the pod's network namespace (found through /proc, whatever its pid
+// record says: an orphan a crash left, a process `exec` started): SIGKILL, and wait until gone.
+// Only while the netns pin holds the namespace, so its inode cannot belong to a new namespace.
+void kill_pod_processes(const state::PodRecord& record);
 
 // Everything a stopped pod no longer needs: processes, network, netns pin, /dev/shm, writable
 // layers, cgroups. The record, the pod name and the logs stay (so `ps -a`, `inspect` and `logs`
 // still work). Returns the failures it went past.
-std::vector<std::string> release_pod_resources(const state::Paths& paths,
-                                               const state::PodRecord& record,
+std::vector<std::string> release_pod_resources(const state::PodRecord& record,
                                                const cni::Options& options);
 
 // The rest: the pod directory (record, pod files), the name reservation and, with `logs`, the

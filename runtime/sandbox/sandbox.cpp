@@ -119,7 +119,8 @@ void Sandbox::reserve() {
   undo_.push("release the pod name", [this] { name_.reset(); });
   record_.monitor = state::process_ref(::getpid());
   record_depth_ = undo_.size();
-  if (!options_.manifest_text.empty()) fs::write_file(dir / "pod.yaml", options_.manifest_text, 0600);
+  if (!options_.manifest_text.empty())
+    fs::write_file(dir / "pod.yaml", options_.manifest_text, 0600);
   // Recorded before they exist, so a cleanup after a crash knows where to look.
   if (!pod_.host_network) {
     record_.netns = (options_.paths.netns_dir / pod_.name).string();
@@ -130,6 +131,12 @@ void Sandbox::reserve() {
   }
   record_.shm_dir = (dir / "shm").string();
   record_.layers_dir = options_.paths.layers_dir(record_.id).string();
+  if (!pod_.host_network)
+    record_.network_intent = network_intent(
+        options_.network->list, pod_runtime_conf(pod_, record_.id, record_.uid, record_.netns));
+  cgroups_ = cgroups::PodCgroups(record_.id, cgroups::host_hierarchies());
+  if (cgroups_.enabled()) record_.cgroups = cgroups_.dirs();
+  // One synchronous write for everything known before the first resource exists.
   save_record();
   Tracer::get().step("reserve pod name \"" + pod_.name + "\", id " + record_.id.substr(0, 12) +
                      ", record in " + dir.string());
@@ -141,6 +148,7 @@ void Sandbox::start_pause() {
   pause_ = PauseProcess::start(o);
   undo_.push("stop pause", [this] { pause_.kill_and_reap(); });
   record_.pause = pause_.ref();
+  if (!pod_.host_network) record_.netns_inode = ns::namespace_inode(pause_.pid(), "net");
   save_record();
   auto& t = Tracer::get();
   if (t.enabled()) {
@@ -163,10 +171,7 @@ void Sandbox::start_pause() {
 
 // The pod's cgroup (pids limit), recorded and with its undo registered before it exists.
 void Sandbox::create_cgroups() {
-  cgroups_ = cgroups::PodCgroups(record_.id, cgroups::host_hierarchies());
   if (!cgroups_.enabled()) return;
-  record_.cgroups = cgroups_.dirs();
-  save_record();
   undo_.push("remove the pod's cgroups", [this] { cgroups_.remove(); });
   cgroups::Limits limits;
   if (int64_t pids = cgroups::pod_pids_limit(); pids > 0) limits.pids_max = pids;
@@ -200,16 +205,15 @@ void Sandbox::mount_shm() {
 void Sandbox::add_network() {
   const auto& list = options_.network->list;
   cni::RuntimeConf rt = pod_runtime_conf(pod_, record_.id, record_.uid, record_.netns);
-  // What the DEL needs is on disk before the ADD starts: a crash in the middle can still be undone.
-  auto dir = options_.paths.pod_dir(record_.id);
-  save_network_intent(dir, list, rt);
+  // What the DEL needs is in the record (network_intent) since step 1: a crash in the middle of
+  // the ADD can still be undone.
   undo_.push("CNI DEL of network \"" + list.name + "\"",
-             [this, dir] { network_down(dir, record_, options_.cni); });
+             [this] { network_down(record_, options_.cni); });
   Tracer::get().step("CNI ADD: network \"" + list.name + "\" (" + list.source +
                      "), plugins run in order");
   cni_result_ = cni_.add(list, rt);
+  // Recorded with the containers' pids, in the next write: the CNI cache already has the result.
   record_.ips = strip_prefix_lengths(*cni_result_);
-  save_record();
 }
 
 // Step 6.

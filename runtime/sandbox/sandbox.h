@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "cni/client.h"
+#include "runtime/cgroups/pod_cgroups.h"
 #include "runtime/sandbox/pause_process.h"
 #include "runtime/sandbox/pod_files.h"
 #include "runtime/sandbox/pod_network.h"
-#include "runtime/cgroups/pod_cgroups.h"
 #include "runtime/sandbox/undo_stack.h"
 #include "runtime/spec/pod_spec.h"
 #include "runtime/state/name_reservation.h"

@@ -8,7 +8,9 @@
 
 namespace minipod::sandbox {
 
-std::vector<std::string> UndoStack::unwind() { return unwind_to(0); }
+std::vector<std::string> UndoStack::unwind() {
+  return unwind_to(0);
+}
 
 std::vector<std::string> UndoStack::unwind_to(size_t depth) {
   std::vector<std::string> failures;

@@ -69,6 +69,8 @@ nlohmann::json PodRecord::to_json() const {
           {"pause", process_json(pause)},
           {"netns", netns},
           {"network", network},
+          {"networkIntent", network_intent},
+          {"netnsInode", netns_inode},
           {"cniPath", cni_path},
           {"reason", reason},
           {"monitor", process_json(monitor)},
@@ -94,6 +96,8 @@ PodRecord PodRecord::from_json(const nlohmann::json& j) {
   r.pause = process_from(j.value("pause", nlohmann::json()));
   r.netns = j.value("netns", "");
   r.network = j.value("network", "");
+  r.network_intent = j.value("networkIntent", nlohmann::json());
+  r.netns_inode = j.value("netnsInode", uint64_t{0});
   r.cni_cache_dir = j.value("cniCacheDir", "");
   r.cni_path = j.value("cniPath", std::vector<std::string>{});
   r.reason = j.value("reason", "");

@@ -44,6 +44,10 @@ struct PodRecord {
   ProcessRef pause;
   std::string netns;    // /run/netns/<name>, empty for hostNetwork
   std::string network;  // CNI network name
+  // What a CNI DEL needs when the ADD never finished (no cache entry): {config, source,
+  // runtimeConf}.
+  nlohmann::json network_intent;
+  uint64_t netns_inode = 0;  // of the pod's network namespace: finds every process in the pod
   std::string cni_cache_dir;
   std::vector<std::string> cni_path;  // where the plugins were found, for a later DEL
   std::string ifname;

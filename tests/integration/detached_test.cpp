@@ -130,6 +130,13 @@ TEST_F(Detached, RunPsLogsExecStopRm) {
   EXPECT_THAT(ex.out, HasSubstr("mpt-pod-d1\n"));
   EXPECT_THAT(ex.out, HasSubstr(ip + "/24"));
   EXPECT_FALSE(std::filesystem::exists("/tmp/exec-was-here"));
+  // ... with the container's capabilities, seccomp filter and cgroup.
+  auto sec =
+      env().minipod({"exec", "mpt-pod-d1", "-c", "ticker", "--", "sh", "-c",
+                     "grep -E '^(CapEff|Seccomp):' /proc/self/status; cat /proc/self/cgroup"});
+  EXPECT_THAT(sec.out, HasSubstr("CapEff:\t00000000a80425fb"));
+  EXPECT_THAT(sec.out, HasSubstr("Seccomp:\t2"));
+  EXPECT_THAT(sec.out, HasSubstr("/minipod/" + id + "/ticker"));
   auto code = env().minipod({"exec", "mpt-pod-d1", "--", "sh", "-c", "exit 7"});
   EXPECT_EQ(code.exit_code, 7);
   auto missing = env().minipod({"exec", "mpt-pod-d1", "--", "no-such-cmd"});

@@ -51,10 +51,16 @@ TEST(RootfsPlan, MountsInTheStandardOrderAndBindsPodFiles) {
                 "/l/rootfs/dev/shm", "/l/rootfs/dev/mqueue", "/l/rootfs/sys",
                 "/l/rootfs/etc/hostname", "/l/rootfs/etc/hosts", "/l/rootfs/etc/resolv.conf"}));
   EXPECT_EQ(plan.ops.front().data, "lowerdir=/img,upperdir=/l/upper,workdir=/l/work");
-  for (const auto& op : plan.ops)
+  // /sys is read-only per mount, never per superblock (shared by the pod's containers).
+  bool sys_read_only = false;
+  for (const auto& op : plan.ops) {
     if (op.kind == container::RootfsOp::Kind::kMount && op.path == "/l/rootfs/sys") {
-      EXPECT_TRUE(op.flags & MS_RDONLY);
+      EXPECT_FALSE(op.flags & MS_RDONLY);
     }
+    sys_read_only |=
+        op.kind == container::RootfsOp::Kind::kRemountReadOnly && op.path == "/l/rootfs/sys";
+  }
+  EXPECT_TRUE(sys_read_only);
 }
 
 TEST(ContainerCommand, KubernetesCommandAndArgsSemantics) {

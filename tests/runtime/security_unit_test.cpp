@@ -202,7 +202,7 @@ TEST(RootfsSecurity, MaskedAndReadOnlyPathsUnlessPrivileged) {
   auto plain = container::plan_rootfs(in);
   EXPECT_EQ(count(plain, Kind::kMask), 11);
   EXPECT_EQ(count(plain, Kind::kReadOnly), 5);
-  EXPECT_EQ(count(plain, Kind::kRemountReadOnly), 0);
+  EXPECT_EQ(count(plain, Kind::kRemountReadOnly), 1);  // /sys only: the root stays writable
   auto masked = std::find_if(plain.ops.begin(), plain.ops.end(),
                              [](const auto& op) { return op.path == "/r/proc/kcore"; });
   ASSERT_NE(masked, plain.ops.end());
@@ -220,6 +220,7 @@ TEST(RootfsSecurity, MaskedAndReadOnlyPathsUnlessPrivileged) {
   auto priv = container::plan_rootfs(in);
   EXPECT_EQ(count(priv, Kind::kMask), 0);
   EXPECT_EQ(count(priv, Kind::kReadOnly), 0);
+  EXPECT_EQ(count(priv, Kind::kRemountReadOnly), 1);  // the root only: /sys stays writable
   auto sys = std::find_if(priv.ops.begin(), priv.ops.end(),
                           [](const auto& op) { return op.what == "mount /sys"; });
   ASSERT_NE(sys, priv.ops.end());

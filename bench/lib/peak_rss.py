@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Peak resident memory (VmHWM, kB) of one process, sampled every millisecond until it exits.
+
+  peak_rss.py --pid PID        watch a running process
+  peak_rss.py -- CMD ARGS...   start CMD (stdout/stderr discarded) and watch it
+VmHWM only grows, so the last value read before the process exits is its peak (to within the
+last millisecond of its life). Only the process itself is counted, not its children."""
+import subprocess, sys, time
+
+
+def hwm(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def main():
+    args = sys.argv[1:]
+    proc = None
+    if args[:1] == ["--pid"]:
+        pid = int(args[1])
+    else:
+        if args[:1] == ["--"]:
+            args = args[1:]
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        pid = proc.pid
+    peak = 0
+    while True:
+        v = hwm(pid)
+        if v is None:
+            break
+        peak = max(peak, v)
+        if proc is not None and proc.poll() is not None:
+            break
+        # a zombie has no VmHWM line any more: stop when the process is gone or reaped
+        time.sleep(0.001)
+    print(peak)
+
+
+main()
