@@ -14,6 +14,7 @@
 #include "cni/conformance/command.h"
 #include "cni/names.h"
 #include "common/error.h"
+#include "common/table.h"
 
 namespace cni::cli {
 namespace {
@@ -108,22 +109,6 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
   return out;
 }
 
-void print_table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width;
-  for (const auto& r : rows)
-    for (size_t i = 0; i < r.size(); ++i) {
-      if (width.size() <= i) width.push_back(0);
-      width[i] = std::max(width[i], r[i].size());
-    }
-  for (const auto& r : rows) {
-    std::string line;
-    for (size_t i = 0; i < r.size(); ++i) {
-      line += r[i];
-      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 2, ' ');
-    }
-    std::printf("%s\n", line.c_str());
-  }
-}
 
 void check_output(const std::string& output) {
   if (output != "text" && output != "json")
@@ -170,7 +155,7 @@ void cmd_ls(const Flags& f) {
     std::fprintf(stderr, "no network configs in %s\n", f.global->conf_dir.c_str());
     return;
   }
-  print_table(rows);
+  minipod::print_table(rows, 2);
 }
 
 void cmd_cache_ls(const Flags& f) {
@@ -210,7 +195,7 @@ void cmd_cache_ls(const Flags& f) {
                     a.conf.netns.empty() ? "-" : a.conf.netns,
                     addrs.empty() ? "-" : join(addrs, ",")});
   }
-  print_table(rows);
+  minipod::print_table(rows, 2);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "common/error.h"
+#include "common/table.h"
 #include "runtime/cli/commands.h"
 #include "runtime/control/pod_control.h"
 #include "runtime/state/pod_store.h"
@@ -19,23 +20,6 @@ std::string age(const std::string& rfc3339) {
   if (secs < 7200) return std::to_string(secs / 60) + "m";
   if (secs < 172800) return std::to_string(secs / 3600) + "h";
   return std::to_string(secs / 86400) + "d";
-}
-
-void print_table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width;
-  for (const auto& r : rows)
-    for (size_t i = 0; i < r.size(); ++i) {
-      if (width.size() <= i) width.push_back(0);
-      width[i] = std::max(width[i], r[i].size());
-    }
-  for (const auto& r : rows) {
-    std::string line;
-    for (size_t i = 0; i < r.size(); ++i) {
-      line += r[i];
-      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 3, ' ');
-    }
-    std::printf("%s\n", line.c_str());
-  }
 }
 
 struct PsOptions {
