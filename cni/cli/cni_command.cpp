@@ -109,7 +109,6 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
   return out;
 }
 
-
 void check_output(const std::string& output) {
   if (output != "text" && output != "json")
     throw minipod::UsageError("--output", "\"" + output + "\" is not one of text, json");
