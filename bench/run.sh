@@ -66,6 +66,8 @@ MP=$MINIPOD_BIN
 PAUSE_BIN=$(dirname "$MP")/minipod-pause
 
 # ------------------------------------------------------------------------------------ setup
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+awk '{exit !($1 > 1.0)}' /proc/loadavg && echo "warning: load average ${LOAD_START%% *}: other work on this machine makes every figure slower and noisier" >&2
 snapshot_host
 trap 'restore_host; exit 130' INT TERM
 trap restore_host EXIT

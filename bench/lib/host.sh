@@ -138,7 +138,7 @@ collect_meta() {
   cpu=$(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)
   deb=$(cat /etc/debian_version)
   jq -n --arg date "$(date -u +%FT%TZ)" --arg nproc "$(nproc)" --arg mem "$mem" --arg cpu "$cpu" \
-    --arg kernel "$(uname -r)" --arg debian "$deb" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \
+    --arg kernel "$(uname -r)" --arg debian "$deb" --arg load "start ${LOAD_START:-?}, end $(cut -d' ' -f1-3 /proc/loadavg)" \
     --arg minipod "$("$MP" --version 2>/dev/null | head -1) ($(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null)$(cd "$ROOT" && [ -n "$(git status --porcelain -- runtime cni common images 2>/dev/null)" ] && echo ', uncommitted changes in runtime/cni/common/images'))" \
     --arg build "$(grep -m1 CMAKE_BUILD_TYPE: "$(dirname "$(dirname "$MP")")/CMakeCache.txt" 2>/dev/null | cut -d= -f2)" \
     --arg podman "$(podman --version | awk '{print $3}')" --arg runc "$(runc --version | awk 'NR==1{print $3}')" \
@@ -148,7 +148,7 @@ collect_meta() {
     --arg cni "$(dpkg-query -W -f='${Version}' containernetworking-plugins)" \
     --arg busybox "$(dpkg-query -W -f='${Version}' busybox-static)" \
     --arg cgroups "$(stat -fc %T /sys/fs/cgroup) ($( [ -d /sys/fs/cgroup/unified ] && echo hybrid: v1 controllers + cgroup2 at /sys/fs/cgroup/unified || echo single hierarchy))" \
-    '{date:$date, machine:{cpus:($nproc|tonumber), cpu:$cpu, memory:$mem, kernel:$kernel, debian:$debian, cgroups:$cgroups, loadavg_at_end:$load},
+    '{date:$date, machine:{cpus:($nproc|tonumber), cpu:$cpu, memory:$mem, kernel:$kernel, debian:$debian, cgroups:$cgroups, loadavg:$load},
       versions:{minipod:$minipod, minipod_build:$build, podman:$podman, conmon:$conmon, netavark:$netavark, runc:$runc, crun:$crun,
                 containerd:$containerd, cni_plugins:$cni, busybox_static:$busybox}}'
 }

@@ -5,7 +5,7 @@
   peak_rss.py -- CMD ARGS...   start CMD (stdout/stderr discarded) and watch it
 VmHWM only grows, so the last value read before the process exits is its peak (to within the
 last millisecond of its life). Only the process itself is counted, not its children."""
-import subprocess, sys, time
+import os, subprocess, sys, time
 
 
 def hwm(pid):
@@ -30,15 +30,23 @@ def main():
         proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         pid = proc.pid
     peak = 0
+    usage = None
     while True:
         v = hwm(pid)
-        if v is None:
-            break
-        peak = max(peak, v)
-        if proc is not None and proc.poll() is not None:
-            break
-        # a zombie has no VmHWM line any more: stop when the process is gone or reaped
+        if v is not None:
+            peak = max(peak, v)
+        if proc is not None:
+            done, _, ru = os.wait4(pid, os.WNOHANG)
+            if done:
+                usage = ru
+                break
+        elif v is None:
+            break  # gone (a zombie has no VmHWM line any more)
         time.sleep(0.001)
+    # A command shorter than the first sample: the kernel's own peak for it (ru_maxrss also
+    # counts its waited-for children, none for such short commands).
+    if peak == 0 and usage is not None:
+        peak = usage.ru_maxrss
     print(peak)
 
 

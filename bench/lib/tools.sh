@@ -124,7 +124,10 @@ b4_minipod() {
   if [ "$i" != 0 ]; then
     j=$("$MP" inspect mpb-b4 2>/dev/null)
     rec B6 minipod pause-rss-kb "$i" "$(rss_kb "$(jq -r .pause.pid <<<"$j")")"
-    rec B6 minipod monitor-rss-kb "$i" "$(rss_kb "$(jq -r .monitor.pid <<<"$j")")"
+    local mon; mon=$(jq -r .monitor.pid <<<"$j")
+    rec B6 minipod monitor-rss-kb "$i" "$(rss_kb "$mon")"
+    rec B6 minipod monitor-rss-anon-kb "$i" "$(awk '/^RssAnon/{print $2}' "/proc/$mon/status")"
+    rec B6 minipod monitor-pss-kb "$i" "$(awk '/^Pss:/{print $2}' "/proc/$mon/smaps_rollup")"
   fi
   local tr=$EPOCHREALTIME
   "$MP" rm -f mpb-b4 >/dev/null 2>>"$LOG/minipod-b4.err" || return 1
@@ -137,9 +140,7 @@ b6_cli_peak() {  # VmHWM of the CLI process itself (sampled every ms until it ex
   local k
   rec B6 minipod pause-binary-bytes 1 "$(stat -c %s "$PAUSE_BIN")"
   for k in 1 2 3; do
-    "$MP" run "${MPNET[@]}" "$S/mp/pods/b1.yaml" >/dev/null 2>&1 &   # foreground run, measured while it runs
-    rec B6 minipod cli-run-hwm-kb "$k" "$(python3 "$HERE/lib/peak_rss.py" --pid $!)"
-    wait
+    rec B6 minipod cli-run-hwm-kb "$k" "$(python3 "$HERE/lib/peak_rss.py" -- "$MP" run "${MPNET[@]}" "$S/mp/pods/b1.yaml")"
     rec B6 minipod cli-run-d-hwm-kb "$k" "$(python3 "$HERE/lib/peak_rss.py" -- "$MP" run -d "${MPNET[@]}" "$S/mp/pods/b4.yaml")"
     rec B6 minipod cli-ps-hwm-kb "$k" "$(python3 "$HERE/lib/peak_rss.py" -- "$MP" ps)"
     "$MP" rm -f mpb-b4 >/dev/null 2>&1
@@ -152,12 +153,14 @@ b5_scale() {
   local k t0 t1 n ips distinct ok=0 bad=0 ip
   rm -rf "$W/b5"; mkdir -p "$W/b5"
   local veth0; veth0=$(ip -o link show type veth | wc -l)
+  local pids=()
   t0=$EPOCHREALTIME
   for ((k = 0; k < SCALE; k++)); do
     ( a=$EPOCHREALTIME; "$MP" run -d "${MPNET[@]}" "$S/mp/pods/s$k.yaml" >/dev/null 2>"$W/b5/$k.err"; rc=$?
       b=$EPOCHREALTIME; echo "$(( ${b/./} - ${a/./} )) $rc" >"$W/b5/$k.t" ) &
+    pids+=($!)
   done
-  wait
+  wait "${pids[@]}"
   t1=$EPOCHREALTIME
   rec B5 minipod start-total 1 "$(us "$t0" "$t1")"
   for ((k = 0; k < SCALE; k++)); do
@@ -172,12 +175,14 @@ b5_scale() {
   for ip in $ips; do   # one bounded request per pod, to addresses inside our own namespaces
     if [ "$(curl -s --max-time 2 "http://$ip:8080/")" = hello-mpb ]; then ok=$((ok + 1)); fi
   done
+  pids=()
   t0=$EPOCHREALTIME
   for ((k = 0; k < SCALE; k++)); do
     ( a=$EPOCHREALTIME; "$MP" rm -f "$(printf 'mpb-s%03d' $k)" >/dev/null 2>>"$W/b5/rm.err"; rc=$?
       b=$EPOCHREALTIME; echo "$(( ${b/./} - ${a/./} )) $rc" >"$W/b5/$k.rm" ) &
+    pids+=($!)
   done
-  wait
+  wait "${pids[@]}"
   t1=$EPOCHREALTIME
   rec B5 minipod stop-total 1 "$(us "$t0" "$t1")"
   local rmbad=0
@@ -271,7 +276,7 @@ b2_unshare() {
 
 pid_rss_sum() {  # pid_rss_sum REGEX: summed VmRSS (kB) of processes whose cmdline matches
   local p s=0 r
-  for p in $(ps -eo pid=,args= | awk -v re="$1" '$0 ~ re && !/awk/ {print $1}'); do r=$(rss_kb "$p"); s=$((s + ${r:-0})); done
+  for p in $(ps -eo pid=,args= | awk -v re="$1" '{p = $1; sub(/^ *[0-9]+ /, "")} $0 ~ re && !/^awk/ {print p}'); do r=$(rss_kb "$p"); s=$((s + ${r:-0})); done
   echo $s
 }
 b4_podman-netavark() {
@@ -284,7 +289,8 @@ b4_podman-netavark() {
   pod_ $v exec $p-web true 2>>"$err" || { pod_ $v pod rm -f -t 0 $p >/dev/null 2>&1; return 1; }
   t2=$EPOCHREALTIME
   if [ "$i" != 0 ]; then
-    rec B6 podman-netavark conmon-rss-kb-per-pod "$i" $(( $(pid_rss_sum "^/usr/bin/conmon .*$S/p-$v") / 2 ))
+    ps -eo pid=,rss=,args= | grep -E 'conmon|catatonit|pause' | grep -v grep >"$LOG/ps-podman-b4.txt"
+    rec B6 podman-netavark conmon-per-container-rss-kb "$i" $(( $(pid_rss_sum "^/usr/bin/conmon .*$S/p-$v") / 2 ))
     rec B6 podman-netavark infra-catatonit-rss-kb "$i" "$(pid_rss_sum '^/catatonit -P')"
   fi
   local tr=$EPOCHREALTIME
@@ -369,7 +375,7 @@ b4_containerd() {
   t0=$EPOCHREALTIME
   C run --rm --with-ns "network:/run/netns/$ns" $IMG_CD "$ns-one" true 2>>"$err" || { cd_pod_down $ns >/dev/null 2>&1; return 1; }
   t1=$EPOCHREALTIME
-  [ "$i" != 0 ] && rec B6 containerd shim-rss-kb-per-pod "$i" "$(pid_rss_sum "containerd-shim.*-address $CD_SOCK")"
+  [ "$i" != 0 ] && rec B6 containerd shim-per-pod-rss-kb "$i" "$(pid_rss_sum "containerd-shim.*-address $CD_SOCK")"
   local tr=$EPOCHREALTIME
   cd_pod_down $ns 2>>"$err" || return 1
   t2=$EPOCHREALTIME

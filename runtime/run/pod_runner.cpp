@@ -140,6 +140,8 @@ std::unique_ptr<sandbox::Sandbox> create_sandbox(const spec::Pod& pod,
   };
   int code = 0;
   try {
+    // Only now: a thread must not be running across the fork that made this monitor.
+    compile_security_plans(prepared.pod, prepared.plans, so.paths.data_dir);
     SignalWatch signals;
     auto sb = create_sandbox(prepared.pod, so, signals);
     auto pod_dir = so.paths.pod_dir(sb->id());
@@ -198,6 +200,7 @@ int run_pod(const RunOptions& o) {
   Prepared prepared = prepare(o);
   const spec::Pod& pod = prepared.pod;
   sandbox::SandboxOptions so = sandbox_options(o, pod);
+  compile_security_plans(prepared.pod, prepared.plans, so.paths.data_dir);
 
   // From here on, Ctrl-C is an event: creation steps check for it and unwind cleanly.
   SignalWatch signals;

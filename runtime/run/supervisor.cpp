@@ -30,6 +30,27 @@ void print_line(bool echo, FILE* to, const std::string& name, std::string_view l
 
 }  // namespace
 
+void compile_security_plans(const spec::Pod& pod, std::vector<ContainerPlan>& plans,
+                            const std::filesystem::path& data_dir) {
+  auto all = std::async(std::launch::async, [&pod,
+                                             specs =
+                                                 [&] {
+                                                   std::vector<const spec::Container*> v;
+                                                   for (const auto& p : plans) v.push_back(p.spec);
+                                                   return v;
+                                                 }(),
+                                             dir = security::seccomp_profile_dir(data_dir)] {
+               std::vector<container::SecurityPlan> out;
+               for (const auto* c : specs)
+                 out.push_back(security::plan_container_security(
+                     pod, *c, security::container_field(pod, c), {dir, ""}));
+               return out;
+             }).share();
+  for (size_t i = 0; i < plans.size(); ++i)
+    plans[i].security =
+        std::async(std::launch::deferred, [all, i] { return all.get()[i]; }).share();
+}
+
 struct Supervisor::Slot {
   ContainerPlan plan;
   std::string name;
@@ -115,9 +136,14 @@ void Supervisor::start(Slot& slot) {
   in.hosts_file = sb.files().hosts.string();
   in.resolv_file = sb.files().resolv_conf.string();
   // Capabilities, user, seccomp, rlimits (checked before the pod was created; built per start).
-  auto security = security::plan_container_security(
-      sb.pod(), *plan.spec, security::container_field(sb.pod(), plan.spec),
-      {security::seccomp_profile_dir(sb.paths().data_dir), ""});
+  if (!plan.security.valid()) {
+    slot.plan.security = std::async(std::launch::deferred, [&sb, &plan] {
+                           return security::plan_container_security(
+                               sb.pod(), *plan.spec, security::container_field(sb.pod(), plan.spec),
+                               {security::seccomp_profile_dir(sb.paths().data_dir), ""});
+                         }).share();
+  }
+  const container::SecurityPlan& security = plan.security.get();
   in.privileged = security.privileged;
   in.read_only_root = security.read_only_root;
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,7 +25,15 @@ struct ContainerPlan {
   std::string image_rootfs;
   std::vector<std::string> argv, env, exec_paths;
   std::string working_dir;
+  // Capabilities, user, seccomp program...: compiled in the background while the sandbox is
+  // created (see compile_security_plans), ready by the container's first start.
+  std::shared_future<container::SecurityPlan> security;
 };
+
+// Starts compiling every container's security plan on a background thread (libseccomp takes
+// ~8 ms for Docker's profile: overlapped with pause, the netns and the CNI ADD).
+void compile_security_plans(const spec::Pod& pod, std::vector<ContainerPlan>& plans,
+                            const std::filesystem::path& data_dir);
 
 struct SupervisorOptions {
   std::chrono::seconds grace{30};

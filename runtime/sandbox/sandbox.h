@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -73,6 +74,7 @@ class Sandbox {
   void mount_shm();
   void add_network();
   void write_files();
+  void join_pause_cgroup();
 
   spec::Pod pod_;
   SandboxOptions options_;
@@ -84,7 +86,8 @@ class Sandbox {
   PodFiles files_;
   cni::Client cni_;
   std::optional<cni::Result> cni_result_;
-  size_t record_depth_ = 0;  // undo entries that belong to the record and the name
+  std::future<void> pause_cgroup_;  // pause's move into its cgroup, done in the background
+  size_t record_depth_ = 0;         // undo entries that belong to the record and the name
   cgroups::PodCgroups cgroups_;
   UndoStack undo_;  // last member: unwound before the members its steps refer to are destroyed
 };

@@ -1,5 +1,7 @@
 #include "runtime/security/container_security.h"
 
+#include <map>
+
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/trace.h"
@@ -84,8 +86,19 @@ container::SecurityPlan plan_container_security(const spec::Pod& pod, const spec
       profile = runtime_default_profile();
       seccomp_what = "RuntimeDefault (Docker's default profile)";
     }
-    auto program = compile_profile(profile, granted, what.empty() ? "seccomp" : what);
-    plan.seccomp = std::move(program.instructions);
+    // Compiling Docker's profile costs libseccomp ~8 ms; a pod asks for the same program once when
+    // it is checked and once per container start, so each distinct one is compiled once per
+    // process (a `run -d` monitor inherits what its CLI compiled).
+    if (chosen.profile.type != "Localhost" && !o.compile_default_profile) return plan;
+    static std::map<std::string, SeccompProgram> compiled;
+    std::string key = (chosen.profile.type == "Localhost" ? "L" + seccomp_what : std::string("R")) +
+                      "\n" + std::to_string(granted);
+    auto it = compiled.find(key);
+    if (it == compiled.end())
+      it = compiled.emplace(key, compile_profile(profile, granted, what.empty() ? "seccomp" : what))
+               .first;
+    const SeccompProgram& program = it->second;
+    plan.seccomp = program.instructions;
     seccomp_what += ", " + std::to_string(program.rules) + " rules, " +
                     std::to_string(plan.seccomp.size()) + " BPF instructions";
   }
@@ -107,7 +120,9 @@ container::SecurityPlan plan_container_security(const spec::Pod& pod, const spec
   return plan;
 }
 
-void check_pod(const spec::Pod& pod, const SecurityOptions& options) {
+void check_pod(const spec::Pod& pod, const SecurityOptions& given) {
+  SecurityOptions options = given;
+  options.compile_default_profile = false;
   for (size_t i = 0; i < pod.init_containers.size(); ++i)
     plan_container_security(pod, pod.init_containers[i],
                             "spec.initContainers[" + std::to_string(i) + "]", options);

@@ -16,6 +16,9 @@ struct SecurityOptions {
   // Where Localhost profiles are: <MINIPOD_DATA_DIR>/seccomp (kubelet: <root-dir>/seccomp).
   std::filesystem::path seccomp_dir;
   std::string field_prefix;  // e.g. "pod.yaml: ", put before field paths in errors
+  // false: everything is resolved and checked but Docker's default profile is not compiled (it is
+  // known to compile; a Localhost profile still is, to check it).
+  bool compile_default_profile = true;
 };
 
 // `field` is the container's path ("spec.containers[0]"). Throws UsageError naming the field.
@@ -25,6 +28,7 @@ container::SecurityPlan plan_container_security(const spec::Pod& pod,
                                                 const SecurityOptions& options);
 
 // Checks every container of the pod (plan_container_security for each), before anything exists.
+// Cheap: Docker's default profile is not compiled here.
 void check_pod(const spec::Pod& pod, const SecurityOptions& options);
 
 // "spec.containers[1]" or "spec.initContainers[0]" for a container of `pod`, for errors.
