@@ -45,7 +45,8 @@ bool stop_pod(const state::StoredPod& pod, const state::Paths& paths,
                       ") holds the pod's lock but cannot be signalled");
     // Grace period, then the teardown (CNI DEL can take a while with slow plugins).
     auto wait = std::chrono::seconds(grace_seconds.value_or(300) + 120);
-    if (!state::PodLock::wait_for(pod.dir, wait))
+    sandbox::wait_for_exit(r.monitor, wait);  // woken by its exit, not by polling the lock
+    if (!state::PodLock::wait_for(pod.dir, std::chrono::seconds(5)))
       throw Error("stop pod \"" + r.name + "\"",
                   "its owner did not finish within " + std::to_string(wait.count()) + " s");
     return true;
@@ -88,12 +89,18 @@ void remove_pod(const state::StoredPod& pod, const state::Paths& paths, bool for
   }
   auto lock = state::PodLock::wait_for(pod.dir, std::chrono::seconds(30));
   if (!lock) throw Error("remove pod \"" + r.name + "\"", "another minipod command holds its lock");
-  // Release again: idempotent, and it finishes whatever a crashed teardown left.
-  auto failures = sandbox::release_pod_resources(r, cni_options_of(r));
-  if (!failures.empty())
-    throw Error("remove pod \"" + r.name + "\"",
-                failures.front() + "; the record was kept so you can retry");
-  sandbox::remove_pod(paths, r, true);
+  // The record as the owner left it: a finished teardown needs nothing more; anything else (a
+  // crash in the middle) is finished here, from the record.
+  state::PodStore store(paths);
+  auto now = store.load(r.id);
+  const state::PodRecord& current = now ? now->record : r;
+  if (!is_final(current.status)) {
+    auto failures = sandbox::release_pod_resources(current, cni_options_of(current));
+    if (!failures.empty())
+      throw Error("remove pod \"" + r.name + "\"",
+                  failures.front() + "; the record was kept so you can retry");
+  }
+  sandbox::remove_pod(paths, current, true);
 }
 
 }  // namespace minipod::control

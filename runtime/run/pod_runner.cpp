@@ -1,6 +1,7 @@
 #include "runtime/run/pod_runner.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -155,7 +156,11 @@ std::unique_ptr<sandbox::Sandbox> create_sandbox(const spec::Pod& pod,
     SupervisorOptions sup = supervisor_options(o, prepared.pod, so.paths);
     sup.echo = false;
     sup.stop_request = pod_dir / "stop";
-    sup.on_started = [&] { send("ok " + sb->id()); };
+    sup.on_started = [&] {
+      send("ok " + sb->id());
+      // The monitor lives as long as the pod: give back what parsing and starting it used.
+      ::malloc_trim(0);
+    };
     bool started = false;
     try {
       Supervisor supervisor(*sb, std::move(prepared.plans), signals, sup);

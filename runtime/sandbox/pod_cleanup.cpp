@@ -1,7 +1,9 @@
 #include "runtime/sandbox/pod_cleanup.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -9,6 +11,7 @@
 
 #include "cni/config.h"
 #include "common/error.h"
+#include "common/fd.h"
 #include "common/fs.h"
 #include "common/trace.h"
 #include "runtime/cgroups/cgroup.h"
@@ -59,6 +62,20 @@ void step(std::vector<std::string>& failures, const std::string& what, Fn&& fn) 
 
 bool process_alive(const state::ProcessRef& p) {
   return p.pid > 0 && p.start_time != 0 && state::process_start_time(p.pid) == p.start_time;
+}
+
+bool wait_for_exit(const state::ProcessRef& p, std::chrono::milliseconds timeout) {
+  if (!process_alive(p)) return true;
+  // A pidfd becomes readable when the process exits: no polling loop, no latency.
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, p.pid, 0)));
+  if (pidfd && process_alive(p)) {
+    pollfd fd{pidfd.get(), POLLIN, 0};
+    ::poll(&fd, 1, static_cast<int>(timeout.count()));
+  }
+  auto deadline = Clock::now() + std::chrono::milliseconds(200);
+  while (process_alive(p) && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  return !process_alive(p);
 }
 
 bool signal_process(const state::ProcessRef& p, int sig) {

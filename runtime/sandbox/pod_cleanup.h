@@ -18,6 +18,9 @@ namespace minipod::sandbox {
 // True when `p` is still the process that was recorded (same pid and start time).
 bool process_alive(const state::ProcessRef& p);
 
+// Waits until `p` has exited (or `timeout`); true when it has. Not for our own children.
+bool wait_for_exit(const state::ProcessRef& p, std::chrono::milliseconds timeout);
+
 // Signals `p` if it is still the recorded process.
 bool signal_process(const state::ProcessRef& p, int sig);
 
