@@ -9,6 +9,8 @@ Tracer& Tracer::get() {
   return tracer;
 }
 
+thread_local bool Tracer::muted_ = false;
+
 Tracer::Tracer() : start_(std::chrono::steady_clock::now()) {}
 
 double Tracer::elapsed_ms() const {
@@ -17,7 +19,7 @@ double Tracer::elapsed_ms() const {
 }
 
 void Tracer::step(std::string_view what, std::string_view command) {
-  if (!enabled_) return;
+  if (!enabled()) return;
   std::fprintf(stderr, "[%8.1f ms] %.*s\n", elapsed_ms(), static_cast<int>(what.size()),
                what.data());
   if (!command.empty())
@@ -27,7 +29,7 @@ void Tracer::step(std::string_view what, std::string_view command) {
 }
 
 void Tracer::detail(std::string_view label, std::string_view text) {
-  if (!enabled_) return;
+  if (!enabled()) return;
   std::fprintf(stderr, "              %.*s:", static_cast<int>(label.size()), label.data());
   if (text.find('\n') == std::string_view::npos) {
     std::fprintf(stderr, " %.*s\n", static_cast<int>(text.size()), text.data());

@@ -13,7 +13,7 @@ class Tracer {
   static Tracer& get();
 
   void enable(bool on) { enabled_ = on; }
-  bool enabled() const { return enabled_; }
+  bool enabled() const { return enabled_ && !muted_; }
 
   // One line: "[  12.3 ms] <what>" and, when given, "    $ <command>" under it.
   void step(std::string_view what, std::string_view command = {});
@@ -23,9 +23,20 @@ class Tracer {
   // Milliseconds since the tracer was created (process start, in practice).
   double elapsed_ms() const;
 
+  // Silences this thread while it lives: work done in the background would otherwise cut into
+  // the main thread's lines (a plugin call and its result); the main thread announces it instead.
+  class MuteThisThread {
+   public:
+    MuteThisThread() { muted_ = true; }
+    ~MuteThisThread() { muted_ = false; }
+    MuteThisThread(const MuteThisThread&) = delete;
+    MuteThisThread& operator=(const MuteThisThread&) = delete;
+  };
+
  private:
   Tracer();
   bool enabled_ = false;
+  static thread_local bool muted_;
   std::chrono::steady_clock::time_point start_;
 };
 

@@ -16,7 +16,7 @@
 namespace minipod::cgroups {
 
 // The controllers minipod limits. cpuset is left alone (on v1 a new cpuset cgroup starts empty).
-inline const std::vector<std::string> kControllers{"memory", "cpu", "pids"};
+inline const std::vector<std::string> kControllers{"memory", "cpu", "pids", "devices"};
 
 class Cgroup {
  public:

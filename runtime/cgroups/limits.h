@@ -21,12 +21,24 @@ struct Limits {
   std::optional<int64_t> cpu_quota_us;  // per kCpuPeriodUs
   std::optional<uint64_t> cpu_shares;   // v1 unit; v2 gets cpu_weight(shares)
   std::optional<int64_t> pids_max;
-  bool empty() const { return !memory_bytes && !cpu_quota_us && !cpu_shares && !pids_max; }
+  // Only the device nodes a container needs (runc's default list): without it, CAP_MKNOD lets a
+  // container create a node for the host's disk and read it. Not for privileged containers.
+  // v1 only: v2 has no devices controller (it takes a BPF program, not done yet).
+  bool device_allowlist = false;
+  bool empty() const {
+    return !memory_bytes && !cpu_quota_us && !cpu_shares && !pids_max && !device_allowlist;
+  }
 };
+
+// The v1 devices.allow entries of the allow list: mknod of anything, and read/write of null,
+// zero, full, random, urandom, tty, ptmx, the pty slaves and /dev/net/tun.
+const std::vector<std::string>& default_device_rules();
 
 // Kubernetes: limits.memory, limits.cpu as quota, requests.cpu (or limits.cpu when no request
 // is given, as the API server defaults it) as shares.
 Limits container_limits(const spec::Resources& resources);
+// The same, plus the device allow list unless the container is privileged.
+Limits container_limits(const spec::Container& container);
 
 uint64_t cpu_shares(int64_t millicores);   // 1000m -> 1024, at least 2, at most 262144
 int64_t cpu_quota_us(int64_t millicores);  // 1000m -> 100000, at least 1000

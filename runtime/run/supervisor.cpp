@@ -32,20 +32,17 @@ void print_line(bool echo, FILE* to, const std::string& name, std::string_view l
 
 void compile_security_plans(const spec::Pod& pod, std::vector<ContainerPlan>& plans,
                             const std::filesystem::path& data_dir) {
-  auto all = std::async(std::launch::async, [&pod,
-                                             specs =
-                                                 [&] {
-                                                   std::vector<const spec::Container*> v;
-                                                   for (const auto& p : plans) v.push_back(p.spec);
-                                                   return v;
-                                                 }(),
-                                             dir = security::seccomp_profile_dir(data_dir)] {
-               std::vector<container::SecurityPlan> out;
-               for (const auto* c : specs)
-                 out.push_back(security::plan_container_security(
-                     pod, *c, security::container_field(pod, c), {dir, ""}));
-               return out;
-             }).share();
+  std::vector<const spec::Container*> specs;
+  for (const auto& p : plans) specs.push_back(p.spec);
+  auto compile = [&pod, specs, dir = security::seccomp_profile_dir(data_dir)] {
+    Tracer::MuteThisThread quiet;  // start() traces each plan
+    std::vector<container::SecurityPlan> out;
+    for (const auto* c : specs)
+      out.push_back(
+          security::plan_container_security(pod, *c, security::container_field(pod, c), {dir, ""}));
+    return out;
+  };
+  auto all = std::async(std::launch::async, compile).share();
   for (size_t i = 0; i < plans.size(); ++i)
     plans[i].security =
         std::async(std::launch::deferred, [all, i] { return all.get()[i]; }).share();
@@ -161,7 +158,7 @@ void Supervisor::start(Slot& slot) {
   ls.exec_paths = plan.exec_paths;
   ls.security = std::move(security);
   ls.cgroup_procs =
-      sb.cgroups().prepare_container(slot.name, cgroups::container_limits(plan.spec->resources));
+      sb.cgroups().prepare_container(slot.name, cgroups::container_limits(*plan.spec));
 
   Pipe out = make_pipe(), err = make_pipe();
   ls.stdout_fd = out.write.get();
@@ -186,6 +183,17 @@ void Supervisor::start(Slot& slot) {
             " sh -c 'mount -t overlay overlay -o lowerdir=" + in.lower + ",upperdir=" + in.upper +
             ",workdir=" + in.work + " " + in.rootfs + " && ... && pivot_root'  &&  exec" + argv);
     t.detail("log", log_path.string());
+    std::string groups;
+    for (gid_t g : security.groups) groups += (groups.empty() ? "" : ",") + std::to_string(g);
+    t.detail("security of \"" + slot.name + "\"",
+             "user " + std::to_string(security.uid) + ":" + std::to_string(security.gid) +
+                 " groups [" + groups + "]" + (security.privileged ? ", privileged" : "") +
+                 "; capabilities " + security::capability_names(security.caps.effective) +
+                 "; no_new_privs " + (security.no_new_privs ? "1" : "0") + "; seccomp " +
+                 (security.seccomp.empty()
+                      ? std::string("unconfined")
+                      : std::to_string(security.seccomp.size()) + " BPF instructions") +
+                 (security.read_only_root ? "; read-only root filesystem" : ""));
   }
 
   slot.pid = container::launch(ls);

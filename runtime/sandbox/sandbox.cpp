@@ -185,14 +185,19 @@ void Sandbox::configure_pause() {
   // needs them, so they are made on a thread while the netns pin, /dev/shm and the CNI ADD go
   // ahead: the pod's cgroup, pause's, and one per container (their limits are known already).
   pid_t pid = pause_.pid();
+  Tracer::get().step(
+      "create the pod's cgroups, move pause into one and make one per container, in the "
+      "background while the sandbox is made",
+      "mkdir -p " + (record_.cgroups.empty() ? std::string("...") : record_.cgroups.front()) +
+          "/_pause && echo " + std::to_string(pid) + " > .../_pause/cgroup.procs");
   pause_cgroup_ = std::async(std::launch::async, [this, pid] {
+    Tracer::MuteThisThread quiet;
     cgroups::Limits limits;
     if (int64_t pids = cgroups::pod_pids_limit(); pids > 0) limits.pids_max = pids;
     cgroups_.create(limits);
     cgroups_.add_pause(pid);
     for (const auto* list : {&pod_.init_containers, &pod_.containers})
-      for (const auto& c : *list)
-        cgroups_.prepare_container(c.name, cgroups::container_limits(c.resources));
+      for (const auto& c : *list) cgroups_.prepare_container(c.name, cgroups::container_limits(c));
   });
   security::apply_sysctls(pod_.security_context.sysctls, pause_.namespaces().net.get(),
                           pause_.namespaces().ipc.get());

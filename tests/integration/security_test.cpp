@@ -3,6 +3,8 @@
 // allowPrivilegeEscalation, seccompProfile (Localhost, Unconfined), readOnlyRootFilesystem, pod
 // sysctls; and bad input refused before anything is created.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <gmock/gmock.h>
 
@@ -247,6 +249,27 @@ TEST_F(Security, PodSysctlsAreSetInThePodsNamespacesOnly) {
 
 // Refused with exit code 2 and the field named; the leak check after the test proves nothing was
 // created (no pod record, netns, cgroup, ...).
+TEST_F(Security, DeviceNodesOfTheHostCannotBeOpened) {
+  // CAP_MKNOD is one of Docker's 14: a container may create a node for the host's disk, and the
+  // devices cgroup must stop it from reading it.
+  struct stat root {};
+  ASSERT_EQ(::stat("/", &root), 0);
+  std::string node =
+      "b " + std::to_string(major(root.st_dev)) + " " + std::to_string(minor(root.st_dev));
+  auto r = run_pod(
+      pod_yaml("mpt-sec-dev",
+               container("c", "mknod /tmp/disk " + node +
+                                  " && echo made\n"
+                                  "head -c 16 /tmp/disk >/dev/null && echo read-the-host-disk\n"
+                                  "echo x > /dev/null && echo null-ok")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto lines = lines_of(r.out, "c");
+  EXPECT_THAT(lines, Contains("made"));
+  EXPECT_THAT(lines, Not(Contains("read-the-host-disk"))) << r.out;
+  EXPECT_THAT(r.err, HasSubstr("Operation not permitted")) << r.err;
+  EXPECT_THAT(lines, Contains("null-ok"));
+}
+
 TEST_F(Security, BadInputIsRefusedBeforeAnythingIsCreated) {
   fs::make_dirs(env().data_dir() / "seccomp");
   fs::write_file(env().data_dir() / "seccomp" / "broken.json",

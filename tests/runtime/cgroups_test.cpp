@@ -123,6 +123,23 @@ TEST(CgroupLimits, FileMappingV1AndV2) {
   EXPECT_EQ(needed_controllers(l), (std::vector<std::string>{"memory", "cpu", "pids"}));
 }
 
+TEST(CgroupLimits, DeviceAllowListOnV1UnlessPrivileged) {
+  spec::Container c;
+  Limits l = container_limits(c);
+  EXPECT_TRUE(l.device_allowlist);
+  auto files = limit_files(Version::kV1, l);
+  ASSERT_GE(files.size(), 3u);
+  EXPECT_EQ(files[0].file, "devices.deny");
+  EXPECT_EQ(files[0].value, "a");  // everything denied first, then the list allowed
+  EXPECT_EQ(files[1].value, "c *:* m");
+  bool null_ok = false;
+  for (const auto& f : files) null_ok |= f.file == "devices.allow" && f.value == "c 1:3 rwm";
+  EXPECT_TRUE(null_ok);
+  EXPECT_TRUE(limit_files(Version::kV2, l).empty());  // v2 needs a BPF program (not done)
+  c.security_context.privileged = true;
+  EXPECT_FALSE(container_limits(c).device_allowlist);
+}
+
 TEST(CgroupRecord, RemovesOnlyPodCgroups) {
   EXPECT_THROW(remove_recorded({"/sys/fs/cgroup/memory"}), Error);
   EXPECT_THROW(remove_recorded({"/sys/fs/cgroup/memory/minipod/../x"}), Error);
