@@ -141,6 +141,12 @@ void Supervisor::start(Slot& slot) {
                          }).share();
   }
   const container::SecurityPlan& security = plan.security.get();
+  // `minipod exec` loads the container's seccomp program from here instead of compiling it again.
+  if (!security.seccomp.empty() && slot.restarts == 0)
+    fs::write_file(sb.paths().pod_dir(sb.id()) / ("seccomp-" + slot.name + ".bpf"),
+                   std::string_view(reinterpret_cast<const char*>(security.seccomp.data()),
+                                    security.seccomp.size() * sizeof(sock_filter)),
+                   0600);
   in.privileged = security.privileged;
   in.read_only_root = security.read_only_root;
 
