@@ -161,11 +161,9 @@ std::unique_ptr<sandbox::Sandbox> create_sandbox(const spec::Pod& pod,
       // The monitor lives as long as the pod: give back what parsing and starting it used.
       ::malloc_trim(0);
     };
-    bool started = false;
     try {
       Supervisor supervisor(*sb, std::move(prepared.plans), signals, sup);
       code = supervisor.run();
-      started = true;
     } catch (const Error& e) {
       std::fprintf(stderr, "minipod: %s\n", e.what());
       if (!reported) {
@@ -178,7 +176,6 @@ std::unique_ptr<sandbox::Sandbox> create_sandbox(const spec::Pod& pod,
       sb->record().reason = e.what();
       sb->save_record();
     }
-    (void)started;
     // The final status is recorded once teardown is over: a crash in between leaves "stopping",
     // which `minipod gc` knows how to finish.
     std::string final_status = sb->record().status;
