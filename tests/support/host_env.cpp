@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iomanip>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -201,6 +202,9 @@ HostEnv::HostEnv(const std::string& tag, int subnet_octet)
   for (auto d : {conf_dir(), cache_dir(), ipam_dir(), run_dir(), data_dir(), log_dir()})
     fsys::create_directories(d);
   chains_before_ = cni_nat_chains();
+  hostport_chains_before_ =
+      host_command({"/usr/sbin/iptables", "-w", "-t", "nat", "-S"}).out.find("-N CNI-HOSTPORT-") !=
+      std::string::npos;
   cgroups_before_ = minipod_cgroups();
   ip_forward_before_ = fs::read_file_if_exists("/proc/sys/net/ipv4/ip_forward").value_or("0\n");
   write_network();
@@ -209,6 +213,29 @@ HostEnv::HostEnv(const std::string& tag, int subnet_octet)
 HostEnv::~HostEnv() {
   // The bridge plugin never deletes its bridge; the suite does.
   host_command({"/usr/sbin/ip", "link", "del", bridge_});
+  // portmap never removes its top-level chains (and their jumps from the built-in chains); the
+  // suite removes them when it caused them and no other attachment still uses them.
+  if (!hostport_chains_before_) {
+    auto rules = host_command({"/usr/sbin/iptables", "-w", "-t", "nat", "-S"}).out;
+    if (rules.find("-j CNI-DN-") == std::string::npos) {
+      std::istringstream in(rules);
+      for (std::string line; std::getline(in, line);) {
+        if (line.rfind("-A ", 0) != 0 || line.find("-j CNI-HOSTPORT-") == std::string::npos)
+          continue;
+        std::string chain = line.substr(3, line.find(' ', 3) - 3);
+        if (chain.rfind("CNI-", 0) == 0) continue;  // rules inside the chains go with -F
+        // "-A CHAIN rest..." -> "-D CHAIN rest..." (split on spaces; the comment has quotes)
+        std::vector<std::string> argv{"/usr/sbin/iptables", "-w", "-t", "nat", "-D"};
+        std::istringstream words(line.substr(3));
+        for (std::string w; words >> std::quoted(w);) argv.push_back(w);
+        host_command(argv);
+      }
+      for (const char* c : {"CNI-HOSTPORT-DNAT", "CNI-HOSTPORT-MASQ", "CNI-HOSTPORT-SETMARK"}) {
+        host_command({"/usr/sbin/iptables", "-w", "-t", "nat", "-F", c});
+        host_command({"/usr/sbin/iptables", "-w", "-t", "nat", "-X", c});
+      }
+    }
+  }
   fs::write_file("/proc/sys/net/ipv4/ip_forward", ip_forward_before_);
   std::error_code ec;
   fsys::remove_all(dir_, ec);

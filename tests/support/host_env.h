@@ -92,6 +92,7 @@ class HostEnv {
   std::string tag_, bridge_, network_;
   int octet_;
   std::vector<std::string> chains_before_;
+  bool hostport_chains_before_ = false;  // portmap's top-level chains existed before the suite
   std::string ip_forward_before_;
   std::vector<std::string> cgroups_before_;  // pod cgroups (of other users) at start
 };
