@@ -1,4 +1,4 @@
-// `minipod cni ...` through the test driver (same wiring as the minipod binary): cnitool's
+// `minipod cni ...` through the minipod binary: cnitool's
 // variables and flags, output, exit codes and one-line errors, with the fake plugin.
 #include <algorithm>
 
