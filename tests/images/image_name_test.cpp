@@ -19,6 +19,10 @@ struct BadName {
   std::string name;
   std::string expected;  // part of the message
 };
+// gtest prints parameters in test listings; without this it dumps the struct's bytes.
+void PrintTo(const BadName& b, std::ostream* os) {
+  *os << '"' << b.name << '"';
+}
 
 class InvalidImageName : public ::testing::TestWithParam<BadName> {};
 TEST_P(InvalidImageName, IsRefusedWithAReason) {

@@ -16,6 +16,11 @@ struct Case {
   std::string message;   // the whole error message
 };
 
+// gtest prints a parameter in test listings; without this it dumps the struct's bytes.
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name;
+}
+
 // A valid pod with `spec_extra` added to spec and `container_extra` to its one container.
 std::string pod(const std::string& container_extra, const std::string& spec_extra = "") {
   return "{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {" + spec_extra +

@@ -13,6 +13,10 @@ struct Good {
   int64_t millis;  // parse_quantity(text, 1000)
   int64_t units;   // parse_quantity(text, 1), rounded up
 };
+// gtest prints parameters in test listings; without these it dumps the structs' bytes.
+void PrintTo(const Good& g, std::ostream* os) {
+  *os << '"' << g.text << '"';
+}
 
 class ValidQuantity : public ::testing::TestWithParam<Good> {};
 
@@ -57,6 +61,9 @@ struct Bad {
   std::string text;
   std::string reason;
 };
+void PrintTo(const Bad& b, std::ostream* os) {
+  *os << '"' << b.text << '"';
+}
 
 class InvalidQuantity : public ::testing::TestWithParam<Bad> {};
 
