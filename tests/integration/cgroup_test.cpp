@@ -113,8 +113,7 @@ spec:
 }
 
 TEST_F(Cgroups, ForkBombStopsAtThePodPidsLimitAndTheHostStaysResponsive) {
-  ProcessRequest req;
-  req.argv = env().minipod_args({"run", manifest_path(R"(
+  auto manifest = manifest_path(R"(
 apiVersion: v1
 kind: Pod
 metadata:
@@ -126,11 +125,7 @@ spec:
   - name: bomb
     image: probe
     command: [sh, -c, "sleep 0.5; probe forkbomb 1000; sleep 1"]
-)")});
-  req.path = req.argv[0];
-  req.env = env().environment();
-  req.env.push_back("MINIPOD_PIDS_LIMIT=64");
-  req.timeout = std::chrono::seconds(60);
+)");
 
   // While the bomb runs, the host still forks promptly.
   std::atomic<bool> done{false};
@@ -161,7 +156,7 @@ spec:
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   });
-  auto r = run_process(req);
+  auto r = env().minipod({"run", manifest}, std::chrono::seconds(60), {"MINIPOD_PIDS_LIMIT=64"});
   done = true;
   watcher.join();
 

@@ -41,14 +41,7 @@ spec:
 class CrashSafety : public PodTest {
  protected:
   CommandResult minipod_env(const std::vector<std::string>& args, const std::string& crash_at) {
-    ProcessRequest req;
-    req.argv = env().minipod_args(args);
-    req.path = req.argv[0];
-    req.env = env().environment();
-    if (!crash_at.empty()) req.env.push_back("MINIPOD_TEST_CRASH_AT=" + crash_at);
-    req.timeout = std::chrono::seconds(60);
-    auto r = run_process(req);
-    return {r.term_signal ? 128 + r.term_signal : r.exit_code, r.out, r.err};
+    return env().minipod(args, std::chrono::seconds(60), {"MINIPOD_TEST_CRASH_AT=" + crash_at});
   }
 
   void gc_and_expect_clean(const std::string& when) {

@@ -36,14 +36,7 @@ class Detached : public PodTest {
                            const std::vector<std::string>& extra_env = {}) {
     std::vector<std::string> cmd{"run", "-d", manifest_path(yaml)};
     cmd.insert(cmd.end(), extra_args.begin(), extra_args.end());
-    auto args = env().minipod_args(cmd);
-    ProcessRequest req;
-    req.path = args[0];
-    req.argv = args;
-    req.env = env().environment();
-    req.env.insert(req.env.end(), extra_env.begin(), extra_env.end());
-    req.timeout = std::chrono::seconds(60);
-    auto r = run_process(req);
+    auto r = env().minipod(cmd, std::chrono::seconds(60), extra_env);
     last_err_ = r.err;
     last_code_ = r.exit_code;
     std::string id = r.out;

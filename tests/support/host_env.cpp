@@ -292,11 +292,13 @@ std::vector<std::string> HostEnv::minipod_args(const std::vector<std::string>& a
 }
 
 CommandResult HostEnv::minipod(const std::vector<std::string>& args,
-                               std::chrono::milliseconds timeout) const {
+                               std::chrono::milliseconds timeout,
+                               const std::vector<std::string>& extra_env) const {
   ProcessRequest req;
   req.argv = minipod_args(args);
   req.path = req.argv[0];
   req.env = environment();
+  req.env.insert(req.env.end(), extra_env.begin(), extra_env.end());
   req.timeout = timeout;
   auto r = run_process(req);
   CommandResult out{r.exit_code, r.out, r.err};

@@ -76,8 +76,10 @@ class HostEnv {
   // minipod with this env's dirs. `run` gets the CNI flags added.
   std::vector<std::string> minipod_args(const std::vector<std::string>& args) const;
   std::vector<std::string> environment() const;
+  // `extra_env`: "K=V" added to the environment (test switches such as MINIPOD_TEST_CRASH_AT).
   CommandResult minipod(const std::vector<std::string>& args,
-                        std::chrono::milliseconds timeout = std::chrono::seconds(60)) const;
+                        std::chrono::milliseconds timeout = std::chrono::seconds(60),
+                        const std::vector<std::string>& extra_env = {}) const;
 
   // The state record of the running pod named `name` (waits up to `timeout` for it to be running).
   nlohmann::json wait_running(const std::string& name,
