@@ -60,7 +60,8 @@ void write_file(const std::filesystem::path& path, std::string_view data, mode_t
   write_all(fd.get(), data, path);
 }
 
-void write_file_atomic(const std::filesystem::path& path, std::string_view data, mode_t mode) {
+void write_file_atomic(const std::filesystem::path& path, std::string_view data, mode_t mode,
+                       Durability durability) {
   std::filesystem::path tmp = path;
   tmp += ".tmp." + std::to_string(::getpid());
   {
@@ -68,7 +69,8 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view data,
     if (!fd) throw_errno("open", tmp.string());
     try {
       write_all(fd.get(), data, tmp);
-      if (::fsync(fd.get()) != 0) throw_errno("fsync", tmp.string());
+      if (durability == Durability::kPowerLoss && ::fsync(fd.get()) != 0)
+        throw_errno("fsync", tmp.string());
     } catch (...) {
       ::unlink(tmp.c_str());
       throw;

@@ -122,7 +122,10 @@ PodRecord PodRecord::from_json(const nlohmann::json& j) {
 }
 
 void save_record(const std::filesystem::path& pod_dir, const PodRecord& record) {
-  fs::write_file_atomic(pod_dir / "state.json", record.to_json().dump(2) + "\n", 0600);
+  // No fsync: the record describes processes, mounts and a netns that a reboot ends anyway, and
+  // it is written up to three times on the start path (see Durability).
+  fs::write_file_atomic(pod_dir / "state.json", record.to_json().dump(2) + "\n", 0600,
+                        fs::Durability::kProcessCrash);
 }
 
 std::string rfc3339_nano_now() {
