@@ -22,8 +22,8 @@ enum class Durability { kProcessCrash, kPowerLoss };
 
 // Writes through a temporary file in the same directory, then renames it over `path`: a reader
 // (or a crash) sees the old content or the new one, never a mix.
-void write_file_atomic(const std::filesystem::path& path, std::string_view data,
-                       mode_t mode = 0644, Durability durability = Durability::kPowerLoss);
+void write_file_atomic(const std::filesystem::path& path, std::string_view data, mode_t mode = 0644,
+                       Durability durability = Durability::kPowerLoss);
 
 // Plain write (truncate), for files nobody reads concurrently.
 void write_file(const std::filesystem::path& path, std::string_view data, mode_t mode = 0644);
