@@ -111,13 +111,18 @@ b2_minipod() {
   [ "$i" = 0 ] || rec B2 minipod run-true-hostnet "$i" "$(us "$t0" "$t1")"
 }
 
-# B4: a running pod (one httpd container); one more process in it = `minipod exec` (minipod has no
-# verb to add a container to a running pod); then the pod removed with `rm -f` (B3b). B6: the
-# pause and monitor resident memory of that pod.
+# B4: a running pod (one httpd container); one more container in it = `minipod debug` (an
+# ephemeral container: own root filesystem from the image, the pod's namespaces, a cgroup; removed
+# when it ends), and one more process = `minipod exec`; then the pod removed with `rm -f` (B3b).
+# B6: the pause and monitor resident memory of that pod.
 rss_kb() { awk '/^VmRSS/{print $2}' "/proc/$1/status" 2>/dev/null; }
 b4_minipod() {
   local i=$1 t0 t1 t2 j
   "$MP" run -d "${MPNET[@]}" "$S/mp/pods/b4.yaml" >/dev/null 2>>"$LOG/minipod-b4.err" || return 1
+  local td0 td1
+  td0=$EPOCHREALTIME
+  "$MP" debug --image mpb-busybox mpb-b4 -- true 2>>"$LOG/minipod-b4.err" || { "$MP" rm -f mpb-b4 >/dev/null 2>&1; return 1; }
+  td1=$EPOCHREALTIME
   t0=$EPOCHREALTIME
   "$MP" exec mpb-b4 -- true 2>>"$LOG/minipod-b4.err" || { "$MP" rm -f mpb-b4 >/dev/null 2>&1; return 1; }
   t1=$EPOCHREALTIME
@@ -133,7 +138,7 @@ b4_minipod() {
   "$MP" rm -f mpb-b4 >/dev/null 2>>"$LOG/minipod-b4.err" || return 1
   t2=$EPOCHREALTIME
   [ "$i" = 0 ] && return 0
-  rec B4 minipod exec "$i" "$(us "$t0" "$t1")"; rec B3b minipod "rm -f" "$i" "$(us "$tr" "$t2")"
+  rec B4 minipod debug "$i" "$(us "$td0" "$td1")"; rec B4 minipod exec "$i" "$(us "$t0" "$t1")"; rec B3b minipod "rm -f" "$i" "$(us "$tr" "$t2")"
 }
 
 b6_cli_peak() {  # VmHWM of the CLI process itself (sampled every ms until it exits), and pause's size

@@ -43,6 +43,13 @@ std::vector<std::string> PodCgroups::prepare_container(const std::string& name,
   return c.cgroup.procs_files();
 }
 
+void PodCgroups::remove_container(const std::string& name) {
+  auto it = children_.find(name);
+  if (it == children_.end()) return;
+  it->second.cgroup.remove();
+  children_.erase(it);
+}
+
 bool PodCgroups::oom_killed(const std::string& name) const {
   auto it = children_.find(name);
   if (it == children_.end()) return false;

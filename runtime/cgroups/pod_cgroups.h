@@ -33,6 +33,8 @@ class PodCgroups {
   bool oom_killed(const std::string& name) const;
   // The container's cgroup directories, for tests and `inspect`.
   std::vector<std::string> container_dirs(const std::string& name) const;
+  // Removes one container's cgroup (after its processes are gone): an ephemeral container's.
+  void remove_container(const std::string& name);
   // Removes the pod's cgroup tree (after its processes are gone).
   void remove();
 

@@ -19,6 +19,8 @@ void add_ps_command(CLI::App& app);
 void add_inspect_command(CLI::App& app);
 void add_logs_command(CLI::App& app);
 void add_exec_command(CLI::App& app, int& exit_code);
+// `minipod debug POD`: an ephemeral container in a running pod.
+void add_debug_command(CLI::App& app, GlobalOptions& global, int& exit_code);
 void add_stop_command(CLI::App& app);
 void add_rm_command(CLI::App& app);
 void add_gc_command(CLI::App& app, int& exit_code);

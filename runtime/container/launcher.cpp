@@ -40,9 +40,10 @@ struct ChildArgs {
   ::setsid();
 
   // stdio first, so that anything the command prints lands in the container's log.
-  int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (null < 0) ns::child_fail(report, "open", "/dev/null", errno);
-  ::dup2(null, 0);
+  int in = s.stdin_fd;
+  if (in < 0 && (in = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+    ns::child_fail(report, "open", "/dev/null", errno);
+  ::dup2(in, 0);
   ::dup2(s.stdout_fd, 1);
   ::dup2(s.stderr_fd, 2);
 

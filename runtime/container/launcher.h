@@ -24,6 +24,7 @@ struct LaunchSpec {
   std::vector<std::string> env;  // "K=V"
   std::string working_dir = "/";
   std::vector<std::string> exec_paths;  // candidates for argv[0] inside the container, in order
+  int stdin_fd = -1;  // -1: /dev/null
   int stdout_fd = -1, stderr_fd = -1;
   SecurityPlan security;
   // cgroup.procs files the parent writes the container's pid to before it lets the child run.

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <sstream>
 #include <thread>
 
 #include "cni/config.h"
@@ -121,20 +122,42 @@ void network_down(const state::PodRecord& record, const cni::Options& options) {
              runtime_conf_from(j.at("runtimeConf")));
 }
 
+namespace {
+
+// Every process in the pod's cgroup trees (an ephemeral container of a hostNetwork pod is only
+// found here).
+std::vector<pid_t> cgroup_processes(const std::vector<std::string>& pod_cgroups) {
+  std::vector<pid_t> pids;
+  std::error_code ec;
+  for (const auto& top : pod_cgroups) {
+    if (top.find("/minipod/") == std::string::npos) continue;  // never outside minipod's own
+    for (std::filesystem::recursive_directory_iterator it(top, ec), end; !ec && it != end;
+         it.increment(ec)) {
+      if (it->path().filename() != "cgroup.procs") continue;
+      std::istringstream procs(fs::read_file_if_exists(it->path()).value_or(""));
+      for (pid_t pid; procs >> pid;) pids.push_back(pid);
+    }
+  }
+  return pids;
+}
+
+}  // namespace
+
 void kill_pod_processes(const state::PodRecord& record) {
-  if (record.netns.empty() || record.netns_inode == 0) return;
   struct stat pin {};
-  if (::stat(record.netns.c_str(), &pin) != 0 || pin.st_ino != record.netns_inode) return;
+  bool have_netns = !record.netns.empty() && record.netns_inode != 0 &&
+                    ::stat(record.netns.c_str(), &pin) == 0 && pin.st_ino == record.netns_inode;
   auto in_pod = [&] {
-    std::vector<pid_t> pids;
+    std::vector<pid_t> pids = cgroup_processes(record.cgroups);
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
       const std::string name = e.path().filename().string();
       if (name.find_first_not_of("0123456789") != std::string::npos) continue;
       pid_t pid = std::stoi(name);
       struct stat ns {};
-      if (::stat((e.path() / "ns" / "net").c_str(), &ns) == 0 && ns.st_ino == record.netns_inode &&
-          ns.st_dev == pin.st_dev && state::process_start_time(pid) != 0)
+      if (have_netns && ::stat((e.path() / "ns" / "net").c_str(), &ns) == 0 &&
+          ns.st_ino == record.netns_inode && ns.st_dev == pin.st_dev &&
+          state::process_start_time(pid) != 0)
         pids.push_back(pid);
     }
     return pids;

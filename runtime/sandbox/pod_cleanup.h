@@ -36,9 +36,11 @@ nlohmann::json network_intent(const cni::NetworkConfigList& list, const cni::Run
 // else with the recorded intent (an ADD that never finished). No-op for hostNetwork pods.
 void network_down(const state::PodRecord& record, const cni::Options& options);
 
-// Every process still in the pod's network namespace (found through /proc, whatever its pid
-// record says: an orphan a crash left, a process `exec` started): SIGKILL, and wait until gone.
-// Only while the netns pin holds the namespace, so its inode cannot belong to a new namespace.
+// Every process still in the pod's network namespace or cgroups (found through /proc and
+// cgroup.procs, whatever its pid record says: an orphan a crash left, a process `exec` or
+// `ip netns exec` started, an ephemeral container of `minipod debug`): SIGKILL, and wait until
+// gone. The network namespace is searched only while the netns pin holds it, so its inode cannot
+// belong to a new namespace.
 void kill_pod_processes(const state::PodRecord& record);
 
 // Everything a stopped pod no longer needs: processes, network, netns pin, /dev/shm, writable

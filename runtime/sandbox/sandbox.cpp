@@ -261,6 +261,9 @@ std::vector<std::string> Sandbox::teardown(bool keep_record) {
   Tracer::get().step("tear down pod \"" + pod_.name +
                      "\": stop pause, then undo every step in reverse");
   pause_.kill_and_reap();
+  // Processes that joined the pod from outside (an ephemeral container with a PID namespace of
+  // its own, `ip netns exec`) do not end with pause; they must, before the netns and cgroups go.
+  kill_pod_processes(record_);
   if (!keep_record) return undo_.unwind();
   auto failures = undo_.unwind_to(record_depth_);
   undo_.dismiss();

@@ -293,8 +293,10 @@ std::vector<std::string> HostEnv::minipod_args(const std::vector<std::string>& a
 
 CommandResult HostEnv::minipod(const std::vector<std::string>& args,
                                std::chrono::milliseconds timeout,
-                               const std::vector<std::string>& extra_env) const {
+                               const std::vector<std::string>& extra_env,
+                               const std::string& stdin_data) const {
   ProcessRequest req;
+  req.stdin_data = stdin_data;
   req.argv = minipod_args(args);
   req.path = req.argv[0];
   req.env = environment();

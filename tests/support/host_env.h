@@ -79,7 +79,8 @@ class HostEnv {
   // `extra_env`: "K=V" added to the environment (test switches such as MINIPOD_TEST_CRASH_AT).
   CommandResult minipod(const std::vector<std::string>& args,
                         std::chrono::milliseconds timeout = std::chrono::seconds(60),
-                        const std::vector<std::string>& extra_env = {}) const;
+                        const std::vector<std::string>& extra_env = {},
+                        const std::string& stdin_data = "") const;
 
   // The state record of the running pod named `name` (waits up to `timeout` for it to be running).
   nlohmann::json wait_running(const std::string& name,

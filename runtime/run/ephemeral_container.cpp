@@ -1,0 +1,238 @@
+#include "runtime/run/ephemeral_container.h"
+
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <optional>
+
+#include "common/error.h"
+#include "common/fd.h"
+#include "common/fs.h"
+#include "common/trace.h"
+#include "images/store/image_store.h"
+#include "runtime/cgroups/pod_cgroups.h"
+#include "runtime/container/launcher.h"
+#include "runtime/run/container_command.h"
+#include "runtime/run/signal_watch.h"
+#include "runtime/sandbox/pod_cleanup.h"
+#include "runtime/sandbox/sandbox.h"
+#include "runtime/security/container_security.h"
+#include "runtime/spec/manifest.h"
+#include "runtime/spec/names.h"
+#include "runtime/state/pod_store.h"
+
+namespace minipod::run {
+namespace {
+
+namespace fsys = std::filesystem;
+
+// A namespace of a recorded process, opened only if the process is still the recorded one (a pid
+// reused by an unrelated process would put the container somewhere else).
+UniqueFd open_namespace(const state::ProcessRef& p, const char* type, const std::string& whose) {
+  std::string path = "/proc/" + std::to_string(p.pid) + "/ns/" + type;
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  int err = errno;
+  if (!fd || !sandbox::process_alive(p))
+    throw Error("open the " + std::string(type) + " namespace of " + whose, path, fd ? ESRCH : err);
+  return fd;
+}
+
+// The seccomp program a sibling was started with, when it is the one this container gets too: a
+// sibling without a seccompProfile of its own, not privileged, follows the pod's profile, as the
+// ephemeral container does. Reusing it saves compiling Docker's profile (~8 ms).
+std::optional<std::string> sibling_seccomp_program(const spec::Pod& pod, const fsys::path& dir) {
+  for (const auto* list : {&pod.init_containers, &pod.containers})
+    for (const auto& c : *list) {
+      if (c.security_context.seccomp_profile || c.security_context.privileged.value_or(false))
+        continue;
+      auto saved = fs::read_file_if_exists(dir / ("seccomp-" + c.name + ".bpf"));
+      if (saved && !saved->empty() && saved->size() % sizeof(sock_filter) == 0) return saved;
+    }
+  return std::nullopt;
+}
+
+// Removes the container's writable layer and cgroup when it is done, however it ends.
+struct Leftovers {
+  fsys::path layer;
+  cgroups::PodCgroups* cgroups = nullptr;
+  std::string name;
+  ~Leftovers() {
+    try {
+      if (cgroups != nullptr) cgroups->remove_container(name);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "minipod: debug: %s\n", e.what());
+    }
+    if (layer.empty()) return;
+    try {
+      fs::remove_tree(layer);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "minipod: debug: %s\n", e.what());
+    }
+  }
+};
+
+int exit_code_of(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 1;
+}
+
+}  // namespace
+
+int run_ephemeral_container(const EphemeralRequest& req) {
+  auto paths = state::Paths::from_environment();
+  state::PodStore store(paths);
+  auto stored = store.resolve(req.pod);
+  const auto& r = stored.record;
+  if (r.status != "running" || !sandbox::process_alive(r.pause))
+    throw UsageError("debug", "pod \"" + r.name + "\" is not running (it is " + r.status +
+                                  "): an ephemeral container joins a running pod");
+  auto& trace = Tracer::get();
+  auto parsed = spec::parse_manifest_file((stored.dir / "pod.yaml").string());
+  const spec::Pod& pod = parsed.pod;
+
+  std::string name = req.name.empty() ? "debugger-" + sandbox::new_pod_id().substr(0, 5) : req.name;
+  if (!spec::is_dns_label(name))
+    throw UsageError("debug --name", "\"" + name +
+                                         "\" is not a valid container name (lower-case letters, "
+                                         "digits and '-', at most 63 characters)");
+  for (const auto* list : {&pod.init_containers, &pod.containers})
+    for (const auto& c : *list)
+      if (c.name == name)
+        throw UsageError("debug --name",
+                         "pod \"" + r.name + "\" already has a container \"" + name + "\"");
+  fsys::path layer = fsys::path(r.layers_dir) / name;
+  if (fsys::exists(layer))
+    throw UsageError("debug --name", "an ephemeral container \"" + name +
+                                         "\" is already running in pod \"" + r.name + "\"");
+
+  // What it runs: the image's defaults, the command given instead of the entrypoint.
+  spec::Container c;
+  c.name = name;
+  c.image = req.image;
+  c.command = req.command;
+  images::ImageStore images(req.image_dir);
+  auto image = with_context("debug --image", [&] { return images.find_or_build(req.image); });
+  if (!image)
+    throw UsageError("debug --image", "no image \"" + req.image + "\"; see 'minipod image ls'");
+  std::string hostname = pod.hostname.empty() ? pod.name : pod.hostname;
+  container::LaunchSpec ls;
+  ls.name = name;
+  ls.image = req.image;
+  ls.argv = resolve_argv(c, image->config);
+  if (ls.argv.empty())
+    throw UsageError("debug",
+                     "image \"" + req.image + "\" has no default command: give one after --");
+  ls.env = resolve_env(c, image->config, hostname);
+  ls.working_dir = image->config.working_dir.empty() ? "/" : image->config.working_dir;
+  ls.exec_paths = container::exec_candidates(ls.argv[0], ls.env);
+  if (container::find_in_image(image->rootfs.string(), ls.exec_paths).empty())
+    throw UsageError("debug",
+                     "command \"" + ls.argv[0] + "\" not found in image \"" + req.image + "\"");
+
+  // The pod's security defaults (Kubernetes gives ephemeral containers the pod's context).
+  security::SecurityOptions options{security::seccomp_profile_dir(paths.data_dir), ""};
+  auto saved = sibling_seccomp_program(pod, stored.dir);
+  options.compile_default_profile = !saved;
+  ls.security =
+      security::plan_container_security(pod, c, "ephemeral container \"" + name + "\"", options);
+  if (saved && ls.security.seccomp.empty() && !ls.security.privileged) {
+    ls.security.seccomp.resize(saved->size() / sizeof(sock_filter));
+    std::memcpy(ls.security.seccomp.data(), saved->data(), saved->size());
+  }
+
+  // The pod's namespaces, held by pause; the PID namespace of --target, or the pod's if shared.
+  std::string pause_what =
+      "pod \"" + r.name + "\" (pause, pid " + std::to_string(r.pause.pid) + ")";
+  UniqueFd net = open_namespace(r.pause, "net", pause_what);
+  UniqueFd uts = open_namespace(r.pause, "uts", pause_what);
+  UniqueFd ipc = open_namespace(r.pause, "ipc", pause_what);
+  UniqueFd pid_ns;
+  if (!req.target.empty()) {
+    const state::ContainerRecord* target = nullptr;
+    for (const auto& rc : r.containers)
+      if (rc.name == req.target) target = &rc;
+    if (target == nullptr || target->status != "running")
+      throw UsageError("debug --target",
+                       "pod \"" + r.name + "\" has no running container \"" + req.target + "\"");
+    pid_ns = open_namespace(target->process, "pid", "container \"" + req.target + "\"");
+  } else if (pod.share_process_namespace) {
+    pid_ns = open_namespace(r.pause, "pid", pause_what);
+  }
+  ls.net_fd = net.get();
+  ls.uts_fd = uts.get();
+  ls.ipc_fd = ipc.get();
+  ls.pid_fd = pid_ns.get();
+
+  // Its writable layer and cgroup live below the pod's, so removing the pod removes them too
+  // if this command is killed before it cleans up.
+  cgroups::PodCgroups pod_cgroups(r.id, cgroups::host_hierarchies());
+  Leftovers leftovers;
+  leftovers.name = name;
+  leftovers.layer = layer;
+  for (const char* d : {"upper", "work", "rootfs"}) fs::make_dirs(layer / d, 0755);
+  container::RootfsInputs in;
+  in.lower = image->rootfs.string();
+  in.upper = (layer / "upper").string();
+  in.work = (layer / "work").string();
+  in.rootfs = (layer / "rootfs").string();
+  in.shm_dir = r.shm_dir;
+  for (auto [file, out] :
+       {std::pair{"hostname", &in.hostname_file}, std::pair{"hosts", &in.hosts_file},
+        std::pair{"resolv.conf", &in.resolv_file}})
+    if (fsys::exists(stored.dir / file)) *out = (stored.dir / file).string();
+  in.privileged = ls.security.privileged;
+  in.read_only_root = ls.security.read_only_root;
+  ls.rootfs = container::plan_rootfs(in);
+  if (!r.cgroups.empty() && pod_cgroups.enabled()) {
+    leftovers.cgroups = &pod_cgroups;
+    ls.cgroup_procs = pod_cgroups.prepare_container(name, cgroups::Limits{});
+  }
+  ls.stdin_fd = req.interactive ? 0 : -1;
+  ls.stdout_fd = 1;
+  ls.stderr_fd = 2;
+
+  std::string argv;
+  for (const auto& a : ls.argv) argv += " " + a;
+  trace.step("start ephemeral container \"" + name + "\" in pod \"" + r.name +
+                 "\": join pause's net, uts, ipc namespaces" +
+                 (ls.pid_fd >= 0 ? ", the pid namespace of " +
+                                       (req.target.empty() ? "the pod" : "\"" + req.target + "\"")
+                                 : "; a pid namespace of its own") +
+                 "; new mount namespace; overlay root " + in.rootfs,
+             "nsenter --target " + std::to_string(r.pause.pid) +
+                 " --net --uts --ipc unshare --mount --pid --fork ... pivot_root && exec" + argv);
+
+  // Stop requests are ours to handle from here: the container is in a session of its own, so a
+  // Ctrl-C reaches only this command, which kills the container (it is not restarted).
+  SignalWatch signals;
+  pid_t child = container::launch(ls);
+  int status = 0;
+  bool killed = false;
+  for (;;) {
+    pid_t done = ::waitpid(child, &status, WNOHANG);
+    if (done == child) break;
+    if (done < 0 && errno != EINTR) throw_errno("waitpid", "ephemeral container \"" + name + "\"");
+    pollfd p{signals.fd(), POLLIN, 0};
+    if (::poll(&p, 1, -1) < 0 && errno != EINTR) throw_errno("poll");
+    for (int sig; (sig = signals.next()) != 0;)
+      if (sig != SIGCHLD && !killed) {
+        killed = true;
+        trace.step(std::string("stop request (") + ::strsignal(sig) +
+                   "): SIGKILL to ephemeral container \"" + name + "\"");
+        ::kill(child, SIGKILL);
+      }
+  }
+  int code = exit_code_of(status);
+  trace.step("ephemeral container \"" + name + "\" ended (exit code " + std::to_string(code) +
+             "): remove its writable layer and cgroup");
+  return code;
+}
+
+}  // namespace minipod::run
