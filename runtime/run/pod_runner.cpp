@@ -16,6 +16,7 @@
 #include "runtime/run/container_command.h"
 #include "runtime/run/signal_watch.h"
 #include "runtime/run/supervisor.h"
+#include "runtime/run/working_set.h"
 #include "runtime/sandbox/pod_cleanup.h"
 #include "runtime/sandbox/sandbox.h"
 #include "runtime/security/container_security.h"
@@ -159,7 +160,7 @@ std::unique_ptr<sandbox::Sandbox> create_sandbox(const spec::Pod& pod,
     sup.on_started = [&] {
       send("ok " + sb->id());
       // The monitor lives as long as the pod: give back what parsing and starting it used.
-      ::malloc_trim(0);
+      release_unused_pages();
     };
     try {
       Supervisor supervisor(*sb, std::move(prepared.plans), signals, sup);
