@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <utility>
 
 #include "common/error.h"
 #include "common/fd.h"
@@ -140,7 +141,38 @@ std::string find_in_image(const std::string& rootfs, const std::vector<std::stri
   return "";
 }
 
-pid_t launch(const LaunchSpec& spec) {
+PreparedContainer::PreparedContainer(PreparedContainer&& other) noexcept {
+  *this = std::move(other);
+}
+
+PreparedContainer& PreparedContainer::operator=(PreparedContainer&& other) noexcept {
+  if (this != &other) {
+    abandon();
+    pid_ = std::exchange(other.pid_, -1);
+    name_ = std::move(other.name_);
+    image_ = std::move(other.image_);
+    report_ = std::exchange(other.report_, -1);
+    go_ = std::exchange(other.go_, -1);
+  }
+  return *this;
+}
+
+PreparedContainer::~PreparedContainer() {
+  abandon();
+}
+
+void PreparedContainer::abandon() {
+  if (go_ >= 0) ::close(std::exchange(go_, -1));  // the child reads EOF and exits
+  if (report_ >= 0) ::close(std::exchange(report_, -1));
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+  }
+}
+
+PreparedContainer prepare(const LaunchSpec& spec) {
   ChildArgs args;
   args.spec = &spec;
   args.argv = c_array(spec.argv);
@@ -155,45 +187,61 @@ pid_t launch(const LaunchSpec& spec) {
   args.go = go.read.get();
 
   unsigned long flags = CLONE_NEWNS;
-  pid_t pid;
+  PreparedContainer out;
   {
     std::optional<ns::PidNamespaceForChildren> shared_pid;
     if (spec.pid_fd >= 0)
       shared_pid.emplace(spec.pid_fd);
     else
       flags |= CLONE_NEWPID;
-    pid = ns::clone_process(flags);
+    // The child has its own copy of `args` and `spec` (no CLONE_VM): they may go after this.
+    pid_t pid = ns::clone_process(flags);
     if (pid == 0) container_child(args);
+    out.pid_ = pid;
   }
-  report.write.reset();
-  go.read.reset();
-
-  auto give_up = [&](const std::string& step, int err) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, nullptr, 0);
-    throw Error("container \"" + spec.name + "\"", step, err);
-  };
-  // Into the container's cgroups before it runs anything of its own.
+  out.name_ = spec.name;
+  out.image_ = spec.image;
+  out.report_ = report.read.release();
+  out.go_ = go.write.release();
+  // Into the container's cgroups before it runs anything of its own. Done here, while the child
+  // mounts its root filesystem: a migration may wait for an RCU grace period (v1 hierarchies).
   for (const auto& procs : spec.cgroup_procs) {
     UniqueFd f(::open(procs.c_str(), O_WRONLY | O_CLOEXEC));
-    std::string pid_text = std::to_string(pid);
-    if (!f || ::write(f.get(), pid_text.data(), pid_text.size()) < 0)
-      give_up("move the process into cgroup " + procs, errno);
+    std::string pid_text = std::to_string(out.pid_);
+    if (!f || ::write(f.get(), pid_text.data(), pid_text.size()) < 0) {
+      int err = errno;
+      out.abandon();
+      throw Error("container \"" + spec.name + "\"", "move the process into cgroup " + procs, err);
+    }
   }
-  if (::write(go.write.get(), "x", 1) != 1) give_up("release the container process", errno);
-  go.write.reset();
+  return out;
+}
+
+pid_t start(PreparedContainer& c) {
+  if (::write(c.go_, "x", 1) != 1) {
+    int err = errno;
+    c.abandon();
+    throw Error("container \"" + c.name_ + "\"", "release the container process", err);
+  }
+  ::close(std::exchange(c.go_, -1));
 
   ns::ChildFailure f{};
-  if (!ns::read_child_failure(report.read.get(), f)) return pid;
+  UniqueFd report(std::exchange(c.report_, -1));
+  pid_t pid = std::exchange(c.pid_, -1);
+  if (!ns::read_child_failure(report.get(), f)) return pid;
   while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
   }
   std::string step = f.step;
   if (step == "exec" && (f.err == ENOENT || f.err == ENOTDIR))
-    throw Error(
-        "container \"" + spec.name + "\"",
-        "command \"" + std::string(f.detail) + "\" not found in image \"" + spec.image + "\"");
-  throw Error("container \"" + spec.name + "\"",
+    throw Error("container \"" + c.name_ + "\"", "command \"" + std::string(f.detail) +
+                                                     "\" not found in image \"" + c.image_ + "\"");
+  throw Error("container \"" + c.name_ + "\"",
               step + (f.detail[0] ? std::string(" ") + f.detail : ""), f.err);
+}
+
+pid_t launch(const LaunchSpec& spec) {
+  PreparedContainer prepared = prepare(spec);
+  return start(prepared);
 }
 
 }  // namespace minipod::container

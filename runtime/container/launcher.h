@@ -24,14 +24,43 @@ struct LaunchSpec {
   std::vector<std::string> env;  // "K=V"
   std::string working_dir = "/";
   std::vector<std::string> exec_paths;  // candidates for argv[0] inside the container, in order
-  int stdin_fd = -1;  // -1: /dev/null
+  int stdin_fd = -1;                    // -1: /dev/null
   int stdout_fd = -1, stderr_fd = -1;
   SecurityPlan security;
   // cgroup.procs files the parent writes the container's pid to before it lets the child run.
   std::vector<std::string> cgroup_procs;
 };
 
-// Returns the pid of the running container. Throws Error naming the container and the step.
+// A container process that is cloned and sets up its namespaces and root filesystem, but runs
+// nothing of its own until start(): the supervisor prepares the containers that start together
+// at once (their mounts overlap) and then starts them one by one, in Kubernetes' order. One that
+// is never started is killed and reaped when this goes.
+class PreparedContainer {
+ public:
+  PreparedContainer() = default;
+  PreparedContainer(PreparedContainer&& other) noexcept;
+  PreparedContainer& operator=(PreparedContainer&& other) noexcept;
+  ~PreparedContainer();
+
+  pid_t pid() const { return pid_; }
+
+ private:
+  friend PreparedContainer prepare(const LaunchSpec& spec);
+  friend pid_t start(PreparedContainer& prepared);
+  void abandon();
+
+  pid_t pid_ = -1;
+  std::string name_, image_;
+  int report_ = -1, go_ = -1;  // owned; read end of the exec report, write end of "go"
+};
+
+// Clones the container process and places it in its cgroups. Throws Error naming the container
+// and the step.
+PreparedContainer prepare(const LaunchSpec& spec);
+// Lets it run, and returns its pid once it has exec'd its command.
+// Throws Error naming the container and the step that failed (in the child, or here).
+pid_t start(PreparedContainer& prepared);
+// prepare() then start().
 pid_t launch(const LaunchSpec& spec);
 
 // Where execve() will look for `command` in the container: the command itself if it has a '/',

@@ -114,6 +114,12 @@ void Supervisor::save_state() {
 }
 
 void Supervisor::start(Slot& slot) {
+  Starting starting = prepare(slot);
+  begin(slot, starting);
+}
+
+// Everything of a start up to the point where the container's process exists, set up and held.
+Supervisor::Starting Supervisor::prepare(Slot& slot) {
   const auto& plan = slot.plan;
   auto& sb = sandbox_;
   auto& ns = sb.pause().namespaces();
@@ -173,40 +179,53 @@ void Supervisor::start(Slot& slot) {
   auto log_path = options_.log_dir / slot.name / (std::to_string(slot.restarts) + ".log");
   slot.log = std::make_unique<CriLog>(log_path, options_.log_max_bytes);
 
-  auto& t = Tracer::get();
-  if (t.enabled()) {
+  // Traced once the container has started (a trace line is printed when its step is done).
+  std::function<void()> announce;
+  if (Tracer::get().enabled()) {
     std::string argv;
     for (const auto& a : plan.argv) argv += " " + shell_quote(a);
     std::string pid = std::to_string(sb.pause().pid());
     bool shared = ls.pid_fd >= 0;
     std::string joined =
         (ls.net_fd >= 0 ? "net, uts, " : "") + std::string("ipc") + (shared ? ", pid" : "");
-    t.step(
-        "start container \"" + slot.name + "\": join pause's " + joined + " namespaces; new mount" +
-            (shared ? "" : " and pid") + " namespace; overlay root " + in.rootfs,
+    std::string step = "start container \"" + slot.name + "\": join pause's " + joined +
+                       " namespaces; new mount" + (shared ? "" : " and pid") +
+                       " namespace; overlay root " + in.rootfs;
+    std::string command =
         "nsenter --target " + pid + (ls.net_fd >= 0 ? " --net --uts" : "") + " --ipc" +
-            (shared ? " --pid" : "") + " unshare --mount" + (shared ? "" : " --pid --fork") +
-            " sh -c 'mount -t overlay overlay -o lowerdir=" + in.lower + ",upperdir=" + in.upper +
-            ",workdir=" + in.work + " " + in.rootfs + " && ... && pivot_root'  &&  exec" + argv);
-    t.detail("log", log_path.string());
+        (shared ? " --pid" : "") + " unshare --mount" + (shared ? "" : " --pid --fork") +
+        " sh -c 'mount -t overlay overlay -o lowerdir=" + in.lower + ",upperdir=" + in.upper +
+        ",workdir=" + in.work + " " + in.rootfs + " && ... && pivot_root'  &&  exec" + argv;
     std::string groups;
     for (gid_t g : security.groups) groups += (groups.empty() ? "" : ",") + std::to_string(g);
-    t.detail("security of \"" + slot.name + "\"",
-             "user " + std::to_string(security.uid) + ":" + std::to_string(security.gid) +
-                 " groups [" + groups + "]" + (security.privileged ? ", privileged" : "") +
-                 "; capabilities " + security::capability_names(security.caps.effective) +
-                 "; no_new_privs " + (security.no_new_privs ? "1" : "0") + "; seccomp " +
-                 (security.seccomp.empty()
-                      ? std::string("unconfined")
-                      : std::to_string(security.seccomp.size()) + " BPF instructions") +
-                 (security.read_only_root ? "; read-only root filesystem" : ""));
+    std::string context =
+        "user " + std::to_string(security.uid) + ":" + std::to_string(security.gid) + " groups [" +
+        groups + "]" + (security.privileged ? ", privileged" : "") + "; capabilities " +
+        security::capability_names(security.caps.effective) + "; no_new_privs " +
+        (security.no_new_privs ? "1" : "0") + "; seccomp " +
+        (security.seccomp.empty() ? std::string("unconfined")
+                                  : std::to_string(security.seccomp.size()) + " BPF instructions") +
+        (security.read_only_root ? "; read-only root filesystem" : "");
+    announce = [step, command, log = log_path.string(), name = slot.name, context] {
+      auto& t = Tracer::get();
+      t.step(step, command);
+      t.detail("log", log);
+      t.detail("security of \"" + name + "\"", context);
+    };
   }
 
-  slot.pid = container::launch(ls);
-  for (int fd : {out.read.get(), err.read.get()})
+  Starting starting{container::prepare(ls), std::move(out.read), std::move(err.read),
+                    std::move(announce)};
+  for (int fd : {starting.out.get(), starting.err.get()})
     ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-  slot.out = std::move(out.read);
-  slot.err = std::move(err.read);
+  return starting;  // our write ends close here: the child has its own
+}
+
+void Supervisor::begin(Slot& slot, Starting& starting) {
+  slot.pid = container::start(starting.process);
+  if (starting.announce) starting.announce();
+  slot.out = std::move(starting.out);
+  slot.err = std::move(starting.err);
   slot.state = Slot::State::kRunning;
   slot.started_at = Clock::now();
   slot.term_sent = false;
@@ -215,22 +234,35 @@ void Supervisor::start(Slot& slot) {
 }
 
 // Init containers one at a time (sidecars start and stay), then every app container together.
+// What can start now is prepared at once (clones, mounts and pivot_root of each run in parallel),
+// then started strictly in order: each has exec'd its command before the next runs anything.
 void Supervisor::start_phase() {
+  std::vector<Slot*> batch;
+  bool blocked = false;  // an init container must finish first
   while (next_init_ < slots_.size() && !stopping_) {
     Slot& s = *slots_[next_init_];
     if (s.plan.role == ContainerPlan::Role::kApp) break;
     if (s.plan.role == ContainerPlan::Role::kInit) {
-      if (s.state == Slot::State::kWaiting && !s.restart_pending) start(s);
-      if (!s.finished || s.exit_code != 0) return;  // still running, failed, or waiting to restart
+      if (s.state == Slot::State::kWaiting && !s.restart_pending) batch.push_back(&s);
+      if (!s.finished || s.exit_code != 0) {  // starting, running, failed or waiting to restart
+        blocked = true;
+        break;
+      }
     } else if (s.state == Slot::State::kWaiting) {
-      start(s);
+      batch.push_back(&s);
     }
     ++next_init_;
   }
-  if (stopping_ || apps_started_) return;
-  apps_started_ = true;
-  for (auto& s : slots_)
-    if (s->plan.role == ContainerPlan::Role::kApp && s->state == Slot::State::kWaiting) start(*s);
+  if (!blocked && !stopping_ && !apps_started_) {
+    apps_started_ = true;
+    for (auto& s : slots_)
+      if (s->plan.role == ContainerPlan::Role::kApp && s->state == Slot::State::kWaiting)
+        batch.push_back(s.get());
+  }
+  std::vector<Starting> prepared;
+  prepared.reserve(batch.size());
+  for (Slot* s : batch) prepared.push_back(prepare(*s));
+  for (size_t i = 0; i < batch.size(); ++i) begin(*batch[i], prepared[i]);
 }
 
 void Supervisor::read_output(Slot& slot, bool is_err, bool until_eof) {

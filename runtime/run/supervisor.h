@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/fd.h"
 #include "runtime/container/launcher.h"
 #include "runtime/run/signal_watch.h"
 #include "runtime/sandbox/sandbox.h"
@@ -59,7 +60,14 @@ class Supervisor {
 
  private:
   struct Slot;
+  struct Starting {
+    container::PreparedContainer process;
+    UniqueFd out, err;               // read ends of its stdout and stderr
+    std::function<void()> announce;  // its --trace lines, printed once it has started
+  };
   void start(Slot& slot);
+  Starting prepare(Slot& slot);
+  void begin(Slot& slot, Starting& starting);
   void start_phase();
   void on_signal(int sig);
   void reap();
