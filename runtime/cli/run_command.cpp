@@ -30,7 +30,8 @@ void add_run_command(CLI::App& app, GlobalOptions& global, int& exit_code) {
       ->envname("NETCONFPATH")
       ->capture_default_str();
   cmd->add_option("--network", opts->network,
-                  "CNI network name (default: the first config, or the built-in network)");
+                  "CNI network name (default: the first config, or the built-in network); "
+                  "\"none\": only lo");
   cmd->add_option("--cni-path", *cni_path, "Directories with CNI plugins, ':'-separated")
       ->envname("CNI_PATH")
       ->capture_default_str();

@@ -94,7 +94,16 @@ sandbox::SandboxOptions sandbox_options(const RunOptions& o, const spec::Pod& po
   so.cni.plugin_dirs = o.cni_path;
   so.cni.cache_dir = o.cni_cache_dir;
   so.cni.timeout = o.cni_timeout;
-  if (!pod.host_network) {
+  if (!pod.host_network && o.network == kNoNetwork) {
+    // Like podman's --network none: the pod's own network namespace with only lo in it.
+    for (const auto* list : {&pod.init_containers, &pod.containers})
+      for (const auto& c : *list)
+        for (const auto& p : c.ports)
+          if (p.host_port > 0)
+            throw UsageError(o.manifest + ": container \"" + c.name + "\"",
+                             "hostPort " + std::to_string(p.host_port) +
+                                 " cannot be published with --network none (the pod has only lo)");
+  } else if (!pod.host_network) {
     so.network = sandbox::choose_network(o.cni_conf_dir, o.network, pod);
     if (so.network->builtin)
       std::fprintf(

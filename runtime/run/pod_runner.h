@@ -10,11 +10,14 @@
 
 namespace minipod::run {
 
+// `--network none`: no CNI network; the pod's network namespace has only lo.
+inline constexpr const char* kNoNetwork = "none";
+
 struct RunOptions {
   std::string manifest;
   std::string image_dir;
   std::string cni_conf_dir = "/etc/cni/net.d";
-  std::string network;  // empty: the first config, or the built-in network
+  std::string network;  // empty: the first config, or the built-in network; kNoNetwork: only lo
   std::vector<std::string> cni_path{"/opt/cni/bin", "/usr/lib/cni"};
   std::string cni_cache_dir = "/var/lib/cni/results";
   std::chrono::milliseconds cni_timeout{60'000};

@@ -78,7 +78,7 @@ std::unique_ptr<Sandbox> Sandbox::create(const spec::Pod& pod, SandboxOptions op
     }
     sb->mount_shm();
     checkpoint();
-    if (!pod.host_network) {
+    if (sb->options_.network) {
       sb->add_network();
       checkpoint();
     }
@@ -123,8 +123,8 @@ void Sandbox::reserve() {
   if (!options_.manifest_text.empty())
     fs::write_file(dir / "pod.yaml", options_.manifest_text, 0600);
   // Recorded before they exist, so a cleanup after a crash knows where to look.
-  if (!pod_.host_network) {
-    record_.netns = (options_.paths.netns_dir / pod_.name).string();
+  if (!pod_.host_network) record_.netns = (options_.paths.netns_dir / pod_.name).string();
+  if (options_.network) {
     record_.network = options_.network->list.name;
     record_.cni_cache_dir = options_.cni.cache_dir;
     record_.cni_path = options_.cni.plugin_dirs;
@@ -132,7 +132,7 @@ void Sandbox::reserve() {
   }
   record_.shm_dir = (dir / "shm").string();
   record_.layers_dir = options_.paths.layers_dir(record_.id).string();
-  if (!pod_.host_network)
+  if (options_.network)
     record_.network_intent = network_intent(
         options_.network->list, pod_runtime_conf(pod_, record_.id, record_.uid, record_.netns));
   cgroups_ = cgroups::PodCgroups(record_.id, cgroups::host_hierarchies());

@@ -27,7 +27,8 @@ namespace minipod::sandbox {
 struct SandboxOptions {
   state::Paths paths;
   std::string pause_binary;
-  std::optional<NetworkChoice> network;  // nullopt: hostNetwork
+  // nullopt: no CNI network (hostNetwork, or `--network none`: a netns with only lo)
+  std::optional<NetworkChoice> network;
   cni::Options cni;
   std::string manifest_path;
   std::string manifest_text;  // kept in the pod directory for `inspect` and `exec`

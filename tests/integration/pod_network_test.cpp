@@ -117,5 +117,40 @@ TEST_F(PodNetwork, HostPortIsReachableFromHostLocalhost) {
   EXPECT_EQ(http_get("127.0.0.1", 18431, std::chrono::milliseconds(300)), "");
 }
 
+TEST_F(PodNetwork, NetworkNoneGivesAPodOnlyLoopback) {
+  // No CNI call at all: the containers still share one network namespace with lo up, so they
+  // reach each other on 127.0.0.1, and there is no other interface and no address.
+  auto r = run_pod(R"(
+apiVersion: v1
+kind: Pod
+metadata:
+  name: mpt-pod-none
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 0
+  initContainers:
+  - name: server
+    image: probe
+    restartPolicy: Always
+    command: [sh, -c, "echo page-none > /www/index.html; exec httpd -f -p 127.0.0.1:8080 -h /www"]
+  containers:
+  - name: client
+    image: probe
+    command: [sh, -c]
+    args:
+    - |
+      for i in $(seq 1 100); do wget -q -O - http://127.0.0.1:8080/ && break; sleep 0.05; done
+      ls /sys/class/net
+)",
+                   {"--network", "none"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto client = lines_of(r.out, "client");
+  EXPECT_THAT(client, ::testing::ElementsAre("page-none", "lo")) << r.out;
+
+  auto published = run_pod(server("mpt-pod-none", 18080), {"--network", "none"});
+  EXPECT_EQ(published.exit_code, 2);
+  EXPECT_THAT(published.err, HasSubstr("hostPort 18080 cannot be published with --network none"));
+}
+
 }  // namespace
 }  // namespace minipod::testing
