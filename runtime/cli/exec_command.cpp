@@ -10,6 +10,7 @@
 #include "runtime/control/pod_control.h"
 #include "runtime/sandbox/pod_cleanup.h"
 #include "runtime/security/container_security.h"
+#include "runtime/security/seccomp_filter.h"
 #include "runtime/spec/manifest.h"
 #include "runtime/state/pod_store.h"
 
@@ -70,17 +71,13 @@ int run_exec(const ExecOptions& o) {
   auto paths = state::Paths::from_environment();
   // The seccomp program the container was started with, saved by its owner: compiling Docker's
   // profile again would cost ~8 ms.
-  auto saved = fs::read_file_if_exists(pod.dir / ("seccomp-" + target->name + ".bpf"));
+  auto saved = security::read_program(pod.dir / ("seccomp-" + target->name + ".bpf"));
   security::SecurityOptions options{security::seccomp_profile_dir(paths.data_dir), ""};
-  options.compile_default_profile =
-      !saved || saved->empty() || saved->size() % sizeof(sock_filter) != 0;
+  options.compile_default_profile = !saved;
   req.security = security::plan_container_security(
       parsed.pod, *c, security::container_field(parsed.pod, c), options);
-  if (!options.compile_default_profile && req.security.seccomp.empty() &&
-      !req.security.privileged) {
-    req.security.seccomp.resize(saved->size() / sizeof(sock_filter));
-    std::memcpy(req.security.seccomp.data(), saved->data(), saved->size());
-  }
+  if (saved && req.security.seccomp.empty() && !req.security.privileged)
+    req.security.seccomp = std::move(*saved);
   for (const auto& dir : r.cgroups)
     req.cgroup_procs.push_back(dir + "/" + target->name + "/cgroup.procs");
   return container::exec_in_container(req);

@@ -101,12 +101,7 @@ struct Namespaces {
 };
 
 Namespaces open_container_namespaces(const ExecRequest& r) {
-  auto open_ns = [&](const char* name) {
-    std::string path = "/proc/" + std::to_string(r.target.pid) + "/ns/" + name;
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) throw_errno("open", path);
-    return fd;
-  };
+  auto open_ns = [&](const char* name) { return ns::open_namespace(r.target.pid, name); };
   Namespaces ns{open_ns("ipc"), open_ns("uts"), open_ns("net"), open_ns("pid"), open_ns("mnt")};
   // Checked after opening: the namespaces are those of the process we meant, not of a reused pid.
   if (state::process_start_time(r.target.pid) != r.target.start_time)

@@ -24,12 +24,17 @@ UniqueFd open_if_own(pid_t pid, const char* name) {
   std::string theirs = "/proc/" + std::to_string(pid) + "/ns/" + name;
   std::string ours = std::string("/proc/self/ns/") + name;
   if (inode_of(theirs) == inode_of(ours)) return UniqueFd();
-  UniqueFd fd(::open(theirs.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) throw_errno("open", theirs);
-  return fd;
+  return open_namespace(pid, name);
 }
 
 }  // namespace
+
+UniqueFd open_namespace(pid_t pid, const char* name) {
+  std::string path = "/proc/" + std::to_string(pid) + "/ns/" + name;
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) throw_errno("open", path);
+  return fd;
+}
 
 PodNamespaces open_namespaces(pid_t pid) {
   PodNamespaces ns;

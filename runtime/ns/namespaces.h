@@ -14,6 +14,9 @@ struct PodNamespaces {
   UniqueFd net, uts, ipc, pid;  // any may be empty (hostNetwork pods have no net/uts of their own)
 };
 
+// Opens /proc/<pid>/ns/<name> ("net", "pid", ...). Throws Error naming the path.
+UniqueFd open_namespace(pid_t pid, const char* name);
+
 // Opens /proc/<pid>/ns/<name> for each namespace that `pid` does not share with us.
 PodNamespaces open_namespaces(pid_t pid);
 

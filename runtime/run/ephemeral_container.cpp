@@ -1,7 +1,6 @@
 #include "runtime/run/ephemeral_container.h"
 
 #include <fcntl.h>
-#include <linux/filter.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -18,11 +17,13 @@
 #include "images/store/image_store.h"
 #include "runtime/cgroups/pod_cgroups.h"
 #include "runtime/container/launcher.h"
+#include "runtime/ns/namespaces.h"
 #include "runtime/run/container_command.h"
 #include "runtime/run/signal_watch.h"
 #include "runtime/sandbox/pod_cleanup.h"
 #include "runtime/sandbox/sandbox.h"
 #include "runtime/security/container_security.h"
+#include "runtime/security/seccomp_filter.h"
 #include "runtime/spec/manifest.h"
 #include "runtime/spec/names.h"
 #include "runtime/state/pod_store.h"
@@ -32,27 +33,23 @@ namespace {
 
 namespace fsys = std::filesystem;
 
-// A namespace of a recorded process, opened only if the process is still the recorded one (a pid
-// reused by an unrelated process would put the container somewhere else).
-UniqueFd open_namespace(const state::ProcessRef& p, const char* type, const std::string& whose) {
-  std::string path = "/proc/" + std::to_string(p.pid) + "/ns/" + type;
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  int err = errno;
-  if (!fd || !sandbox::process_alive(p))
-    throw Error("open the " + std::string(type) + " namespace of " + whose, path, fd ? ESRCH : err);
-  return fd;
+// Checked after the namespaces are opened: they are those of the process we meant, not of a
+// process that reused its pid.
+void expect_alive(const state::ProcessRef& p, const std::string& whose) {
+  if (!sandbox::process_alive(p))
+    throw UsageError("debug", whose + " is not running (pid " + std::to_string(p.pid) + ")");
 }
 
 // The seccomp program a sibling was started with, when it is the one this container gets too: a
 // sibling without a seccompProfile of its own, not privileged, follows the pod's profile, as the
 // ephemeral container does. Reusing it saves compiling Docker's profile (~8 ms).
-std::optional<std::string> sibling_seccomp_program(const spec::Pod& pod, const fsys::path& dir) {
+std::optional<std::vector<sock_filter>> sibling_seccomp_program(const spec::Pod& pod,
+                                                                const fsys::path& dir) {
   for (const auto* list : {&pod.init_containers, &pod.containers})
     for (const auto& c : *list) {
       if (c.security_context.seccomp_profile || c.security_context.privileged.value_or(false))
         continue;
-      auto saved = fs::read_file_if_exists(dir / ("seccomp-" + c.name + ".bpf"));
-      if (saved && !saved->empty() && saved->size() % sizeof(sock_filter) == 0) return saved;
+      if (auto saved = security::read_program(dir / ("seccomp-" + c.name + ".bpf"))) return saved;
     }
   return std::nullopt;
 }
@@ -142,17 +139,15 @@ int run_ephemeral_container(const EphemeralRequest& req) {
   options.compile_default_profile = !saved;
   ls.security =
       security::plan_container_security(pod, c, "ephemeral container \"" + name + "\"", options);
-  if (saved && ls.security.seccomp.empty() && !ls.security.privileged) {
-    ls.security.seccomp.resize(saved->size() / sizeof(sock_filter));
-    std::memcpy(ls.security.seccomp.data(), saved->data(), saved->size());
-  }
+  if (saved && ls.security.seccomp.empty() && !ls.security.privileged)
+    ls.security.seccomp = std::move(*saved);
 
-  // The pod's namespaces, held by pause; the PID namespace of --target, or the pod's if shared.
-  std::string pause_what =
-      "pod \"" + r.name + "\" (pause, pid " + std::to_string(r.pause.pid) + ")";
-  UniqueFd net = open_namespace(r.pause, "net", pause_what);
-  UniqueFd uts = open_namespace(r.pause, "uts", pause_what);
-  UniqueFd ipc = open_namespace(r.pause, "ipc", pause_what);
+  // The pod's namespaces, held by pause (those it shares with us, e.g. a hostNetwork pod's net,
+  // are not opened: the container stays in ours); the PID namespace of --target, or the pod's if
+  // it is shared.
+  std::string pause_what = "pod \"" + r.name + "\" (its pause process)";
+  ns::PodNamespaces pod_ns = ns::open_namespaces(r.pause.pid);
+  expect_alive(r.pause, pause_what);
   UniqueFd pid_ns;
   if (!req.target.empty()) {
     const state::ContainerRecord* target = nullptr;
@@ -161,13 +156,14 @@ int run_ephemeral_container(const EphemeralRequest& req) {
     if (target == nullptr || target->status != "running")
       throw UsageError("debug --target",
                        "pod \"" + r.name + "\" has no running container \"" + req.target + "\"");
-    pid_ns = open_namespace(target->process, "pid", "container \"" + req.target + "\"");
+    pid_ns = ns::open_namespace(target->process.pid, "pid");
+    expect_alive(target->process, "container \"" + req.target + "\"");
   } else if (pod.share_process_namespace) {
-    pid_ns = open_namespace(r.pause, "pid", pause_what);
+    pid_ns = std::move(pod_ns.pid);
   }
-  ls.net_fd = net.get();
-  ls.uts_fd = uts.get();
-  ls.ipc_fd = ipc.get();
+  ls.net_fd = pod_ns.net.get();
+  ls.uts_fd = pod_ns.uts.get();
+  ls.ipc_fd = pod_ns.ipc.get();
   ls.pid_fd = pid_ns.get();
 
   // Its writable layer and cgroup live below the pod's, so removing the pod removes them too

@@ -15,6 +15,7 @@
 #include "common/trace.h"
 #include "runtime/run/cri_log.h"
 #include "runtime/security/container_security.h"
+#include "runtime/security/seccomp_filter.h"
 
 namespace minipod::run {
 namespace {
@@ -149,10 +150,8 @@ Supervisor::Starting Supervisor::prepare(Slot& slot) {
   const container::SecurityPlan& security = plan.security.get();
   // `minipod exec` loads the container's seccomp program from here instead of compiling it again.
   if (!security.seccomp.empty() && slot.restarts == 0)
-    fs::write_file(sb.paths().pod_dir(sb.id()) / ("seccomp-" + slot.name + ".bpf"),
-                   std::string_view(reinterpret_cast<const char*>(security.seccomp.data()),
-                                    security.seccomp.size() * sizeof(sock_filter)),
-                   0600);
+    security::save_program(sb.paths().pod_dir(sb.id()) / ("seccomp-" + slot.name + ".bpf"),
+                           security.seccomp);
   in.privileged = security.privileged;
   in.read_only_root = security.read_only_root;
 

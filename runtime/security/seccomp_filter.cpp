@@ -15,6 +15,7 @@
 
 #include "common/error.h"
 #include "common/fd.h"
+#include "common/fs.h"
 
 namespace minipod::security {
 namespace {
@@ -208,6 +209,21 @@ int load_program(const std::vector<sock_filter>& program) {
                   const_cast<sock_filter*>(program.data())};
   if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) != 0) return errno;
   return 0;
+}
+
+void save_program(const std::filesystem::path& path, const std::vector<sock_filter>& program) {
+  fs::write_file(path,
+                 std::string_view(reinterpret_cast<const char*>(program.data()),
+                                  program.size() * sizeof(sock_filter)),
+                 0600);
+}
+
+std::optional<std::vector<sock_filter>> read_program(const std::filesystem::path& path) {
+  auto bytes = fs::read_file_if_exists(path);
+  if (!bytes || bytes->empty() || bytes->size() % sizeof(sock_filter) != 0) return std::nullopt;
+  std::vector<sock_filter> program(bytes->size() / sizeof(sock_filter));
+  std::memcpy(program.data(), bytes->data(), bytes->size());
+  return program;
 }
 
 }  // namespace minipod::security
