@@ -5,4 +5,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$root/.ci/bootstrap.sh"
 echo "==> minipod run examples/localhost/pod.yaml"
-exec "$root/build/bin/minipod" run "$root/examples/localhost/pod.yaml" "$@"
+source "$root/examples/host-cleanup.sh"
+status=0
+"$root/build/bin/minipod" run "$root/examples/localhost/pod.yaml" "$@" || status=$?
+restore_host
+exit "$status"

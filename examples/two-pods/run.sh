@@ -3,10 +3,11 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 minipod=${MINIPOD:-$here/../../build/bin/minipod}
+source "$here/../host-cleanup.sh"
 
 "$minipod" run "$here/server.yaml" &
 server=$!
-trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
+trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null || true; restore_host' EXIT
 
 # The server's address, as any tutorial would read it: from its network namespace.
 ip=""
