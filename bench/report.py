@@ -165,7 +165,7 @@ if b2:
             continue
         sb.append(t_shm - (t_reserve if t_reserve is not None else t_read))
         tot.append(t_shm)
-        if t_clone is not None:  # the cgroup line comes after it (the cgroups are made on a thread)
+        if t_clone is not None:  # the cgroup line before it only starts a thread
             pause.append(t_clone - (t_reserve if t_reserve is not None else t_read))
     b2_summary = {"sandbox_after_record_ms": statistics.median(sb), "pause_clone_ms": statistics.median(pause) if pause else None,
                   "process_start_to_sandbox_ms": statistics.median(tot), "n": len(sb)}

@@ -74,6 +74,7 @@ trap restore_host EXIT
 restore_host quiet           # an interrupted earlier run may have left things behind
 PRE_FWD=$(cat /proc/sys/net/ipv4/ip_forward)
 mkdir -p "$W" "$LOG"; : >"$RAW"; : >"$FAIL"
+mount_run_state || { echo "could not mount a tmpfs at $RS" >&2; exit 1; }
 echo "==> setting up in $W (runs=$RUNS, scale=$SCALE, only=$ONLY)"
 setup_rootfs
 setup_minipod

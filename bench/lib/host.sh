@@ -2,6 +2,7 @@
 # Sourced by bench/run.sh. The clean-up logic follows ../shared/peers/{podman-pod,containerd}.sh.
 
 S=$W/state              # everything the tools write goes below here
+RS=$S/run               # their runtime state, on a tmpfs as /run is on a standard host (mount_run_state)
 CD_SOCK=$S/cd/containerd.sock
 CD_PIDFILE=$W/containerd.pid
 
@@ -50,6 +51,13 @@ stop_containerd() {
   for pid in $(our_shims); do kill "$pid" 2>/dev/null; done
 }
 
+# What each tool keeps under /run on a standard Debian host (minipod's run dir, podman's runroot,
+# containerd's state, runc's and crun's roots) goes on a tmpfs, as /run is there: this VM has /run on
+# its disk, where a rename or unlink costs a synchronous discard. Unmounted by restore_host.
+mount_run_state() {
+  mkdir -p "$RS" && mount -t tmpfs -o mode=0755 mpb-run-state "$RS"
+}
+
 # restore_host [quiet]: stop whatever the bench started and put the host back as snapshot_host saw it.
 restore_host() {
   local d c t l ns m
@@ -62,12 +70,12 @@ restore_host() {
   # podman pods and containers, per variant
   for v in netavark cni; do
     [ -d "$S/p-$v/storage" ] || continue
-    CONTAINERS_CONF=$S/p-$v/containers.conf podman --root "$S/p-$v/storage" --runroot "$S/p-$v/run" pod rm -af -t 0 >/dev/null 2>&1
-    CONTAINERS_CONF=$S/p-$v/containers.conf podman --root "$S/p-$v/storage" --runroot "$S/p-$v/run" rm -af -t 0 >/dev/null 2>&1
+    CONTAINERS_CONF=$S/p-$v/containers.conf podman --root "$S/p-$v/storage" --runroot "$RS/p-$v" pod rm -af -t 0 >/dev/null 2>&1
+    CONTAINERS_CONF=$S/p-$v/containers.conf podman --root "$S/p-$v/storage" --runroot "$RS/p-$v" rm -af -t 0 >/dev/null 2>&1
   done
   stop_containerd
   [ -n "${OCI_HELPER:-}" ] && { kill "$OCI_HELPER" 2>/dev/null; wait "$OCI_HELPER" 2>/dev/null; OCI_HELPER=""; }
-  for id in $(runc list -q 2>/dev/null | grep '^mpb-'); do runc delete -f "$id" >/dev/null 2>&1; done
+  for id in $(runc --root "$RS/runc" list -q 2>/dev/null | grep '^mpb-'); do runc --root "$RS/runc" delete -f "$id" >/dev/null 2>&1; done
   # network namespaces of ours (containerd-like pods, B4 netns); DEL first so nothing stays reserved
   for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^mpb-'); do
     grep -qx "$ns" <<<"$PRE_NETNS" && continue

@@ -35,7 +35,7 @@ setup_rootfs() {
 
 # ------------------------------------------------------------------------------------ minipod
 mp_env() {
-  export MINIPOD_RUN_DIR=$S/mp/run MINIPOD_DATA_DIR=$S/mp/data MINIPOD_LOG_DIR=$S/mp/log MINIPOD_IMAGE_DIR=$S/mp/images
+  export MINIPOD_RUN_DIR=$RS/mp MINIPOD_DATA_DIR=$S/mp/data MINIPOD_LOG_DIR=$S/mp/log MINIPOD_IMAGE_DIR=$S/mp/images
 }
 MPNET=()
 pod_yaml() {  # pod_yaml NAME KIND  (KIND: b1 = server sidecar + client; server = httpd only; true; host-true)
@@ -214,7 +214,7 @@ b5_scale() {
 }
 
 # ------------------------------------------------------------------------------------ podman
-pod_() { local v=$1; shift; CONTAINERS_CONF=$S/p-$v/containers.conf podman --root "$S/p-$v/storage" --runroot "$S/p-$v/run" "$@"; }
+pod_() { local v=$1; shift; CONTAINERS_CONF=$S/p-$v/containers.conf podman --root "$S/p-$v/storage" --runroot "$RS/p-$v" "$@"; }
 setup_podman() {  # setup_podman netavark|cni
   local v=$1 d=$S/p-$1 nofile nproc
   mkdir -p "$d/net"
@@ -328,7 +328,7 @@ setup_containerd() {
   cat >"$d/config.toml" <<EOF
 version = 2
 root = "$d/root"
-state = "$d/state"
+state = "$RS/containerd"
 disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [grpc]
   address = "$CD_SOCK"
@@ -414,9 +414,9 @@ setup_oci_bundles() {
 b4_oci() {
   local i=$1 t0 t1 t2 t3
   t0=$EPOCHREALTIME
-  runc run --bundle "$S/oci/runc" mpb-oci-runc >/dev/null 2>>"$LOG/oci.err" || return 1
+  runc --root "$RS/runc" run --bundle "$S/oci/runc" mpb-oci-runc >/dev/null 2>>"$LOG/oci.err" || return 1
   t1=$EPOCHREALTIME
-  nsenter --mount="/proc/$OCI_HELPER/ns/mnt" crun run --bundle "$S/oci/crun" mpb-oci-crun >/dev/null 2>>"$LOG/oci.err" || return 1
+  nsenter --mount="/proc/$OCI_HELPER/ns/mnt" crun --root "$RS/crun" run --bundle "$S/oci/crun" mpb-oci-crun >/dev/null 2>>"$LOG/oci.err" || return 1
   t2=$EPOCHREALTIME
   nsenter --mount="/proc/$OCI_HELPER/ns/mnt" true || return 1
   t3=$EPOCHREALTIME

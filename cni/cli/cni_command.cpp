@@ -2,7 +2,6 @@
 // networks and cached attachments. Thin: every rule lives in the library.
 #include "cni/cli/cni_command.h"
 
-#include <openssl/evp.h>
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -13,6 +12,7 @@
 #include "cni/config.h"
 #include "cni/conformance/command.h"
 #include "cni/names.h"
+#include "common/digest.h"
 #include "common/error.h"
 #include "common/table.h"
 
@@ -200,17 +200,7 @@ void cmd_cache_ls(const Flags& f) {
 }  // namespace
 
 std::string container_id_for_netns(const std::string& netns_path) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(netns_path.data(), netns_path.size(), digest, &len, EVP_sha512(), nullptr) != 1)
-    throw minipod::Error("derive container id", "SHA-512 of the netns path failed");
-  static const char hex[] = "0123456789abcdef";
-  std::string id = "cnitool-";
-  for (unsigned i = 0; i < 10; ++i) {
-    id += hex[digest[i] >> 4];
-    id += hex[digest[i] & 15];
-  }
-  return id;
+  return "cnitool-" + minipod::sha512_hex(netns_path).substr(0, 20);
 }
 
 void add_cni_commands(CLI::App& app, int& exit_code) {

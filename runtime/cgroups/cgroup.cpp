@@ -143,14 +143,8 @@ void Cgroup::create(const Limits& limits) {
   }
 }
 
-std::vector<std::string> Cgroup::procs_files() const {
-  std::vector<std::string> out;
-  for (const auto& d : dirs_) out.push_back(d + "/cgroup.procs");
-  return out;
-}
-
-void Cgroup::add_process(pid_t pid) const {
-  for (const auto& f : procs_files()) write_value(f, std::to_string(pid));
+CgroupJoin Cgroup::join() const {
+  return join_of(dirs_, h_.unified);
 }
 
 void Cgroup::remove() const {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "runtime/cgroups/hierarchy.h"
+#include "runtime/cgroups/join.h"
 #include "runtime/cgroups/limits.h"
 
 namespace minipod::cgroups {
@@ -27,10 +28,8 @@ class Cgroup {
   // Creates the directories (and parents) and writes the limits. Throws Error naming the file; on
   // failure, directories made by this call are removed again.
   void create(const Limits& limits);
-  // Moves a process into this cgroup in every hierarchy.
-  void add_process(pid_t pid) const;
-  // The cgroup.procs files to write a pid to (for a caller that must not allocate).
-  std::vector<std::string> procs_files() const;
+  // How a new process joins this cgroup itself (join.h).
+  CgroupJoin join() const;
   // Removes the cgroup and everything below it, deepest first; retries briefly while the kernel
   // still counts exiting processes (EBUSY). Missing directories are fine. Throws on failure.
   void remove() const;

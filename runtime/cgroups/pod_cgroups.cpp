@@ -13,6 +13,7 @@ PodCgroups::PodCgroups(const std::string& pod_id, const Hierarchies& hierarchies
 void PodCgroups::create(const Limits& pod_limits) {
   if (!enabled()) return;
   pod_.create(pod_limits);
+  Cgroup(h_, relative_ + "/_pause").create({});
   auto& t = Tracer::get();
   if (t.enabled()) {
     std::string dirs;
@@ -22,25 +23,23 @@ void PodCgroups::create(const Limits& pod_limits) {
   }
 }
 
-void PodCgroups::add_pause(pid_t pid) {
-  if (!enabled()) return;
-  Cgroup pause(h_, relative_ + "/_pause");
-  pause.create({});
-  pause.add_process(pid);
+CgroupJoin PodCgroups::pause_join() const {
+  if (!enabled()) return {};
+  return Cgroup(h_, relative_ + "/_pause").join();
 }
 
-std::vector<std::string> PodCgroups::prepare_container(const std::string& name,
-                                                       const Limits& limits) {
+CgroupJoin PodCgroups::prepare_container(const std::string& name, const Limits& limits) {
   if (!enabled()) return {};
   auto it = children_.find(name);
-  if (it == children_.end())
+  if (it == children_.end()) {
     it = children_.emplace(name, Child{Cgroup(h_, relative_ + "/" + name), 0}).first;
+    // A container's limits do not change between its starts: made once, ~0.4 ms on a v1 host
+    // (a directory in each hierarchy and the devices allow list).
+    it->second.cgroup.create(limits);
+  }
   Child& c = it->second;
-  c.cgroup.create(limits);
   c.oom_base = c.cgroup.oom_kills();
-  Tracer::get().step("cgroup for container \"" + name + "\": " + cgroups::describe(limits),
-                     "mkdir -p " + c.cgroup.dirs().front() + " ...");
-  return c.cgroup.procs_files();
+  return c.cgroup.join();
 }
 
 void PodCgroups::remove_container(const std::string& name) {

@@ -24,11 +24,14 @@ class PodCgroups {
   const std::vector<std::string>& dirs() const { return pod_.dirs(); }
   bool enabled() const { return !pod_.empty(); }
 
+  // The pod's cgroup with its limits, and pause's below it.
   void create(const Limits& pod_limits);
-  void add_pause(pid_t pid);
-  // Creates (or, on a restart, updates) the container's cgroup and returns the cgroup.procs files
-  // its process must be written to before it runs user code. Remembers the OOM count.
-  std::vector<std::string> prepare_container(const std::string& name, const Limits& limits);
+  // How pause joins its cgroup (made by create()).
+  CgroupJoin pause_join() const;
+  // Creates the container's cgroup (once: a restart reuses it) and returns how its process joins
+  // it before it runs user code. Remembers the OOM count. Not traced: the caller says where the
+  // container went when it starts.
+  CgroupJoin prepare_container(const std::string& name, const Limits& limits);
   // Whether the kernel OOM-killed a process of the container since prepare_container().
   bool oom_killed(const std::string& name) const;
   // The container's cgroup directories, for tests and `inspect`.

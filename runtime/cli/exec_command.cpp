@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "runtime/cgroups/hierarchy.h"
 #include "runtime/cli/commands.h"
 #include "runtime/container/exec_process.h"
 #include "runtime/control/pod_control.h"
@@ -72,14 +73,15 @@ int run_exec(const ExecOptions& o) {
   // The seccomp program the container was started with, saved by its owner: compiling Docker's
   // profile again would cost ~8 ms.
   auto saved = security::read_program(pod.dir / ("seccomp-" + target->name + ".bpf"));
-  security::SecurityOptions options{security::seccomp_profile_dir(paths.data_dir), ""};
+  auto options = security::start_options(paths.data_dir, paths.run_dir);
   options.compile_default_profile = !saved;
   req.security = security::plan_container_security(
       parsed.pod, *c, security::container_field(parsed.pod, c), options);
   if (saved && req.security.seccomp.empty() && !req.security.privileged)
     req.security.seccomp = std::move(*saved);
-  for (const auto& dir : r.cgroups)
-    req.cgroup_procs.push_back(dir + "/" + target->name + "/cgroup.procs");
+  std::vector<std::string> dirs;
+  for (const auto& dir : r.cgroups) dirs.push_back(dir + "/" + target->name);
+  req.cgroup = cgroups::join_of(dirs, cgroups::host_hierarchies().unified);
   return container::exec_in_container(req);
 }
 

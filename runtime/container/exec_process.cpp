@@ -114,7 +114,8 @@ struct ChildSetup {
   const ExecRequest* request;
   const Namespaces* ns;
   int report;
-  int pty_sock;  // -1 without -t
+  int pty_sock;         // -1 without -t
+  bool placed = false;  // cloned into the container's cgroup2 directory already
   std::string cwd;
   std::vector<std::string> exec_paths;
   std::vector<char*> argv, envp;
@@ -125,12 +126,9 @@ struct ChildSetup {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  for (const auto& procs : r.cgroup_procs) {
-    int fd = ::open(procs.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || ::write(fd, "0", 1) != 1)
-      ns::child_fail(s.report, "join cgroup", procs.c_str(), errno);
-    ::close(fd);
-  }
+  const char* refused = "";
+  if (int err = cgroups::join_self(r.cgroup, s.placed, &refused); err != 0)
+    ns::child_fail(s.report, "join cgroup", refused, err);
   struct Join {
     int fd;
     int type;
@@ -260,8 +258,13 @@ int exec_in_container(const ExecRequest& r) {
                          " --mount --pid --net --uts --ipc " + shell_quote(r.argv[0]));
   pid_t pid;
   {
+    UniqueFd cgroup2;
+    if (!r.cgroup.unified_dir.empty()) {
+      cgroup2.reset(::open(r.cgroup.unified_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      if (!cgroup2) throw_errno("exec: open the container's cgroup", r.cgroup.unified_dir);
+    }
     ns::PidNamespaceForChildren in_pid_ns(ns.pid.get());
-    pid = ns::clone_process(0);
+    pid = ns::clone_process(0, cgroup2.get(), &setup.placed);
     if (pid == 0) exec_child(setup);
   }
   report.write.reset();

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/cgroups/join.h"
 #include "runtime/container/security.h"
 #include "runtime/state/pod_record.h"
 
@@ -15,9 +16,9 @@ struct ExecRequest {
   std::string pod, container;  // for messages
   state::ProcessRef target;    // the container's main process
   std::vector<std::string> argv;
-  bool interactive = false;  // -i: our stdin goes to the process
-  bool tty = false;          // -t: a pty, our terminal in raw mode, window size followed
-  std::vector<std::string> cgroup_procs;  // cgroup.procs files the process is placed in
+  bool interactive = false;    // -i: our stdin goes to the process
+  bool tty = false;            // -t: a pty, our terminal in raw mode, window size followed
+  cgroups::CgroupJoin cgroup;  // the container's, joined by the process itself (cgroups/join.h)
   SecurityPlan security;
 };
 

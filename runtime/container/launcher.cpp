@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <optional>
 #include <utility>
@@ -27,10 +28,25 @@ constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/
 struct ChildArgs {
   const LaunchSpec* spec;
   int report;
-  int go;  // read end: the parent writes one byte when the child may exec
+  int go;               // read end: the parent writes one byte when the child may exec
+  bool placed = false;  // cloned into its cgroup2 directory already
   std::vector<char*> argv, envp;
   std::vector<std::string> cwd_prefixes;
 };
+
+// Closes every descriptor from 3 up except those in `keep` (negative entries are ignored).
+// Async-signal-safe: sorts in place, allocates nothing.
+template <size_t N>
+void close_fds_except(int (&keep)[N]) {
+  std::sort(keep, keep + N);
+  unsigned next = 3;
+  for (int fd : keep) {
+    if (fd < 0 || static_cast<unsigned>(fd) < next) continue;
+    if (static_cast<unsigned>(fd) > next) ::syscall(SYS_close_range, next, fd - 1U, 0U);
+    next = static_cast<unsigned>(fd) + 1;
+  }
+  ::syscall(SYS_close_range, next, ~0U, 0U);
+}
 
 [[noreturn]] void container_child(const ChildArgs& a) {
   const LaunchSpec& s = *a.spec;
@@ -47,6 +63,10 @@ struct ChildArgs {
   ::dup2(in, 0);
   ::dup2(s.stdout_fd, 1);
   ::dup2(s.stderr_fd, 2);
+  // Nothing the parent had open stays open here while this child waits for its turn: another
+  // container's pipes, a CNI plugin's (whose reader waits for end-of-file), the pod lock.
+  int keep[] = {report, a.go, s.net_fd, s.uts_fd, s.ipc_fd};
+  close_fds_except(keep);
 
   struct Join {
     int fd;
@@ -57,7 +77,13 @@ struct ChildArgs {
                  Join{s.uts_fd, CLONE_NEWUTS, "join the pod UTS namespace"},
                  Join{s.ipc_fd, CLONE_NEWIPC, "join the pod IPC namespace"}}) {
     if (j.fd >= 0 && ::setns(j.fd, j.type) != 0) ns::child_fail(report, "setns", j.what, errno);
+    if (j.fd >= 0) ::close(j.fd);
   }
+  // Into the container's cgroup before anything of its own is charged or counted: by itself,
+  // without the kernel's wait for a migration (cgroups/join.h).
+  const char* refused = "";
+  if (int err = cgroups::join_self(s.cgroup, a.placed, &refused); err != 0)
+    ns::child_fail(report, "join the container's cgroup", refused, err);
 
   // Our copy of the host's mount table must not send mount events back to the host.
   if (::mount("", "/", nullptr, MS_SLAVE | MS_REC, nullptr) != 0)
@@ -69,7 +95,7 @@ struct ChildArgs {
     ns::child_fail(report, "chdir to workingDir", s.working_dir.c_str(), errno);
   ::umask(022);
 
-  // Wait for the parent (it places us in cgroups before we run user code).
+  // Wait for the parent: it releases the containers that start together one by one, in order.
   char byte = 0;
   if (::read(a.go, &byte, 1) != 1) ::_exit(127);  // the parent gave up on us
 
@@ -194,8 +220,14 @@ PreparedContainer prepare(const LaunchSpec& spec) {
       shared_pid.emplace(spec.pid_fd);
     else
       flags |= CLONE_NEWPID;
+    UniqueFd cgroup2;
+    if (!spec.cgroup.unified_dir.empty()) {
+      cgroup2.reset(::open(spec.cgroup.unified_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      if (!cgroup2)
+        throw_errno("container \"" + spec.name + "\": open its cgroup", spec.cgroup.unified_dir);
+    }
     // The child has its own copy of `args` and `spec` (no CLONE_VM): they may go after this.
-    pid_t pid = ns::clone_process(flags);
+    pid_t pid = ns::clone_process(flags, cgroup2.get(), &args.placed);
     if (pid == 0) container_child(args);
     out.pid_ = pid;
   }
@@ -203,17 +235,6 @@ PreparedContainer prepare(const LaunchSpec& spec) {
   out.image_ = spec.image;
   out.report_ = report.read.release();
   out.go_ = go.write.release();
-  // Into the container's cgroups before it runs anything of its own. Done here, while the child
-  // mounts its root filesystem: a migration may wait for an RCU grace period (v1 hierarchies).
-  for (const auto& procs : spec.cgroup_procs) {
-    UniqueFd f(::open(procs.c_str(), O_WRONLY | O_CLOEXEC));
-    std::string pid_text = std::to_string(out.pid_);
-    if (!f || ::write(f.get(), pid_text.data(), pid_text.size()) < 0) {
-      int err = errno;
-      out.abandon();
-      throw Error("container \"" + spec.name + "\"", "move the process into cgroup " + procs, err);
-    }
-  }
   return out;
 }
 

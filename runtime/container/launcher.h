@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/cgroups/join.h"
 #include "runtime/container/rootfs_plan.h"
 #include "runtime/container/security.h"
 
@@ -27,8 +28,8 @@ struct LaunchSpec {
   int stdin_fd = -1;                    // -1: /dev/null
   int stdout_fd = -1, stderr_fd = -1;
   SecurityPlan security;
-  // cgroup.procs files the parent writes the container's pid to before it lets the child run.
-  std::vector<std::string> cgroup_procs;
+  // Its cgroup, which the child joins itself (cgroups/join.h) before anything else.
+  cgroups::CgroupJoin cgroup;
 };
 
 // A container process that is cloned and sets up its namespaces and root filesystem, but runs
@@ -54,8 +55,8 @@ class PreparedContainer {
   int report_ = -1, go_ = -1;  // owned; read end of the exec report, write end of "go"
 };
 
-// Clones the container process and places it in its cgroups. Throws Error naming the container
-// and the step.
+// Clones the container process, which joins its cgroups and namespaces and sets up its root
+// filesystem, then waits for start(). Throws Error naming the container and the step.
 PreparedContainer prepare(const LaunchSpec& spec);
 // Lets it run, and returns its pid once it has exec'd its command.
 // Throws Error naming the container and the step that failed (in the child, or here).

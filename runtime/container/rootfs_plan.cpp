@@ -183,8 +183,12 @@ void apply_rootfs(const RootfsPlan& plan, int report) {
   for (const auto& op : plan.ops) {
     switch (op.kind) {
       case Kind::kMkdir:
-        if (::mkdir(op.path.c_str(), op.mode) != 0 && errno != EEXIST) fail(report, op);
-        ::chmod(op.path.c_str(), op.mode);  // umask must not narrow /dev/shm's 1777
+        if (::mkdir(op.path.c_str(), op.mode) == 0)
+          ::chmod(op.path.c_str(), op.mode);  // umask must not narrow /dev/shm's 1777
+        else if (errno != EEXIST)
+          fail(report, op);
+        // An existing directory keeps the image's mode (like runc): a chmod on the overlay would
+        // copy it up into the writable layer for nothing.
         break;
       case Kind::kTouch:
         touch(op.path.c_str(), op.mode, report, op);

@@ -2,6 +2,7 @@
 
 #include <grp.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -33,11 +34,15 @@ void apply_security(const SecurityPlan& p, int report) {
   // Keep the permitted set across setresuid() to a non-root user; capset() below trims it.
   if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0)
     ns::child_fail(report, "prctl PR_SET_KEEPCAPS", "", errno);
-  if (::setgroups(p.groups.size(), p.groups.data()) != 0)
+  // Raw system calls, not glibc's wrappers: those change the credentials of every thread of the
+  // process (POSIX), by signalling the threads glibc knows of and waiting for them. A child
+  // cloned from a parent with other threads running (the CNI ADD, the cgroup work) inherits that
+  // list but not the threads, and would wait forever.
+  if (::syscall(SYS_setgroups, p.groups.size(), p.groups.data()) != 0)
     ns::child_fail(report, "setgroups", "supplementalGroups", errno);
-  if (::setresgid(p.gid, p.gid, p.gid) != 0)
+  if (::syscall(SYS_setresgid, p.gid, p.gid, p.gid) != 0)
     ns::child_fail(report, "setresgid", "runAsGroup", errno);
-  if (::setresuid(p.uid, p.uid, p.uid) != 0)
+  if (::syscall(SYS_setresuid, p.uid, p.uid, p.uid) != 0)
     ns::child_fail(report, "setresuid", "runAsUser", errno);
   if (int err = security::set_capabilities(p.caps, p.last_cap, &what); err != 0)
     ns::child_fail(report, what, "", err);

@@ -10,6 +10,7 @@
 #include <linux/filter.h>
 #include <sys/types.h>
 
+#include <string>
 #include <vector>
 
 #include "runtime/security/capabilities.h"
@@ -31,6 +32,7 @@ struct SecurityPlan {
   std::vector<gid_t> groups;
   bool no_new_privs = false;
   std::vector<sock_filter> seccomp;  // empty: unconfined
+  std::string seccomp_origin;        // for --trace: "compiled", or the cache entry it came from
 };
 
 // Child side; async-signal-safe; reports failures through report_fd and _exits.

@@ -1,6 +1,7 @@
 #include "runtime/ns/namespaces.h"
 
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -49,7 +50,22 @@ unsigned long namespace_inode(pid_t pid, const char* name) {
   return inode_of("/proc/" + std::to_string(pid) + "/ns/" + name);
 }
 
-pid_t clone_process(unsigned long flags) {
+pid_t clone_process(unsigned long flags, int cgroup_dir_fd, bool* placed) {
+  if (placed != nullptr) *placed = false;
+  if (cgroup_dir_fd >= 0) {
+    clone_args args{};
+    args.flags = flags | CLONE_INTO_CGROUP;
+    args.exit_signal = SIGCHLD;
+    args.cgroup = static_cast<uint64_t>(cgroup_dir_fd);
+    // Without a stack the child continues on a copy of the parent's, like fork().
+    long rc = ::syscall(SYS_clone3, &args, sizeof args);
+    if (rc >= 0) {
+      if (placed != nullptr) *placed = true;  // in the child too: its copy of *placed
+      return static_cast<pid_t>(rc);
+    }
+    // No clone3, or no CLONE_INTO_CGROUP: a plain clone, and the child joins by itself.
+    if (errno != ENOSYS && errno != E2BIG && errno != EINVAL) throw_errno("clone3");
+  }
   // With a null stack pointer the child continues on a copy of the parent's stack, like fork().
   long rc = ::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
   if (rc < 0) throw_errno("clone");

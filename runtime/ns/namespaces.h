@@ -24,8 +24,11 @@ PodNamespaces open_namespaces(pid_t pid);
 unsigned long namespace_inode(pid_t pid, const char* name);
 
 // A raw clone() that behaves like fork() but can create namespaces: returns 0 in the child.
-// The child must only use async-signal-safe calls until it execs.
-pid_t clone_process(unsigned long flags);
+// The child must only use async-signal-safe calls until it execs. With `cgroup_dir_fd` (an open
+// cgroup2 directory) the child starts in that cgroup (clone3's CLONE_INTO_CGROUP): no migration.
+// `*placed` (in parent and child) says whether it did: a kernel before 5.7 cannot, and the child
+// is then cloned where its parent is.
+pid_t clone_process(unsigned long flags, int cgroup_dir_fd = -1, bool* placed = nullptr);
 
 // Makes the next clone_process() create its child in `pidns` (setns(CLONE_NEWPID) only affects
 // children), and restores our own PID namespace for later children when destroyed.

@@ -109,6 +109,17 @@ int run_ephemeral_container(const EphemeralRequest& req) {
     throw UsageError("debug --name", "an ephemeral container \"" + name +
                                          "\" is already running in pod \"" + r.name + "\"");
 
+  // Its writable layer and cgroup live below the pod's, so removing the pod removes them too
+  // if this command is killed before it cleans up.
+  cgroups::PodCgroups pod_cgroups(r.id, cgroups::host_hierarchies());
+  Leftovers leftovers;
+  leftovers.name = name;
+  cgroups::CgroupJoin cgroup;
+  if (!r.cgroups.empty() && pod_cgroups.enabled()) {
+    leftovers.cgroups = &pod_cgroups;
+    cgroup = pod_cgroups.prepare_container(name, cgroups::Limits{});
+  }
+
   // What it runs: the image's defaults, the command given instead of the entrypoint.
   spec::Container c;
   c.name = name;
@@ -134,7 +145,7 @@ int run_ephemeral_container(const EphemeralRequest& req) {
                      "command \"" + ls.argv[0] + "\" not found in image \"" + req.image + "\"");
 
   // The pod's security defaults (Kubernetes gives ephemeral containers the pod's context).
-  security::SecurityOptions options{security::seccomp_profile_dir(paths.data_dir), ""};
+  auto options = security::start_options(paths.data_dir, paths.run_dir);
   auto saved = sibling_seccomp_program(pod, stored.dir);
   options.compile_default_profile = !saved;
   ls.security =
@@ -166,11 +177,6 @@ int run_ephemeral_container(const EphemeralRequest& req) {
   ls.ipc_fd = pod_ns.ipc.get();
   ls.pid_fd = pid_ns.get();
 
-  // Its writable layer and cgroup live below the pod's, so removing the pod removes them too
-  // if this command is killed before it cleans up.
-  cgroups::PodCgroups pod_cgroups(r.id, cgroups::host_hierarchies());
-  Leftovers leftovers;
-  leftovers.name = name;
   leftovers.layer = layer;
   for (const char* d : {"upper", "work", "rootfs"}) fs::make_dirs(layer / d, 0755);
   container::RootfsInputs in;
@@ -186,10 +192,7 @@ int run_ephemeral_container(const EphemeralRequest& req) {
   in.privileged = ls.security.privileged;
   in.read_only_root = ls.security.read_only_root;
   ls.rootfs = container::plan_rootfs(in);
-  if (!r.cgroups.empty() && pod_cgroups.enabled()) {
-    leftovers.cgroups = &pod_cgroups;
-    ls.cgroup_procs = pod_cgroups.prepare_container(name, cgroups::Limits{});
-  }
+  ls.cgroup = std::move(cgroup);
   ls.stdin_fd = req.interactive ? 0 : -1;
   ls.stdout_fd = 1;
   ls.stderr_fd = 2;

@@ -39,9 +39,10 @@ Prepared prepare(const RunOptions& o) {
   const auto& pod = p.pod;
   std::string hostname = pod.hostname.empty() ? pod.name : pod.hostname;
   // What the parser cannot know: capability names, seccomp profiles, users, cgroup controllers.
-  security::check_pod(pod,
-                      {security::seccomp_profile_dir(state::Paths::from_environment().data_dir),
-                       o.manifest + ": "});
+  auto paths = state::Paths::from_environment();
+  auto security_options = security::start_options(paths.data_dir, paths.run_dir);
+  security_options.field_prefix = o.manifest + ": ";
+  security::check_pod(pod, security_options);
   cgroups::check_pod(pod, o.manifest + ": ");
 
   images::ImageStore store(o.image_dir);
@@ -125,12 +126,12 @@ SupervisorOptions supervisor_options(const RunOptions& o, const spec::Pod& pod,
   return sup;
 }
 
-// Steps 1-6, with Ctrl-C (and the crash-test switch) checked between them.
+// Steps 1-4 (5-6 come with Sandbox::connect(), called by the supervisor), with Ctrl-C (and the
+// crash-test switch) checked between them.
 std::unique_ptr<sandbox::Sandbox> create_sandbox(const spec::Pod& pod,
                                                  const sandbox::SandboxOptions& so,
                                                  SignalWatch& signals) {
-  int step = 0;
-  return sandbox::Sandbox::create(pod, so, [&signals, &step] {
+  return sandbox::Sandbox::create(pod, so, [&signals, step = 0]() mutable {
     state::crash_point("create", ++step);
     signals.checkpoint();
   });
@@ -152,7 +153,7 @@ std::unique_ptr<sandbox::Sandbox> create_sandbox(const spec::Pod& pod,
   int code = 0;
   try {
     // Only now: a thread must not be running across the fork that made this monitor.
-    compile_security_plans(prepared.pod, prepared.plans, so.paths.data_dir);
+    compile_security_plans(prepared.pod, prepared.plans, so.paths);
     SignalWatch signals;
     auto sb = create_sandbox(prepared.pod, so, signals);
     auto pod_dir = so.paths.pod_dir(sb->id());
@@ -212,32 +213,36 @@ int run_pod(const RunOptions& o) {
   Prepared prepared = prepare(o);
   const spec::Pod& pod = prepared.pod;
   sandbox::SandboxOptions so = sandbox_options(o, pod);
-  compile_security_plans(prepared.pod, prepared.plans, so.paths.data_dir);
+  compile_security_plans(prepared.pod, prepared.plans, so.paths);
 
   // From here on, Ctrl-C is an event: creation steps check for it and unwind cleanly.
   SignalWatch signals;
   std::unique_ptr<sandbox::Sandbox> sb;
-  try {
-    sb = create_sandbox(pod, so, signals);
-  } catch (const Error& e) {
-    if (signals.stop_signal() != 0) {
-      std::fprintf(stderr, "minipod: %s; everything created so far was removed\n", e.what());
-      return 128 + signals.stop_signal();
-    }
-    throw;
-  }
-
   int code = 1;
   std::string failure;
-  {
+  try {
+    sb = create_sandbox(pod, so, signals);
     SupervisorOptions sup = supervisor_options(o, pod, so.paths);
     sup.stop_request = so.paths.pod_dir(sb->id()) / "stop";
     try {
       Supervisor supervisor(*sb, std::move(prepared.plans), signals, sup);
       code = supervisor.run();
     } catch (const Error& e) {
+      // Before the network was up (the CNI ADD runs while the first containers are prepared, and
+      // they are gone with the supervisor by now), a failure is a creation failure.
+      if (!sb->connected()) {
+        Tracer::get().step("pod creation failed: undoing every step done so far, in reverse");
+        sb->teardown();
+        throw;
+      }
       failure = e.what();
     }
+  } catch (const Error& e) {
+    if (signals.stop_signal() != 0) {
+      std::fprintf(stderr, "minipod: %s; everything created so far was removed\n", e.what());
+      return 128 + signals.stop_signal();
+    }
+    throw;
   }
   if (!sb->ips().empty()) Tracer::get().step("pod " + pod.name + " had IP " + sb->ips().front());
   auto undo_failures = sb->teardown();

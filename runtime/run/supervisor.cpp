@@ -32,15 +32,15 @@ void print_line(bool echo, FILE* to, const std::string& name, std::string_view l
 }  // namespace
 
 void compile_security_plans(const spec::Pod& pod, std::vector<ContainerPlan>& plans,
-                            const std::filesystem::path& data_dir) {
+                            const state::Paths& paths) {
   std::vector<const spec::Container*> specs;
   for (const auto& p : plans) specs.push_back(p.spec);
-  auto compile = [&pod, specs, dir = security::seccomp_profile_dir(data_dir)] {
+  auto compile = [&pod, specs, options = security::start_options(paths.data_dir, paths.run_dir)] {
     Tracer::MuteThisThread quiet;  // start() traces each plan
     std::vector<container::SecurityPlan> out;
     for (const auto* c : specs)
       out.push_back(
-          security::plan_container_security(pod, *c, security::container_field(pod, c), {dir, ""}));
+          security::plan_container_security(pod, *c, security::container_field(pod, c), options));
     return out;
   };
   auto all = std::async(std::launch::async, compile).share();
@@ -144,7 +144,7 @@ Supervisor::Starting Supervisor::prepare(Slot& slot) {
     slot.plan.security = std::async(std::launch::deferred, [&sb, &plan] {
                            return security::plan_container_security(
                                sb.pod(), *plan.spec, security::container_field(sb.pod(), plan.spec),
-                               {security::seccomp_profile_dir(sb.paths().data_dir), ""});
+                               security::start_options(sb.paths().data_dir, sb.paths().run_dir));
                          }).share();
   }
   const container::SecurityPlan& security = plan.security.get();
@@ -168,8 +168,8 @@ Supervisor::Starting Supervisor::prepare(Slot& slot) {
   ls.working_dir = plan.working_dir;
   ls.exec_paths = plan.exec_paths;
   ls.security = std::move(security);
-  ls.cgroup_procs =
-      sb.cgroups().prepare_container(slot.name, cgroups::container_limits(*plan.spec));
+  cgroups::Limits limits = cgroups::container_limits(*plan.spec);
+  ls.cgroup = sb.cgroups().prepare_container(slot.name, limits);
 
   Pipe out = make_pipe(), err = make_pipe();
   ls.stdout_fd = out.write.get();
@@ -202,12 +202,24 @@ Supervisor::Starting Supervisor::prepare(Slot& slot) {
         groups + "]" + (security.privileged ? ", privileged" : "") + "; capabilities " +
         security::capability_names(security.caps.effective) + "; no_new_privs " +
         (security.no_new_privs ? "1" : "0") + "; seccomp " +
-        (security.seccomp.empty() ? std::string("unconfined")
-                                  : std::to_string(security.seccomp.size()) + " BPF instructions") +
+        (security.seccomp.empty()
+             ? std::string("unconfined")
+             : std::to_string(security.seccomp.size()) + " BPF instructions" +
+                   (security.seccomp_origin.empty() ? std::string()
+                                                    : ", " + security.seccomp_origin)) +
         (security.read_only_root ? "; read-only root filesystem" : "");
-    announce = [step, command, log = log_path.string(), name = slot.name, context] {
+    auto dirs = sb.cgroups().container_dirs(slot.name);
+    std::string cgroup =
+        dirs.empty() ? std::string("none (no cgroup file system)")
+                     : dirs.front() +
+                           (dirs.size() > 1
+                                ? " (and " + std::to_string(dirs.size() - 1) + " more hierarchies)"
+                                : "") +
+                           ": " + cgroups::describe(limits);
+    announce = [step, command, log = log_path.string(), name = slot.name, context, cgroup] {
       auto& t = Tracer::get();
       t.step(step, command);
+      t.detail("cgroup", cgroup);
       t.detail("log", log);
       t.detail("security of \"" + name + "\"", context);
     };
@@ -261,6 +273,10 @@ void Supervisor::start_phase() {
   std::vector<Starting> prepared;
   prepared.reserve(batch.size());
   for (Slot* s : batch) prepared.push_back(prepare(*s));
+  // The first batch is prepared while the CNI plugins wire the pod's network: the children join
+  // the namespaces and cgroups and mount their root filesystems meanwhile. None runs anything of
+  // its own before the network is there (a failure drops them before the caller's teardown).
+  sandbox_.connect();
   for (size_t i = 0; i < batch.size(); ++i) begin(*batch[i], prepared[i]);
 }
 

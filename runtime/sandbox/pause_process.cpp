@@ -39,11 +39,15 @@ bool loopback_up() {
   return ok;
 }
 
-[[noreturn]] void pause_child(const PauseOptions& o, int report, const char* const* argv) {
+[[noreturn]] void pause_child(const PauseOptions& o, bool placed, int report,
+                              const char* const* argv) {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   ::setsid();
+  const char* refused = "";
+  if (int err = cgroups::join_self(o.cgroup, placed, &refused); err != 0)
+    ns::child_fail(report, "join the pod's cgroup", refused, err);
   if (!o.host_network) {
     if (::sethostname(o.hostname.data(), o.hostname.size()) != 0)
       ns::child_fail(report, "sethostname", o.hostname.c_str(), errno);
@@ -87,8 +91,14 @@ PauseProcess PauseProcess::start(const PauseOptions& o) {
   const char* argv[] = {"minipod-pause", nullptr};
 
   Pipe report = make_pipe();
-  pid_t pid = ns::clone_process(flags);
-  if (pid == 0) pause_child(o, report.write.get(), argv);
+  UniqueFd cgroup2;
+  if (!o.cgroup.unified_dir.empty()) {
+    cgroup2.reset(::open(o.cgroup.unified_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!cgroup2) throw_errno("start pause: open its cgroup", o.cgroup.unified_dir);
+  }
+  bool placed = false;
+  pid_t pid = ns::clone_process(flags, cgroup2.get(), &placed);
+  if (pid == 0) pause_child(o, placed, report.write.get(), argv);
   report.write.reset();
 
   PauseProcess p;

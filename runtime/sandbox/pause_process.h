@@ -6,15 +6,17 @@
 
 #include <string>
 
+#include "runtime/cgroups/join.h"
 #include "runtime/ns/namespaces.h"
 #include "runtime/state/pod_record.h"
 
 namespace minipod::sandbox {
 
 struct PauseOptions {
-  std::string binary;         // the minipod-pause program
-  std::string hostname;       // set in the new UTS namespace before exec
-  bool host_network = false;  // hostNetwork pods keep the host's network and UTS namespaces
+  std::string binary;          // the minipod-pause program
+  std::string hostname;        // set in the new UTS namespace before exec
+  bool host_network = false;   // hostNetwork pods keep the host's network and UTS namespaces
+  cgroups::CgroupJoin cgroup;  // joined by pause itself before exec (none: stays in ours)
 };
 
 class PauseProcess {

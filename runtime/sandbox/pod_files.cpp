@@ -85,12 +85,14 @@ std::string render_resolv_conf(const std::string& host_resolv_conf, const DnsSet
   return out.str();
 }
 
-PodFiles write_pod_files(const std::filesystem::path& pod_dir, const std::string& hostname,
-                         const std::string& hosts, const std::string& resolv_conf) {
+PodFiles write_pod_files(const std::filesystem::path& pod_dir, const PodFileContents& contents,
+                         const PodFileContents* written) {
   PodFiles f{pod_dir / "hostname", pod_dir / "hosts", pod_dir / "resolv.conf"};
-  fs::write_file(f.hostname, hostname + "\n");
-  fs::write_file(f.hosts, hosts);
-  fs::write_file(f.resolv_conf, resolv_conf);
+  if (!written || written->hostname != contents.hostname)
+    fs::write_file(f.hostname, contents.hostname);
+  if (!written || written->hosts != contents.hosts) fs::write_file(f.hosts, contents.hosts);
+  if (!written || written->resolv_conf != contents.resolv_conf)
+    fs::write_file(f.resolv_conf, contents.resolv_conf);
   return f;
 }
 

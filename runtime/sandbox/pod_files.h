@@ -28,7 +28,13 @@ struct PodFiles {
   std::filesystem::path hostname, hosts, resolv_conf;
 };
 
-PodFiles write_pod_files(const std::filesystem::path& pod_dir, const std::string& hostname,
-                         const std::string& hosts, const std::string& resolv_conf);
+struct PodFileContents {
+  std::string hostname, hosts, resolv_conf;
+};
+
+// Writes the files into pod_dir, in place (truncate and write: containers bind-mount them, and a
+// bind mount holds the inode). With `written`, only the files whose content changed.
+PodFiles write_pod_files(const std::filesystem::path& pod_dir, const PodFileContents& contents,
+                         const PodFileContents* written = nullptr);
 
 }  // namespace minipod::sandbox

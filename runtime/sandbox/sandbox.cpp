@@ -63,34 +63,44 @@ Sandbox::Sandbox(const spec::Pod& pod, SandboxOptions options)
 }
 
 std::unique_ptr<Sandbox> Sandbox::create(const spec::Pod& pod, SandboxOptions options,
-                                         const std::function<void()>& checkpoint) {
+                                         std::function<void()> checkpoint) {
   std::unique_ptr<Sandbox> sb(new Sandbox(pod, std::move(options)));
+  sb->checkpoint_ = std::move(checkpoint);
   try {
     sb->reserve();
-    checkpoint();
+    sb->checkpoint_();
     sb->create_cgroups();
     sb->start_pause();
     sb->configure_pause();
-    checkpoint();
+    sb->checkpoint_();
     if (!pod.host_network) {
       sb->pin_network_namespace();
-      checkpoint();
+      sb->checkpoint_();
     }
     sb->mount_shm();
-    checkpoint();
-    if (sb->options_.network) {
-      sb->add_network();
-      checkpoint();
-    }
     sb->write_files();
-    sb->join_pause_cgroup();
-    checkpoint();
+    sb->checkpoint_();
+    if (sb->options_.network) sb->start_network();
   } catch (...) {
     Tracer::get().step("pod creation failed: undoing every step done so far, in reverse");
     sb->teardown();
     throw;
   }
   return sb;
+}
+
+void Sandbox::connect() {
+  if (connected_) return;
+  if (network_add_.valid()) {
+    cni_result_ = network_add_.get();  // rethrows the ADD's failure
+    // Recorded with the containers' pids, in the next write: the CNI cache already has the result.
+    record_.ips = strip_prefix_lengths(*cni_result_);
+    checkpoint_();
+    write_files();
+  }
+  cgroups();  // rethrows what making the containers' cgroups threw
+  checkpoint_();
+  connected_ = true;
 }
 
 Sandbox::~Sandbox() {
@@ -145,7 +155,7 @@ void Sandbox::reserve() {
 
 // Step 2.
 void Sandbox::start_pause() {
-  PauseOptions o{options_.pause_binary, hostname_, pod_.host_network};
+  PauseOptions o{options_.pause_binary, hostname_, pod_.host_network, cgroups_.pause_join()};
   pause_ = PauseProcess::start(o);
   undo_.push("stop pause", [this] { pause_.kill_and_reap(); });
   record_.pause = pause_.ref();
@@ -170,35 +180,30 @@ void Sandbox::start_pause() {
   }
 }
 
-// The pod's cgroup (pids limit), recorded and with its undo registered before it exists.
-// (recorded in step 1) Only the undo here: the cgroups are made in the background once pause
-// exists (configure_pause).
+// The pod's cgroups, recorded in step 1, with their undo registered before they exist: the pod's
+// (with its pids limit) and pause's now, pause joins it itself when cloned (cgroups/join.h); one
+// per container on a thread, while pause, the netns pin, /dev/shm and the CNI ADD go ahead
+// (~0.2 ms each on a v1 host: a directory per hierarchy and the device allow list).
 void Sandbox::create_cgroups() {
   if (!cgroups_.enabled()) return;
   undo_.push("remove the pod's cgroups", [this] { cgroups_.remove(); });
+  cgroups::Limits limits;
+  if (int64_t pids = cgroups::pod_pids_limit(); pids > 0) limits.pids_max = pids;
+  cgroups_.create(limits);
+  Tracer::get().step(
+      "make one cgroup per container (with its limits), in the background while the sandbox is "
+      "made; pause joins its own when cloned",
+      "mkdir -p " + record_.cgroups.front() + "/<container> ...");
+  container_cgroups_ = std::async(std::launch::async, [this] {
+                         Tracer::MuteThisThread quiet;
+                         for (const auto* list : {&pod_.init_containers, &pod_.containers})
+                           for (const auto& c : *list)
+                             cgroups_.prepare_container(c.name, cgroups::container_limits(c));
+                       }).share();
 }
 
-// pause into the pod's cgroup; the pod's sysctls in the namespaces pause holds.
+// The pod's sysctls, in the namespaces pause holds.
 void Sandbox::configure_pause() {
-  // Making cgroups and the first move into one cost ~10 ms on a v1 hierarchy (mkdir in each
-  // hierarchy; an RCU grace period for cgroup_threadgroup_rwsem). Nothing before the containers
-  // needs them, so they are made on a thread while the netns pin, /dev/shm and the CNI ADD go
-  // ahead: the pod's cgroup, pause's, and one per container (their limits are known already).
-  pid_t pid = pause_.pid();
-  Tracer::get().step(
-      "create the pod's cgroups, move pause into one and make one per container, in the "
-      "background while the sandbox is made",
-      "mkdir -p " + (record_.cgroups.empty() ? std::string("...") : record_.cgroups.front()) +
-          "/_pause && echo " + std::to_string(pid) + " > .../_pause/cgroup.procs");
-  pause_cgroup_ = std::async(std::launch::async, [this, pid] {
-    Tracer::MuteThisThread quiet;
-    cgroups::Limits limits;
-    if (int64_t pids = cgroups::pod_pids_limit(); pids > 0) limits.pids_max = pids;
-    cgroups_.create(limits);
-    cgroups_.add_pause(pid);
-    for (const auto* list : {&pod_.init_containers, &pod_.containers})
-      for (const auto& c : *list) cgroups_.prepare_container(c.name, cgroups::container_limits(c));
-  });
   security::apply_sysctls(pod_.security_context.sysctls, pause_.namespaces().net.get(),
                           pause_.namespaces().ipc.get());
 }
@@ -219,22 +224,26 @@ void Sandbox::mount_shm() {
                      "mount -t tmpfs -o mode=1777,size=64m shm " + record_.shm_dir);
 }
 
-// Step 5: the DEL is registered before the ADD, so a half-done ADD is undone too.
-void Sandbox::add_network() {
+// Step 5, on a thread: the plugins run while the caller prepares the containers. The DEL is
+// registered before the ADD, so a half-done ADD is undone too.
+void Sandbox::start_network() {
   const auto& list = options_.network->list;
   cni::RuntimeConf rt = pod_runtime_conf(pod_, record_.id, record_.uid, record_.netns);
   // What the DEL needs is in the record (network_intent) since step 1: a crash in the middle of
   // the ADD can still be undone.
   undo_.push("CNI DEL of network \"" + list.name + "\"",
              [this] { network_down(record_, options_.cni); });
-  Tracer::get().step("CNI ADD: network \"" + list.name + "\" (" + list.source +
-                     "), plugins run in order");
-  cni_result_ = cni_.add(list, rt);
-  // Recorded with the containers' pids, in the next write: the CNI cache already has the result.
-  record_.ips = strip_prefix_lengths(*cni_result_);
+  Tracer::get().step(
+      "CNI ADD: network \"" + list.name + "\" (" + list.source +
+      "), plugins run in order, in the background while the containers are prepared");
+  // Only the client and the list are used there; the result is taken over by connect().
+  network_add_ =
+      std::async(std::launch::async, [this, rt] { return cni_.add(options_.network->list, rt); });
 }
 
-// Step 6.
+// Step 6, twice for a pod with a CNI network: before the ADD (the containers bind-mount these
+// files while it runs), then with the pod's address and the DNS the plugins returned. Rewritten in
+// place, never renamed over: a bind mount holds the inode it was given.
 void Sandbox::write_files() {
   DnsSettings dns;
   if (cni_result_) {
@@ -242,21 +251,37 @@ void Sandbox::write_files() {
     dns.search = cni_result_->dns.search;
     dns.options = cni_result_->dns.options;
   }
-  std::string host_resolv = fs::read_file_if_exists("/etc/resolv.conf").value_or("");
   auto dir = options_.paths.pod_dir(record_.id);
-  files_ = write_pod_files(dir, hostname_, render_hosts(hostname_, record_.ips, pod_.host_aliases),
-                           render_resolv_conf(host_resolv, dns, pod_.dns_config));
-  Tracer::get().step(
-      "write the pod's hostname, hosts and resolv.conf (bind-mounted into every container)",
-      "ls " + dir.string());
+  bool first = files_.hosts.empty();
+  PodFileContents next{hostname_ + "\n", render_hosts(hostname_, record_.ips, pod_.host_aliases),
+                       render_resolv_conf(host_resolv_conf(), dns, pod_.dns_config)};
+  files_ = write_pod_files(dir, next, first ? nullptr : &file_contents_);
+  file_contents_ = std::move(next);
+  auto& t = Tracer::get();
+  if (first)
+    t.step("write the pod's hostname, hosts and resolv.conf (bind-mounted into every container)",
+           "ls " + dir.string());
+  else
+    t.step(
+        "put the pod's address in its hosts file (rewritten in place: the containers' bind "
+        "mounts see it)",
+        "echo '" + (record_.ips.empty() ? std::string("-") : record_.ips.front()) + " " +
+            hostname_ + "' >> " + files_.hosts.string());
 }
 
-void Sandbox::join_pause_cgroup() {
-  if (pause_cgroup_.valid()) pause_cgroup_.get();  // rethrows what the move threw
+const std::string& Sandbox::host_resolv_conf() {
+  if (!host_resolv_) host_resolv_ = fs::read_file_if_exists("/etc/resolv.conf").value_or("");
+  return *host_resolv_;
+}
+
+cgroups::PodCgroups& Sandbox::cgroups() {
+  if (container_cgroups_.valid()) container_cgroups_.get();  // rethrows what making them threw
+  return cgroups_;
 }
 
 std::vector<std::string> Sandbox::teardown(bool keep_record) {
-  if (pause_cgroup_.valid()) pause_cgroup_.wait();  // never undo under a running move
+  if (container_cgroups_.valid()) container_cgroups_.wait();  // never undo under a running mkdir
+  if (network_add_.valid()) network_add_.wait();              // nor under a running ADD
   if (undo_.empty()) return {};
   Tracer::get().step("tear down pod \"" + pod_.name +
                      "\": stop pause, then undo every step in reverse");

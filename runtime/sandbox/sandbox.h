@@ -37,10 +37,19 @@ struct SandboxOptions {
 
 class Sandbox {
  public:
-  // Runs steps 1-6. `checkpoint` is called between steps and may throw (Ctrl-C); on any failure
-  // everything done so far is undone before the exception leaves.
+  // Runs steps 1-4, writes the pod files (step 6) without the pod's address yet and starts the
+  // CNI ADD (step 5) on a thread, so that the caller can prepare the containers (clone, cgroups,
+  // mounts) while the plugins run. `checkpoint` is called between steps and may throw (Ctrl-C);
+  // on any failure everything done so far is undone before the exception leaves.
   static std::unique_ptr<Sandbox> create(const spec::Pod& pod, SandboxOptions options,
-                                         const std::function<void()>& checkpoint);
+                                         std::function<void()> checkpoint);
+  // Waits for the CNI ADD, then puts the pod's address in its hosts file (and the plugins' DNS in
+  // its resolv.conf); then waits for the cgroup work done in the background. Once; later calls
+  // return at once. On failure it throws without undoing anything: the caller lets go of what it
+  // put in the pod first (containers it prepared are in its namespaces and cgroups), then tears
+  // down.
+  void connect();
+  bool connected() const { return connected_; }
   ~Sandbox();
   Sandbox(const Sandbox&) = delete;
   Sandbox& operator=(const Sandbox&) = delete;
@@ -56,7 +65,8 @@ class Sandbox {
   const spec::Pod& pod() const { return pod_; }
   PauseProcess& pause() { return pause_; }
   const PodFiles& files() const { return files_; }
-  cgroups::PodCgroups& cgroups() { return cgroups_; }
+  // Waits until the containers' cgroups exist too (made in the background).
+  cgroups::PodCgroups& cgroups();
   const std::string& shm_dir() const { return record_.shm_dir; }
   const std::vector<std::string>& ips() const { return record_.ips; }
   const std::string& netns() const { return record_.netns; }
@@ -73,9 +83,8 @@ class Sandbox {
   void configure_pause();
   void pin_network_namespace();
   void mount_shm();
-  void add_network();
+  void start_network();
   void write_files();
-  void join_pause_cgroup();
 
   spec::Pod pod_;
   SandboxOptions options_;
@@ -85,10 +94,16 @@ class Sandbox {
   state::PodLock lock_;  // held for the life of this process: the pod has a live owner
   PauseProcess pause_;
   PodFiles files_;
+  PodFileContents file_contents_;           // as last written
+  std::optional<std::string> host_resolv_;  // the host's /etc/resolv.conf, read once
+  const std::string& host_resolv_conf();
+  std::function<void()> checkpoint_;
+  bool connected_ = false;
   cni::Client cni_;
   std::optional<cni::Result> cni_result_;
-  std::future<void> pause_cgroup_;  // pause's move into its cgroup, done in the background
-  size_t record_depth_ = 0;         // undo entries that belong to the record and the name
+  std::future<cni::Result> network_add_;        // the CNI ADD, running until connect()
+  std::shared_future<void> container_cgroups_;  // the containers' cgroups, made in the background
+  size_t record_depth_ = 0;  // undo entries that belong to the record and the name
   cgroups::PodCgroups cgroups_;
   UndoStack undo_;  // last member: unwound before the members its steps refer to are destroyed
 };

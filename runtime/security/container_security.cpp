@@ -42,6 +42,18 @@ std::filesystem::path seccomp_profile_dir(const std::filesystem::path& data_dir)
   return data_dir / "seccomp";
 }
 
+std::filesystem::path seccomp_cache_dir(const std::filesystem::path& run_dir) {
+  return run_dir / "seccomp-cache";
+}
+
+SecurityOptions start_options(const std::filesystem::path& data_dir,
+                              const std::filesystem::path& run_dir) {
+  SecurityOptions o;
+  o.seccomp_dir = seccomp_profile_dir(data_dir);
+  o.program_cache = seccomp_cache_dir(run_dir);
+  return o;
+}
+
 container::SecurityPlan plan_container_security(const spec::Pod& pod, const spec::Container& c,
                                                 const std::string& field,
                                                 const SecurityOptions& o) {
@@ -88,19 +100,25 @@ container::SecurityPlan plan_container_security(const spec::Pod& pod, const spec
     }
     // Compiling Docker's profile costs libseccomp ~8 ms; a pod asks for the same program once when
     // it is checked and once per container start, so each distinct one is compiled once per
-    // process (a `run -d` monitor inherits what its CLI compiled).
+    // process (a `run -d` monitor inherits what its CLI compiled), and at most once per boot with
+    // the program cache.
     if (chosen.profile.type != "Localhost" && !o.compile_default_profile) return plan;
     static std::map<std::string, SeccompProgram> compiled;
     std::string key = (chosen.profile.type == "Localhost" ? "L" + seccomp_what : std::string("R")) +
                       "\n" + std::to_string(granted);
     auto it = compiled.find(key);
     if (it == compiled.end())
-      it = compiled.emplace(key, compile_profile(profile, granted, what.empty() ? "seccomp" : what))
+      it = compiled
+               .emplace(key, compile_profile(profile, granted, what.empty() ? "seccomp" : what,
+                                             o.program_cache))
                .first;
     const SeccompProgram& program = it->second;
     plan.seccomp = program.instructions;
+    plan.seccomp_origin =
+        program.cache_file.empty() ? "compiled" : "compiled earlier: " + program.cache_file;
     seccomp_what += ", " + std::to_string(program.rules) + " rules, " +
-                    std::to_string(plan.seccomp.size()) + " BPF instructions";
+                    std::to_string(plan.seccomp.size()) + " BPF instructions, " +
+                    plan.seccomp_origin;
   }
 
   auto& t = Tracer::get();

@@ -19,6 +19,8 @@ struct SecurityOptions {
   // false: everything is resolved and checked but Docker's default profile is not compiled (it is
   // known to compile; a Localhost profile still is, to check it).
   bool compile_default_profile = true;
+  // Where compiled programs are kept between runs (seccomp_cache_dir()); empty: no cache.
+  std::filesystem::path program_cache;
 };
 
 // `field` is the container's path ("spec.containers[0]"). Throws UsageError naming the field.
@@ -36,5 +38,11 @@ std::string container_field(const spec::Pod& pod, const spec::Container* contain
 
 // <data dir>/seccomp.
 std::filesystem::path seccomp_profile_dir(const std::filesystem::path& data_dir);
+// <run dir>/seccomp-cache: compiled programs, emptied by a reboot like the rest of the run dir.
+std::filesystem::path seccomp_cache_dir(const std::filesystem::path& run_dir);
+// What a container start on this host uses: Localhost profiles from <data dir>/seccomp, compiled
+// programs kept in <run dir>/seccomp-cache.
+SecurityOptions start_options(const std::filesystem::path& data_dir,
+                              const std::filesystem::path& run_dir);
 
 }  // namespace minipod::security

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 
+#include "common/digest.h"
 #include "common/error.h"
 #include "common/fd.h"
 #include "common/fs.h"
@@ -142,22 +143,67 @@ bool applies(const SeccompRule& r, CapMask caps, const std::vector<std::string>&
 
 }  // namespace
 
-SeccompProgram compile_profile(const SeccompProfile& p, CapMask caps, const std::string& what) {
-  SeccompProgram out;
-  uint32_t def = action_value(p.default_action, p.default_errno, what);
-  Ctx ctx(seccomp_init(def));
-  if (!ctx) fail(what, "libseccomp could not create a filter");
-  // The filter is exported, not loaded here; the child decides about no_new_privs itself.
-  seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0);
-  for (uint32_t arch : extra_arches(p)) {
-    int rc = seccomp_arch_add(ctx.get(), arch);
-    if (rc < 0 && rc != -EEXIST) fail(what, "add an architecture to the filter", rc);
-  }
+namespace {
+
+// What libseccomp is asked to compile once the profile's conditions (capabilities, architecture,
+// kernel version) are resolved for one container on this host. The cache key is derived from it.
+struct FilterRequest {
+  uint32_t default_action = 0;
+  std::vector<uint32_t> arches;
+  struct Rule {
+    uint32_t action;
+    const SeccompRule* source;
+  };
+  std::vector<Rule> rules;
+};
+
+FilterRequest resolve(const SeccompProfile& p, CapMask caps, const std::string& what) {
+  FilterRequest req;
+  req.default_action = action_value(p.default_action, p.default_errno, what);
+  req.arches = extra_arches(p);
   auto arch_names = native_arch_names();
   for (const auto& r : p.syscalls) {
     if (!applies(r, caps, arch_names, what)) continue;
     uint32_t action = action_value(r.action, r.errno_ret, what);
-    if (action == def) continue;  // libseccomp refuses rules that repeat the default
+    if (action == req.default_action) continue;  // libseccomp refuses rules that repeat the default
+    req.rules.push_back({action, &r});
+  }
+  return req;
+}
+
+// Everything the compiled program depends on: the request, libseccomp's version and the API
+// level it detected on this kernel, the native architecture and this file's translation (v1).
+std::string cache_key(const FilterRequest& req) {
+  const scmp_version* v = seccomp_version();
+  std::string text = "minipod seccomp program v1\nlibseccomp " + std::to_string(v->major) + "." +
+                     std::to_string(v->minor) + "." + std::to_string(v->micro) + " api " +
+                     std::to_string(seccomp_api_get()) + "\nnative " +
+                     std::to_string(seccomp_arch_native()) + "\ndefault " +
+                     std::to_string(req.default_action) + "\narches";
+  for (uint32_t a : req.arches) text += " " + std::to_string(a);
+  for (const auto& rule : req.rules) {
+    text += "\nrule " + std::to_string(rule.action) + " names";
+    for (const auto& n : rule.source->names) text += " " + n;
+    text += " args";
+    for (const auto& a : rule.source->args)
+      text += " " + std::to_string(a.index) + ":" + a.op + ":" + std::to_string(a.value) + ":" +
+              std::to_string(a.value_two);
+  }
+  return sha256_hex(text);
+}
+
+SeccompProgram compile_request(const FilterRequest& req, const std::string& what) {
+  SeccompProgram out;
+  Ctx ctx(seccomp_init(req.default_action));
+  if (!ctx) fail(what, "libseccomp could not create a filter");
+  // The filter is exported, not loaded here; the child decides about no_new_privs itself.
+  seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0);
+  for (uint32_t arch : req.arches) {
+    int rc = seccomp_arch_add(ctx.get(), arch);
+    if (rc < 0 && rc != -EEXIST) fail(what, "add an architecture to the filter", rc);
+  }
+  for (const auto& rule : req.rules) {
+    const SeccompRule& r = *rule.source;
     std::vector<scmp_arg_cmp> cmps;
     bool same_index = false;
     for (const auto& a : r.args) {
@@ -178,8 +224,9 @@ SeccompProgram compile_profile(const SeccompProfile& p, CapMask caps, const std:
       else
         sets.push_back(cmps);
       for (const auto& set : sets) {
-        int rc = seccomp_rule_add_array(ctx.get(), action, nr, static_cast<unsigned>(set.size()),
-                                        set.empty() ? nullptr : set.data());
+        int rc =
+            seccomp_rule_add_array(ctx.get(), rule.action, nr, static_cast<unsigned>(set.size()),
+                                   set.empty() ? nullptr : set.data());
         if (rc == -EEXIST) continue;
         if (rc < 0) fail(what, "add the rule for " + name + " (" + r.action + ")", rc);
         ++out.rules;
@@ -201,6 +248,59 @@ SeccompProgram compile_profile(const SeccompProfile& p, CapMask caps, const std:
     fail(what, "the filter has " + std::to_string(out.instructions.size()) +
                    " instructions, more than the kernel's limit of " +
                    std::to_string(BPF_MAXINSNS));
+  return out;
+}
+
+// A cache entry: one header line with the counts, then the instructions. The count guards against
+// a file cut short (a program missing its tail would be a different filter, not an error).
+constexpr std::string_view kCacheMagic = "minipod-seccomp-program v1";
+
+std::optional<SeccompProgram> read_cached(const std::filesystem::path& path) {
+  auto bytes = fs::read_file_if_exists(path);
+  if (!bytes) return std::nullopt;
+  size_t nl = bytes->find('\n');
+  if (nl == std::string::npos) return std::nullopt;
+  SeccompProgram p;
+  size_t count = 0;
+  char magic[64] = {};
+  std::string header = bytes->substr(0, nl);
+  if (std::sscanf(header.c_str(), "%63s v1 rules=%zu skipped=%zu instructions=%zu", magic, &p.rules,
+                  &p.skipped, &count) != 4 ||
+      header.rfind(kCacheMagic, 0) != 0 || count == 0 || count > BPF_MAXINSNS ||
+      bytes->size() - nl - 1 != count * sizeof(sock_filter))
+    return std::nullopt;
+  p.instructions.resize(count);
+  std::memcpy(p.instructions.data(), bytes->data() + nl + 1, count * sizeof(sock_filter));
+  p.cache_file = path.string();
+  return p;
+}
+
+void write_cached(const std::filesystem::path& path, const SeccompProgram& p) {
+  std::string data = std::string(kCacheMagic) + " rules=" + std::to_string(p.rules) +
+                     " skipped=" + std::to_string(p.skipped) +
+                     " instructions=" + std::to_string(p.instructions.size()) + "\n";
+  data.append(reinterpret_cast<const char*>(p.instructions.data()),
+              p.instructions.size() * sizeof(sock_filter));
+  fs::make_dirs(path.parent_path(), 0700);
+  // Atomic: concurrent starts of pods with the same profile each write whole entries. Not
+  // fsync'd: the cache lives under the run directory, which a reboot empties.
+  fs::write_file_atomic(path, data, 0600, fs::Durability::kProcessCrash);
+}
+
+}  // namespace
+
+SeccompProgram compile_profile(const SeccompProfile& p, CapMask caps, const std::string& what,
+                               const std::filesystem::path& cache_dir) {
+  FilterRequest req = resolve(p, caps, what);
+  if (cache_dir.empty()) return compile_request(req, what);
+  auto path = cache_dir / (cache_key(req) + ".bpf");
+  if (auto cached = read_cached(path)) return std::move(*cached);
+  SeccompProgram out = compile_request(req, what);
+  try {
+    write_cached(path, out);
+  } catch (const Error&) {
+    // Only an optimisation: the next start compiles again.
+  }
   return out;
 }
 

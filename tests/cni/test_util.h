@@ -14,31 +14,11 @@
 #include <nlohmann/json.hpp>
 
 #include "common/fs.h"
+#include "tests/support/temp_dir.h"
 
 namespace cni::test {
 
-// A directory under /tmp removed with everything in it when the test ends, pass or fail.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = "/tmp/mpt-cni-XXXXXX";
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    try {
-      minipod::fs::remove_tree(path_);
-    } catch (...) {
-    }
-  }
-  const std::filesystem::path& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using minipod::testing_support::TempDir;
 
 inline void write(const std::string& path, const std::string& content) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
-#include "tests/images/temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 namespace minipod::images::cli {
 namespace {

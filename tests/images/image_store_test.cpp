@@ -18,7 +18,7 @@
 #include "common/subprocess.h"
 #include "images/store/elf.h"
 #include "images/store/image_config.h"
-#include "tests/images/temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 namespace minipod::images {
 namespace {

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <filesystem>
 #include <functional>
+#include <sstream>
 #include <thread>
 
 #include "common/fs.h"
@@ -110,6 +111,53 @@ spec:
   EXPECT_THAT(r.out, Not(HasSubstr("memhog done")));
   EXPECT_EQ(r.exit_code, 137);
   for (const auto& d : record["cgroups"]) EXPECT_FALSE(fsys::exists(d.get<std::string>())) << d;
+}
+
+// pause, a container and an `exec`'d process each join their cgroup themselves (cgroups/join.h):
+// in every hierarchy the record names, at minipod/<pod id>/<_pause or the container>.
+TEST_F(Cgroups, PauseContainersAndExecJoinTheirCgroupInEveryHierarchy) {
+  auto pod = start_pod(R"(
+apiVersion: v1
+kind: Pod
+metadata:
+  name: mpt-cg-join
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: probe
+    command: [sleep, "60"]
+)");
+  auto state = env().wait_running("mpt-cg-join");
+  ASSERT_FALSE(state.is_null()) << pod->err_so_far();
+  std::string id = state["id"];
+  size_t hierarchies = state["cgroups"].size();
+  ASSERT_GT(hierarchies, 0u);
+  // The lines of /proc/<pid>/cgroup ("N:controllers:/path") in minipod's tree, which must all be
+  // minipod/<id>/<leaf>.
+  auto check = [&](const std::string& text, const std::string& leaf, const std::string& who) {
+    size_t in_tree = 0;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+      std::string path = line.substr(line.find(':', line.find(':') + 1) + 1);
+      if (path.rfind("/minipod/", 0) != 0) continue;
+      ++in_tree;
+      EXPECT_EQ(path, "/minipod/" + id + "/" + leaf) << who << ": " << line;
+    }
+    EXPECT_EQ(in_tree, hierarchies) << who << ":\n" << text;
+  };
+  auto proc_cgroup = [](const nlohmann::json& ref) {
+    return fs::read_file("/proc/" + std::to_string(ref["pid"].get<int>()) + "/cgroup");
+  };
+  check(proc_cgroup(state["pause"]), "_pause", "pause");
+  check(proc_cgroup(state["containers"][0]["process"]), "c", "container c");
+  auto exec = env().minipod({"exec", "mpt-cg-join", "--", "cat", "/proc/self/cgroup"});
+  ASSERT_EQ(exec.exit_code, 0) << exec.err;
+  check(exec.out, "c", "exec in c");
+
+  pod->signal(SIGTERM);
+  ASSERT_TRUE(pod->wait(std::chrono::seconds(20)));
 }
 
 TEST_F(Cgroups, ForkBombStopsAtThePodPidsLimitAndTheHostStaysResponsive) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "tests/integration/pod_fixture.h"
@@ -75,6 +76,39 @@ TEST_F(PodNetwork, PodGetsAnAddressTheHostReaches) {
   EXPECT_EQ(pod->result().exit_code, 128 + SIGTERM) << pod->result().err;
   EXPECT_FALSE(std::filesystem::exists(env().ipam_dir() / env().network() / ip))
       << "address not released";
+}
+
+// The hosts file is bind-mounted into the containers while the CNI ADD still runs; the address
+// the plugins gave is written into it in place afterwards, so every container sees it.
+TEST_F(PodNetwork, EveryContainersHostsFileNamesThePodsAddress) {
+  auto r = run_pod(R"(
+apiVersion: v1
+kind: Pod
+metadata:
+  name: mpt-pod-hosts
+spec:
+  restartPolicy: Never
+  containers:
+  - name: a
+    image: probe
+    command: [sh, -c, "ip -4 addr show eth0; cat /etc/hosts"]
+  - name: b
+    image: probe
+    command: [cat, /etc/hosts]
+)");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string ip;
+  for (const auto& l : lines_of(r.out, "a")) {
+    auto at = l.find("inet ");
+    if (at != std::string::npos) ip = l.substr(at + 5, l.find('/', at) - at - 5);
+  }
+  ASSERT_EQ(ip.rfind(env().subnet_prefix(), 0), 0u) << r.out;
+  for (const char* c : {"a", "b"}) {
+    auto lines = lines_of(r.out, c);
+    EXPECT_NE(std::find(lines.begin(), lines.end(), ip + "\tmpt-pod-hosts"), lines.end())
+        << c << ":\n"
+        << r.out;
+  }
 }
 
 TEST_F(PodNetwork, TwoPodsOnOneBridgeReachEachOther) {

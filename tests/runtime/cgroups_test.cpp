@@ -51,6 +51,25 @@ TEST(CgroupHierarchy, DetectsHybridV1AndV2) {
   EXPECT_EQ(parse_mountinfo("").mode, Mode::kNone);
 }
 
+TEST(CgroupJoin, TasksOfEachV1HierarchyAndACloneIntoCgroup2) {
+  // A hybrid host: v1 hierarchies are joined through their tasks files, the empty cgroup2 by
+  // cloning into it (or its cgroup.procs when the kernel cannot).
+  auto hybrid = Cgroup(parse_mountinfo(kHybrid), "minipod/abc/web").join();
+  EXPECT_EQ(hybrid.tasks_files,
+            (std::vector<std::string>{"/sys/fs/cgroup/memory/minipod/abc/web/tasks",
+                                      "/sys/fs/cgroup/cpu/minipod/abc/web/tasks",
+                                      "/sys/fs/cgroup/pids/minipod/abc/web/tasks"}));
+  EXPECT_EQ(hybrid.unified_dir, "/sys/fs/cgroup/unified/minipod/abc/web");
+  EXPECT_EQ(hybrid.unified_procs, "/sys/fs/cgroup/unified/minipod/abc/web/cgroup.procs");
+  auto v1 = Cgroup(parse_mountinfo(kV1), "minipod/abc").join();
+  EXPECT_EQ(v1.unified_dir, "");
+  EXPECT_EQ(v1.tasks_files.size(), 3u);  // memory, cpu(,cpuacct) and pids
+  auto v2 = Cgroup(parse_mountinfo(kV2), "minipod/abc").join();
+  EXPECT_TRUE(v2.tasks_files.empty());
+  EXPECT_EQ(v2.unified_dir, "/sys/fs/cgroup/minipod/abc");
+  EXPECT_TRUE(Cgroup(parse_mountinfo(""), "minipod/abc").join().empty());
+}
+
 TEST(CgroupHierarchy, OneDirectoryPerHierarchy) {
   Cgroup hybrid(parse_mountinfo(kHybrid), "minipod/abc/web");
   EXPECT_EQ(hybrid.dirs(),

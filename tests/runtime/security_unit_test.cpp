@@ -4,14 +4,18 @@
 #include <sys/mount.h>
 
 #include <algorithm>
+#include <cstring>
+#include <filesystem>
 
 #include "common/error.h"
+#include "common/fs.h"
 #include "runtime/container/rootfs_plan.h"
 #include "runtime/security/capabilities.h"
 #include "runtime/security/identity.h"
 #include "runtime/security/rlimits.h"
 #include "runtime/security/seccomp_filter.h"
 #include "runtime/security/seccomp_profile.h"
+#include "tests/support/temp_dir.h"
 
 namespace minipod::security {
 namespace {
@@ -85,6 +89,37 @@ TEST(Seccomp, RuntimeDefaultCompilesAndKeepsDockersRules) {
   // CAP_SYS_ADMIN opens mount & co: more rules.
   auto admin = compile_profile(p, kDocker | cap_bit(21), "RuntimeDefault");
   EXPECT_GT(admin.rules, program.rules);
+}
+
+TEST(Seccomp, CompiledProgramsAreCachedByWhatLibseccompIsGiven) {
+  testing_support::TempDir dir;
+  auto cache = dir.path() / "seccomp-cache";
+  auto p = runtime_default_profile();
+  auto fresh = compile_profile(p, kDocker, "RuntimeDefault");
+  auto first = compile_profile(p, kDocker, "RuntimeDefault", cache);
+  EXPECT_TRUE(first.cache_file.empty());  // compiled, and written for next time
+  ASSERT_EQ(std::distance(std::filesystem::directory_iterator(cache), {}), 1);
+  auto second = compile_profile(p, kDocker, "RuntimeDefault", cache);
+  EXPECT_FALSE(second.cache_file.empty());
+  EXPECT_EQ(second.rules, fresh.rules);
+  ASSERT_EQ(second.instructions.size(), fresh.instructions.size());
+  EXPECT_EQ(std::memcmp(second.instructions.data(), fresh.instructions.data(),
+                        fresh.instructions.size() * sizeof(sock_filter)),
+            0);
+
+  // Another capability set resolves to other rules: another entry, never the first one.
+  auto admin = compile_profile(p, kDocker | cap_bit(21), "RuntimeDefault", cache);
+  EXPECT_TRUE(admin.cache_file.empty());
+  EXPECT_GT(admin.rules, second.rules);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(cache), {}), 2);
+
+  // An entry cut short (a crash, a full disk) is not a shorter filter: it is compiled again.
+  std::string text = fs::read_file(second.cache_file);
+  fs::write_file(second.cache_file, text.substr(0, text.size() - 8));
+  auto again = compile_profile(p, kDocker, "RuntimeDefault", cache);
+  EXPECT_TRUE(again.cache_file.empty());
+  EXPECT_EQ(again.instructions.size(), fresh.instructions.size());
+  EXPECT_EQ(fs::read_file(second.cache_file), text);  // and rewritten whole
 }
 
 TEST(Seccomp, DockerFormatJsonProfile) {

@@ -1,4 +1,5 @@
-// A temporary directory for one test, removed with everything in it when the test ends.
+// A temporary directory for one test (/tmp/mpt-XXXXXX), removed with everything in it when the
+// test ends, pass or fail.
 #pragma once
 
 #include <cstdlib>
@@ -13,7 +14,7 @@ namespace minipod::testing_support {
 class TempDir {
  public:
   TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "minipod-test-XXXXXX").string();
+    std::string tmpl = (std::filesystem::temp_directory_path() / "mpt-XXXXXX").string();
     if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     path_ = tmpl;
   }
@@ -26,6 +27,7 @@ class TempDir {
     }
   }
   const std::filesystem::path& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
 
  private:
   std::filesystem::path path_;
