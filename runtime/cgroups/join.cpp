@@ -5,6 +5,8 @@
 
 #include <cerrno>
 
+#include "common/error.h"
+
 namespace minipod::cgroups {
 namespace {
 
@@ -30,6 +32,13 @@ CgroupJoin join_of(const std::vector<std::string>& dirs, const std::string& unif
     }
   }
   return j;
+}
+
+UniqueFd open_clone_target(const CgroupJoin& join, const std::string& whose) {
+  if (join.unified_dir.empty()) return UniqueFd();
+  UniqueFd fd(::open(join.unified_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) throw_errno(whose + ": open its cgroup", join.unified_dir);
+  return fd;
 }
 
 int join_self(const CgroupJoin& join, bool placed, const char** failed) {

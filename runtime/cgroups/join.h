@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "common/fd.h"
+
 namespace minipod::cgroups {
 
 struct CgroupJoin {
@@ -26,6 +28,10 @@ struct CgroupJoin {
 // The join of the directories `dirs` (one per hierarchy); those below `unified_mount` (the
 // cgroup2 mount point, "" when none) are cgroup2.
 CgroupJoin join_of(const std::vector<std::string>& dirs, const std::string& unified_mount);
+
+// The cgroup2 directory to clone into (ns::clone_process' cgroup_dir_fd); no fd when there is
+// none. Throws Error naming `whose` when it cannot be opened.
+UniqueFd open_clone_target(const CgroupJoin& join, const std::string& whose);
 
 // Child side, async-signal-safe: `placed` says whether the clone already put it into the cgroup2
 // directory. Returns 0, or errno with *failed set to the file that refused.

@@ -258,11 +258,8 @@ int exec_in_container(const ExecRequest& r) {
                          " --mount --pid --net --uts --ipc " + shell_quote(r.argv[0]));
   pid_t pid;
   {
-    UniqueFd cgroup2;
-    if (!r.cgroup.unified_dir.empty()) {
-      cgroup2.reset(::open(r.cgroup.unified_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-      if (!cgroup2) throw_errno("exec: open the container's cgroup", r.cgroup.unified_dir);
-    }
+    UniqueFd cgroup2 =
+        cgroups::open_clone_target(r.cgroup, "exec in container \"" + r.container + "\"");
     ns::PidNamespaceForChildren in_pid_ns(ns.pid.get());
     pid = ns::clone_process(0, cgroup2.get(), &setup.placed);
     if (pid == 0) exec_child(setup);

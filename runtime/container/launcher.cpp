@@ -220,12 +220,7 @@ PreparedContainer prepare(const LaunchSpec& spec) {
       shared_pid.emplace(spec.pid_fd);
     else
       flags |= CLONE_NEWPID;
-    UniqueFd cgroup2;
-    if (!spec.cgroup.unified_dir.empty()) {
-      cgroup2.reset(::open(spec.cgroup.unified_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-      if (!cgroup2)
-        throw_errno("container \"" + spec.name + "\": open its cgroup", spec.cgroup.unified_dir);
-    }
+    UniqueFd cgroup2 = cgroups::open_clone_target(spec.cgroup, "container \"" + spec.name + "\"");
     // The child has its own copy of `args` and `spec` (no CLONE_VM): they may go after this.
     pid_t pid = ns::clone_process(flags, cgroup2.get(), &args.placed);
     if (pid == 0) container_child(args);

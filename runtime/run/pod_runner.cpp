@@ -9,7 +9,6 @@
 
 #include "common/error.h"
 #include "common/fd.h"
-#include "common/fs.h"
 #include "common/trace.h"
 #include "images/store/image_store.h"
 #include "runtime/container/launcher.h"
@@ -29,13 +28,14 @@ namespace {
 struct Prepared {
   spec::Pod pod;
   std::vector<ContainerPlan> plans;
+  std::string manifest_text;  // read once: parsed, then kept in the pod directory
 };
 
 Prepared prepare(const RunOptions& o) {
   auto parsed = spec::parse_manifest_file(o.manifest);
   for (const auto& w : parsed.warnings)
     std::fprintf(stderr, "minipod: warning: %s: %s\n", o.manifest.c_str(), w.c_str());
-  Prepared p{std::move(parsed.pod), {}};
+  Prepared p{std::move(parsed.pod), {}, std::move(parsed.text)};
   const auto& pod = p.pod;
   std::string hostname = pod.hostname.empty() ? pod.name : pod.hostname;
   // What the parser cannot know: capability names, seccomp profiles, users, cgroup controllers.
@@ -86,12 +86,13 @@ Prepared prepare(const RunOptions& o) {
   return p;
 }
 
-sandbox::SandboxOptions sandbox_options(const RunOptions& o, const spec::Pod& pod) {
+sandbox::SandboxOptions sandbox_options(const RunOptions& o, const Prepared& prepared) {
+  const spec::Pod& pod = prepared.pod;
   sandbox::SandboxOptions so;
   so.paths = state::Paths::from_environment();
   so.pause_binary = sandbox::find_pause_binary();
   so.manifest_path = o.manifest;
-  so.manifest_text = fs::read_file(o.manifest);
+  so.manifest_text = prepared.manifest_text;
   so.cni.plugin_dirs = o.cni_path;
   so.cni.cache_dir = o.cni_cache_dir;
   so.cni.timeout = o.cni_timeout;
@@ -212,7 +213,7 @@ int run_pod(const RunOptions& o) {
   Tracer::get().step("read " + o.manifest);
   Prepared prepared = prepare(o);
   const spec::Pod& pod = prepared.pod;
-  sandbox::SandboxOptions so = sandbox_options(o, pod);
+  sandbox::SandboxOptions so = sandbox_options(o, prepared);
   compile_security_plans(prepared.pod, prepared.plans, so.paths);
 
   // From here on, Ctrl-C is an event: creation steps check for it and unwind cleanly.
@@ -254,7 +255,7 @@ int run_pod(const RunOptions& o) {
 
 std::string start_pod(const RunOptions& o) {
   Prepared prepared = prepare(o);
-  sandbox::SandboxOptions so = sandbox_options(o, prepared.pod);
+  sandbox::SandboxOptions so = sandbox_options(o, prepared);
   so.detached = true;
   std::fflush(nullptr);
   Pipe report = make_pipe();

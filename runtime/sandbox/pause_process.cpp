@@ -91,11 +91,7 @@ PauseProcess PauseProcess::start(const PauseOptions& o) {
   const char* argv[] = {"minipod-pause", nullptr};
 
   Pipe report = make_pipe();
-  UniqueFd cgroup2;
-  if (!o.cgroup.unified_dir.empty()) {
-    cgroup2.reset(::open(o.cgroup.unified_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!cgroup2) throw_errno("start pause: open its cgroup", o.cgroup.unified_dir);
-  }
+  UniqueFd cgroup2 = cgroups::open_clone_target(o.cgroup, "start pause");
   bool placed = false;
   pid_t pid = ns::clone_process(flags, cgroup2.get(), &placed);
   if (pid == 0) pause_child(o, placed, report.write.get(), argv);

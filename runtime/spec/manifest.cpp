@@ -292,7 +292,9 @@ ParseOutput parse_manifest_file(const std::string& path) {
   std::string text;
   if (path == "-") {
     text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-    return parse_manifest(text, "<stdin>");
+    auto out = parse_manifest(text, "<stdin>");
+    out.text = std::move(text);
+    return out;
   }
   try {
     text = fs::read_file(path);
@@ -301,7 +303,9 @@ ParseOutput parse_manifest_file(const std::string& path) {
     throw UsageError(path, std::string("cannot read the manifest: ") +
                                std::strerror(e.err() != 0 ? e.err() : EIO));
   }
-  return parse_manifest(text, path);
+  auto out = parse_manifest(text, path);
+  out.text = std::move(text);
+  return out;
 }
 
 }  // namespace minipod::spec

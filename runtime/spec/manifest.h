@@ -13,6 +13,7 @@ struct ParseOutput {
   Pod pod;
   // "spec.containers[0].livenessProbe: unknown field, ignored" and similar; printed by the CLI.
   std::vector<std::string> warnings;
+  std::string text;  // the manifest as read (kept in the pod directory by `run`)
 };
 
 // `source` names the input in messages (usually the file path). Throws UsageError naming the
