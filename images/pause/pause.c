@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -65,6 +66,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (getpid() != 1) fprintf(stderr, "minipod-pause: warning: not running as PID 1\n");
+  /* exec made us dumpable again: nothing in the pod may ptrace us or open our /proc files. And
+   * our name, which is the descriptor we were run from when minipod executes us by fd. */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  prctl(PR_SET_NAME, "minipod-pause", 0, 0, 0);
 
   if (install(SIGINT, on_terminate, 0) != 0 || install(SIGTERM, on_terminate, 0) != 0 ||
       install(SIGCHLD, on_child, SA_NOCLDSTOP) != 0)

@@ -62,6 +62,38 @@ void remove_recorded(const std::vector<std::string>& dirs) {
   }
 }
 
+std::vector<CgroupfsMount> container_cgroupfs(const Hierarchies& h) {
+  std::vector<CgroupfsMount> out;
+  switch (h.mode) {
+    case Mode::kNone:
+      break;
+    case Mode::kUnified:
+      out.push_back({"", "cgroup2", ""});
+      break;
+    case Mode::kHybrid:
+    case Mode::kLegacy:
+      // One mount per hierarchy of the controllers minipod uses, named like the host's and
+      // mounted with every controller of that hierarchy (cpu,cpuacct co-mounted stay together:
+      // the kernel refuses a mount that names only part of a hierarchy).
+      for (const auto& c : kControllers) {
+        auto it = h.v1.find(c);
+        if (it == h.v1.end()) continue;
+        std::string subdir = fsys::path(it->second).filename().string();
+        bool seen = std::any_of(out.begin(), out.end(),
+                                [&](const CgroupfsMount& m) { return m.subdir == subdir; });
+        if (seen) continue;
+        std::string options;
+        for (const auto& [controller, mount_point] : h.v1)
+          if (mount_point == it->second) options += (options.empty() ? "" : ",") + controller;
+        out.push_back({subdir, "cgroup", options});
+      }
+      if (h.mode == Mode::kHybrid)
+        out.push_back({fsys::path(h.unified).filename().string(), "cgroup2", ""});
+      break;
+  }
+  return out;
+}
+
 uint64_t parse_oom_kill(const std::string& text) {
   std::istringstream in(text);
   std::string key;

@@ -49,6 +49,18 @@ class Cgroup {
   std::vector<std::string> dirs_;
 };
 
+// A cgroup file system mounted at /sys/fs/cgroup[/subdir] by a container in a cgroup namespace of
+// its own, so that it sees its own cgroup as the root.
+struct CgroupfsMount {
+  std::string subdir;   // "" for /sys/fs/cgroup itself (a v2 host); "memory", "unified", ...
+  std::string fstype;   // "cgroup2" or "cgroup"
+  std::string options;  // v1: the hierarchy's controllers ("cpu,cpuacct")
+};
+
+// The hierarchies minipod puts a container in (those of Cgroup's directories), as the container
+// mounts them; empty on a host without cgroups.
+std::vector<CgroupfsMount> container_cgroupfs(const Hierarchies& hierarchies);
+
 // Removes pod cgroups named by a pod record (PodRecord::cgroups), e.g. when cleaning up after a
 // crash: each directory and everything below it. Paths outside a ".../minipod/<id>" layout are
 // refused (a damaged record must not remove other cgroups). Throws on failure.

@@ -2,6 +2,7 @@
 // and turns errors into one clear line and an exit code (0 ok, 1 runtime failure, 2 usage).
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <cstdio>
 #include <string>
 
@@ -10,8 +11,14 @@
 #include "common/trace.h"
 #include "images/cli/image_command.h"
 #include "runtime/cli/commands.h"
+#include "runtime/security/sealed_binary.h"
 
 int main(int argc, char** argv) {
+  // A reader that goes away (`minipod run pod.yaml | head`, a plugin that exits without reading
+  // its config, a container that died before it was released) is an EPIPE to handle where it
+  // happens, never a reason to die halfway through creating or tearing down a pod. Children get
+  // the default back before they exec (ns::clone_process, common/subprocess).
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"minipod: a small, fast pod runtime with real CNI networking", "minipod"};
   app.require_subcommand(1);
   app.fallthrough();
@@ -23,7 +30,13 @@ int main(int argc, char** argv) {
   app.add_option("--image-dir", global.image_dir, "Image store")
       ->envname("MINIPOD_IMAGE_DIR")
       ->capture_default_str();
-  app.parse_complete_callback([&] { minipod::Tracer::get().enable(global.trace); });
+  app.parse_complete_callback([&] {
+    minipod::Tracer::get().enable(global.trace);
+    // The verbs that put a process of ours into a container run from a read-only bind of the
+    // minipod binary, never from the host's file itself (security/sealed_binary.h).
+    for (const char* verb : {"run", "exec", "debug"})
+      if (app.got_subcommand(verb)) minipod::security::reexec_sealed(argv);
+  });
 
   int exit_code = 0;
   minipod::cli::add_run_command(app, global, exit_code);

@@ -5,18 +5,19 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <optional>
 #include <utility>
 
 #include "common/error.h"
 #include "common/fd.h"
+#include "common/safe_path.h"
 #include "runtime/ns/child_report.h"
 #include "runtime/ns/namespaces.h"
 
@@ -31,7 +32,6 @@ struct ChildArgs {
   int go;               // read end: the parent writes one byte when the child may exec
   bool placed = false;  // cloned into its cgroup2 directory already
   std::vector<char*> argv, envp;
-  std::vector<std::string> cwd_prefixes;
 };
 
 // Closes every descriptor from 3 up except those in `keep` (negative entries are ignored).
@@ -55,6 +55,9 @@ void close_fds_except(int (&keep)[N]) {
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   ::setsid();
+  // Until it execs, this is a copy of minipod: nothing in the pod may ptrace it or open its
+  // /proc/<pid>/exe or fds (exec makes the container's program dumpable again as usual).
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
   // stdio first, so that anything the command prints lands in the container's log.
   int in = s.stdin_fd;
@@ -84,15 +87,28 @@ void close_fds_except(int (&keep)[N]) {
   const char* refused = "";
   if (int err = cgroups::join_self(s.cgroup, a.placed, &refused); err != 0)
     ns::child_fail(report, "join the container's cgroup", refused, err);
+  // Now that it is in its cgroup: a namespace in which that cgroup is the root.
+  if (s.cgroup_namespace && ::unshare(CLONE_NEWCGROUP) != 0)
+    ns::child_fail(report, "unshare the cgroup namespace", "", errno);
 
   // Our copy of the host's mount table must not send mount events back to the host.
   if (::mount("", "/", nullptr, MS_SLAVE | MS_REC, nullptr) != 0)
     ns::child_fail(report, "mount --make-rslave", "/", errno);
   apply_rootfs(s.rootfs, report);
 
-  for (const auto& dir : a.cwd_prefixes) ::mkdir(dir.c_str(), 0755);  // like runc: create the cwd
-  if (::chdir(s.working_dir.c_str()) != 0)
-    ns::child_fail(report, "chdir to workingDir", s.working_dir.c_str(), errno);
+  // Like runc: the working directory is created if missing, inside the root (a link in the image
+  // cannot make it land elsewhere).
+  int root = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  safe_path::Refusal refusal;
+  int cwd =
+      root < 0 ? -1
+               : safe_path::ensure_in_root(root, s.working_dir.c_str(), safe_path::Kind::kDirectory,
+                                           0755, safe_path::kFollowInRoot, &refusal);
+  if (cwd < 0 || ::fchdir(cwd) != 0)
+    ns::child_fail(report, "chdir to workingDir", s.working_dir.c_str(),
+                   cwd < 0 ? refusal.err : errno);
+  ::close(cwd);
+  ::close(root);
   ::umask(022);
 
   // Wait for the parent: it releases the containers that start together one by one, in order.
@@ -145,24 +161,13 @@ std::vector<std::string> exec_candidates(const std::string& command,
 }
 
 std::string find_in_image(const std::string& rootfs, const std::vector<std::string>& candidates) {
-  namespace fsys = std::filesystem;
+  safe_path::RootDir root(rootfs);
   for (const auto& c : candidates) {
-    // Resolve symlinks inside the image: an absolute link such as /bin/sh -> /bin/busybox means
-    // <rootfs>/bin/busybox, never the host's file.
-    fsys::path p = c.front() == '/' ? fsys::path(c) : fsys::path("/") / c;
-    for (int hops = 0; hops < 16; ++hops) {
-      fsys::path host = fsys::path(rootfs) / p.relative_path();
-      std::error_code ec;
-      auto st = fsys::symlink_status(host, ec);
-      if (ec || !fsys::exists(st)) break;
-      if (!fsys::is_symlink(st)) {
-        if (fsys::is_regular_file(st)) return c;
-        break;
-      }
-      fsys::path target = fsys::read_symlink(host, ec);
-      if (ec) break;
-      p = target.is_absolute() ? target : (p.parent_path() / target).lexically_normal();
-    }
+    // An absolute link such as /bin/sh -> /bin/busybox means <rootfs>/bin/busybox, never the
+    // host's file.
+    UniqueFd fd = root.open(c, O_PATH);
+    struct stat st {};
+    if (fd && ::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode)) return c;
   }
   return "";
 }
@@ -203,10 +208,6 @@ PreparedContainer prepare(const LaunchSpec& spec) {
   args.spec = &spec;
   args.argv = c_array(spec.argv);
   args.envp = c_array(spec.env);
-  std::filesystem::path cwd = spec.working_dir;
-  for (auto p = cwd; p.has_relative_path(); p = p.parent_path())
-    args.cwd_prefixes.insert(args.cwd_prefixes.begin(), p.string());
-
   Pipe report = make_pipe();
   Pipe go = make_pipe();
   args.report = report.write.get();
@@ -234,20 +235,26 @@ PreparedContainer prepare(const LaunchSpec& spec) {
 }
 
 pid_t start(PreparedContainer& c) {
-  if (::write(c.go_, "x", 1) != 1) {
-    int err = errno;
-    c.abandon();
-    throw Error("container \"" + c.name_ + "\"", "release the container process", err);
-  }
+  // EPIPE: the child is gone already, having failed while it prepared; its report says why.
+  bool released = ::write(c.go_, "x", 1) == 1;
+  int release_err = errno;
   ::close(std::exchange(c.go_, -1));
 
   ns::ChildFailure f{};
   UniqueFd report(std::exchange(c.report_, -1));
   pid_t pid = std::exchange(c.pid_, -1);
-  if (!ns::read_child_failure(report.get(), f)) return pid;
+  if (!ns::read_child_failure(report.get(), f)) {
+    if (released) return pid;
+    ::kill(pid, SIGKILL);
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    throw Error("container \"" + c.name_ + "\"", "release the container process", release_err);
+  }
   while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
   }
   std::string step = f.step;
+  if (step == "refuse")
+    throw Error("container \"" + c.name_ + "\"", "image \"" + c.image_ + "\": " + f.detail, f.err);
   if (step == "exec" && (f.err == ENOENT || f.err == ENOTDIR))
     throw Error("container \"" + c.name_ + "\"", "command \"" + std::string(f.detail) +
                                                      "\" not found in image \"" + c.image_ + "\"");

@@ -30,6 +30,9 @@ struct LaunchSpec {
   SecurityPlan security;
   // Its cgroup, which the child joins itself (cgroups/join.h) before anything else.
   cgroups::CgroupJoin cgroup;
+  // A cgroup namespace of its own, rooted at that cgroup (the rootfs plan mounts it read-only at
+  // /sys/fs/cgroup).
+  bool cgroup_namespace = false;
 };
 
 // A container process that is cloned and sets up its namespaces and root filesystem, but runs
@@ -70,7 +73,7 @@ std::vector<std::string> exec_candidates(const std::string& command,
                                          const std::vector<std::string>& env);
 
 // The same search on the host side, against the image's root filesystem (symlinks resolved
-// inside it): the path found, or "" when the command does not exist in the image.
+// inside it, common/safe_path.h): the path found, or "" when no candidate is a regular file there.
 std::string find_in_image(const std::string& rootfs, const std::vector<std::string>& candidates);
 
 }  // namespace minipod::container

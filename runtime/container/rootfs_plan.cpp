@@ -1,6 +1,7 @@
 #include "runtime/container/rootfs_plan.h"
 
 #include <fcntl.h>
+#include <linux/limits.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "runtime/ns/child_report.h"
@@ -17,27 +19,34 @@ namespace minipod::container {
 namespace {
 
 using Kind = RootfsOp::Kind;
+using safe_path::kFollowInRoot;
+using safe_path::kNoMountCrossing;
+using safe_path::kNoSymlinks;
 
-RootfsOp mkdir_op(const std::string& path, mode_t mode = 0755) {
-  return {Kind::kMkdir, path, "", "", "", 0, mode, 0, "mkdir"};
+constexpr unsigned long kSecure = MS_NOSUID | MS_NOEXEC | MS_NODEV;
+
+RootfsOp make_op(Kind kind, std::string path, std::string what) {
+  RootfsOp o{};
+  o.kind = kind;
+  o.path = std::move(path);
+  o.what = std::move(what);
+  o.mode = 0755;
+  return o;
 }
 
-RootfsOp mount_op(std::string what, std::string source, std::string target, std::string fstype,
-                  unsigned long flags, std::string data = "") {
-  return {Kind::kMount,
-          std::move(target),
-          std::move(source),
-          std::move(fstype),
-          std::move(data),
-          flags,
-          0,
-          0,
-          std::move(what)};
+RootfsOp mount_op(std::string path, std::string fstype, std::string source, unsigned long flags,
+                  std::string data = "") {
+  RootfsOp o = make_op(Kind::kMount, path, "mount " + path);
+  o.fstype = std::move(fstype);
+  o.source = std::move(source);
+  o.flags = flags;
+  o.data = std::move(data);
+  return o;
 }
 
 // privileged: every device node of the host's /dev (what Docker's --privileged gives), except
 // the pseudo file systems the container has its own of.
-void add_host_devices(const std::string& r, std::vector<RootfsOp>& ops) {
+void add_host_devices(std::vector<RootfsOp>& ops) {
   namespace fsys = std::filesystem;
   std::error_code ec;
   fsys::recursive_directory_iterator it("/dev", fsys::directory_options::none, ec), end;
@@ -51,12 +60,33 @@ void add_host_devices(const std::string& r, std::vector<RootfsOp>& ops) {
     struct stat st {};
     if (::lstat(p.c_str(), &st) != 0) continue;
     if (S_ISDIR(st.st_mode)) {
-      ops.push_back(mkdir_op(r + "/dev" + rel));
+      ops.push_back(make_op(Kind::kMkdir, "/dev" + rel, "create host device directory /dev" + rel));
     } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
-      ops.push_back({Kind::kMknod, r + "/dev" + rel, p.string(), "", "", 0,
-                     st.st_mode & (S_IFMT | 07777), st.st_rdev, "create host device /dev" + rel});
+      RootfsOp node = make_op(Kind::kMknod, "/dev" + rel, "create host device /dev" + rel);
+      node.source = p.string();
+      node.mode = st.st_mode & (S_IFMT | 07777);
+      node.dev = st.st_rdev;
+      ops.push_back(node);
     }
   }
+}
+
+void add_cgroupfs(const RootfsInputs& in, std::vector<RootfsOp>& ops) {
+  if (in.cgroupfs.empty()) return;
+  const std::string base = "/sys/fs/cgroup";
+  // v1 and hybrid hosts: one mount per hierarchy, in a tmpfs of their own (as Docker lays it out).
+  bool layered = !in.cgroupfs.front().subdir.empty();
+  if (layered) ops.push_back(mount_op(base, "tmpfs", "tmpfs", kSecure, "mode=755,size=64k"));
+  for (const auto& m : in.cgroupfs) {
+    std::string path = m.subdir.empty() ? base : base + "/" + m.subdir;
+    ops.push_back(mount_op(path, m.fstype, m.fstype, kSecure, m.options));
+  }
+  if (in.privileged) return;
+  for (const auto& m : in.cgroupfs) {
+    std::string path = m.subdir.empty() ? base : base + "/" + m.subdir;
+    ops.push_back(make_op(Kind::kRemountReadOnly, path, "make " + path + " read-only"));
+  }
+  if (layered) ops.push_back(make_op(Kind::kRemountReadOnly, base, "make " + base + " read-only"));
 }
 
 }  // namespace
@@ -78,174 +108,256 @@ const std::vector<std::string> kReadOnlyPaths{"/proc/bus", "/proc/fs", "/proc/ir
 RootfsPlan plan_rootfs(const RootfsInputs& in) {
   RootfsPlan plan;
   plan.rootfs = in.rootfs;
+  plan.overlay = "lowerdir=" + in.lower + ",upperdir=" + in.upper + ",workdir=" + in.work;
   auto& ops = plan.ops;
-  const std::string& r = in.rootfs;
-  constexpr unsigned long kSecure = MS_NOSUID | MS_NOEXEC | MS_NODEV;
 
-  ops.push_back(mount_op("mount overlay root filesystem", "overlay", r, "overlay", 0,
-                         "lowerdir=" + in.lower + ",upperdir=" + in.upper + ",workdir=" + in.work));
+  // The pod's files first, while the overlay is the only mount: they follow the image's links
+  // (an /etc/resolv.conf -> ../run/... is common) but only inside the root and only on its own
+  // mount, so they never land on the host nor in a kernel file system mounted below.
+  for (auto [src, name] :
+       {std::pair{&in.hostname_file, "hostname"}, std::pair{&in.hosts_file, "hosts"},
+        std::pair{&in.resolv_file, "resolv.conf"}}) {
+    if (src->empty()) continue;
+    std::string target = std::string("/etc/") + name;
+    RootfsOp bind = make_op(Kind::kBind, target, "bind " + target);
+    bind.source = *src;
+    bind.target = safe_path::Kind::kRegularFile;
+    bind.mode = 0644;
+    bind.strictness = kFollowInRoot | kNoMountCrossing;
+    ops.push_back(bind);
+  }
 
-  ops.push_back(mkdir_op(r + "/proc"));
-  ops.push_back(mount_op("mount /proc", "proc", r + "/proc", "proc", kSecure));
+  ops.push_back(mount_op("/proc", "proc", "proc", kSecure));
 
-  ops.push_back(mkdir_op(r + "/dev"));
-  ops.push_back(mount_op("mount /dev", "tmpfs", r + "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
-                         "mode=755,size=65536k"));
+  ops.push_back(
+      mount_op("/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k"));
   struct Node {
     const char* name;
     unsigned major, minor;
   };
   for (Node n : {Node{"null", 1, 3}, Node{"zero", 1, 5}, Node{"full", 1, 7}, Node{"tty", 5, 0},
                  Node{"random", 1, 8}, Node{"urandom", 1, 9}}) {
-    ops.push_back({Kind::kMknod, r + "/dev/" + n.name, std::string("/dev/") + n.name, "", "", 0,
-                   S_IFCHR | 0666, makedev(n.major, n.minor),
-                   std::string("create /dev/") + n.name});
+    std::string path = std::string("/dev/") + n.name;
+    RootfsOp node = make_op(Kind::kMknod, path, "create " + path);
+    node.source = path;
+    node.mode = S_IFCHR | 0666;
+    node.dev = makedev(n.major, n.minor);
+    ops.push_back(node);
   }
   for (auto [link, target] :
        {std::pair{"fd", "/proc/self/fd"}, std::pair{"stdin", "/proc/self/fd/0"},
         std::pair{"stdout", "/proc/self/fd/1"}, std::pair{"stderr", "/proc/self/fd/2"},
         std::pair{"ptmx", "pts/ptmx"}}) {
-    ops.push_back({Kind::kSymlink, r + "/dev/" + link, target, "", "", 0, 0, 0,
-                   std::string("symlink /dev/") + link});
+    std::string path = std::string("/dev/") + link;
+    RootfsOp symlink = make_op(Kind::kSymlink, path, "symlink " + path);
+    symlink.source = target;
+    ops.push_back(symlink);
   }
-  if (in.privileged) add_host_devices(r, ops);
-  ops.push_back(mkdir_op(r + "/dev/pts"));
-  ops.push_back(mount_op("mount /dev/pts", "devpts", r + "/dev/pts", "devpts",
-                         MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5"));
-  ops.push_back(mkdir_op(r + "/dev/shm", 01777));
-  if (!in.shm_dir.empty())
-    ops.push_back(mount_op("bind the pod's /dev/shm", in.shm_dir, r + "/dev/shm", "", MS_BIND));
-  ops.push_back(mkdir_op(r + "/dev/mqueue"));
-  ops.push_back(mount_op("mount /dev/mqueue", "mqueue", r + "/dev/mqueue", "mqueue", kSecure));
+  if (in.privileged) add_host_devices(ops);
+  ops.push_back(mount_op("/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
+                         "newinstance,ptmxmode=0666,mode=0620,gid=5"));
+  if (!in.shm_dir.empty()) {
+    RootfsOp shm = make_op(Kind::kBind, "/dev/shm", "bind the pod's /dev/shm");
+    shm.source = in.shm_dir;
+    shm.mode = 01777;
+    ops.push_back(shm);
+  } else {
+    RootfsOp shm = make_op(Kind::kMkdir, "/dev/shm", "create /dev/shm");
+    shm.mode = 01777;
+    ops.push_back(shm);
+  }
+  ops.push_back(mount_op("/dev/mqueue", "mqueue", "mqueue", kSecure));
 
-  ops.push_back(mkdir_op(r + "/sys"));
   // Read-only per mount, never per superblock: all containers of a pod share one sysfs
   // superblock (it belongs to the network namespace), so mounting it read-only would make /sys
   // read-only for a privileged sibling too, depending on which container mounted it first.
-  ops.push_back(mount_op("mount /sys", "sysfs", r + "/sys", "sysfs", kSecure));
-  if (!in.privileged)
-    ops.push_back({Kind::kRemountReadOnly, r + "/sys", "", "", "", 0, 0, 0, "make /sys read-only"});
+  ops.push_back(mount_op("/sys", "sysfs", "sysfs", kSecure));
+  if (!in.privileged) ops.push_back(make_op(Kind::kRemountReadOnly, "/sys", "make /sys read-only"));
+  add_cgroupfs(in, ops);
 
-  ops.push_back(mkdir_op(r + "/etc"));
-  for (auto [src, name] :
-       {std::pair{&in.hostname_file, "hostname"}, std::pair{&in.hosts_file, "hosts"},
-        std::pair{&in.resolv_file, "resolv.conf"}}) {
-    if (src->empty()) continue;
-    std::string target = r + "/etc/" + name;
-    ops.push_back(
-        {Kind::kTouch, target, "", "", "", 0, 0644, 0, std::string("create /etc/") + name});
-    ops.push_back(mount_op(std::string("bind /etc/") + name, *src, target, "", MS_BIND));
-  }
   if (!in.privileged) {
     for (const auto& p : kReadOnlyPaths)
-      ops.push_back({Kind::kReadOnly, r + p, "", "", "", 0, 0, 0, "make " + p + " read-only"});
-    for (const auto& p : kMaskedPaths)
-      ops.push_back({Kind::kMask, r + p, "/dev/null", "", "", 0, 0, 0, "mask " + p});
+      ops.push_back(make_op(Kind::kReadOnly, p, "make " + p + " read-only"));
+    for (const auto& p : kMaskedPaths) {
+      RootfsOp mask = make_op(Kind::kMask, p, "mask " + p);
+      mask.source = "/dev/null";
+      ops.push_back(mask);
+    }
   }
   if (in.read_only_root)
-    ops.push_back(
-        {Kind::kRemountReadOnly, r, "", "", "", 0, 0, 0, "make the root filesystem read-only"});
+    ops.push_back(make_op(Kind::kRemountReadOnly, "/", "make the root filesystem read-only"));
   return plan;
 }
 
 namespace {
 
-void fail(int report, const RootfsOp& op, const char* step = nullptr) {
-  ns::child_fail(report, step != nullptr ? step : op.what.c_str(), op.path.c_str(), errno);
+// Everything below runs in the child between clone() and exec(): no allocation, no exceptions.
+
+[[noreturn]] void fail(int report, const RootfsOp& op, int err) {
+  ns::child_fail(report, op.what.c_str(), op.path.c_str(), err);
 }
 
-void touch(const char* path, mode_t mode, int report, const RootfsOp& op) {
-  int fd = ::open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, mode);
-  if (fd < 0 && errno != EEXIST) fail(report, op);
-  if (fd >= 0) ::close(fd);
+[[noreturn]] void refuse(int report, const RootfsOp& op, const safe_path::Refusal& r) {
+  // Wrong kind (a symlink, a file where a directory goes): the words say it all. Anything else
+  // (no space, no permission) keeps its errno.
+  bool kind =
+      r.err == ELOOP || r.err == ENOTDIR || r.err == EISDIR || r.err == EXDEV || r.err == EINVAL;
+  ns::child_refuse(report, op.what.c_str(), op.path.c_str(), r.why, kind ? 0 : r.err);
 }
 
-// The flags a bind remount must keep (statvfs ST_* -> MS_*).
-unsigned long mount_flags_of(const char* path) {
+// The target of `op`, made to exist as `kind`.
+int target_of(int root, int report, const RootfsOp& op, safe_path::Kind kind) {
+  safe_path::Refusal r;
+  int fd = safe_path::ensure_in_root(root, op.path.c_str(), kind, op.mode, op.strictness, &r);
+  if (fd < 0) refuse(report, op, r);
+  return fd;
+}
+
+// The target of `op` if it exists (masks and read-only paths skip what this kernel lacks): -1
+// when it does not.
+int existing_target(int root, int report, const RootfsOp& op) {
+  int fd = safe_path::open_in_root(root, op.path.c_str(), O_PATH, kNoSymlinks);
+  if (fd == -ENOENT || fd == -ENOTDIR) return -1;
+  if (fd < 0) refuse(report, op, safe_path::Refusal{-fd, "cannot be resolved"});
+  return fd;
+}
+
+void mount_on(int report, const RootfsOp& op, int fd, const char* source, const char* fstype,
+              unsigned long flags, const char* data) {
+  char target[32];
+  if (::mount(source, safe_path::fd_path(fd, target), fstype, flags, data) != 0)
+    fail(report, op, errno);
+}
+
+// A bind remount must keep the flags the mount has (statvfs ST_* -> MS_*), or it fails with EPERM
+// where they are locked.
+void remount_read_only(int report, const RootfsOp& op, int fd) {
   struct statvfs sv {};
-  if (::statvfs(path, &sv) != 0) return 0;
-  unsigned long flags = 0;
-  if (sv.f_flag & ST_NOSUID) flags |= MS_NOSUID;
-  if (sv.f_flag & ST_NODEV) flags |= MS_NODEV;
-  if (sv.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
-  return flags;
+  unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY;
+  if (::fstatvfs(fd, &sv) == 0) {
+    if (sv.f_flag & ST_NOSUID) flags |= MS_NOSUID;
+    if (sv.f_flag & ST_NODEV) flags |= MS_NODEV;
+    if (sv.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
+  }
+  mount_on(report, op, fd, "", nullptr, flags, nullptr);
 }
 
-void remount_read_only(const char* path, int report, const RootfsOp& op) {
-  if (::mount("", path, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | mount_flags_of(path),
-              nullptr) != 0)
-    fail(report, op);
+// The directory that holds `path` ("/dev/net/tun" -> "/dev/net"), in `dir`; returns the name.
+const char* split_parent(const std::string& path, char (&dir)[PATH_MAX]) {
+  size_t slash = path.rfind('/');
+  size_t n = slash == 0 ? 1 : slash;
+  if (slash == std::string::npos || n >= sizeof dir) n = 0;
+  std::memcpy(dir, path.data(), n);
+  dir[n] = '\0';
+  return path.c_str() + slash + 1;
+}
+
+// The directory of a node or link in the container's /dev (ours: a tmpfs made just before).
+int parent_of(int root, int report, const RootfsOp& op, const char** name) {
+  char dir[PATH_MAX];
+  *name = split_parent(op.path, dir);
+  safe_path::Refusal r;
+  int fd = safe_path::ensure_in_root(root, dir, safe_path::Kind::kDirectory, 0755, kNoSymlinks, &r);
+  if (fd < 0) refuse(report, op, r);
+  return fd;
+}
+
+void apply(int root, int report, const RootfsOp& op) {
+  switch (op.kind) {
+    case Kind::kMount: {
+      int fd = target_of(root, report, op, safe_path::Kind::kDirectory);
+      mount_on(report, op, fd, op.source.c_str(), op.fstype.empty() ? nullptr : op.fstype.c_str(),
+               op.flags, op.data.empty() ? nullptr : op.data.c_str());
+      ::close(fd);
+      break;
+    }
+    case Kind::kBind: {
+      int fd = target_of(root, report, op, op.target);
+      mount_on(report, op, fd, op.source.c_str(), nullptr, MS_BIND, nullptr);
+      ::close(fd);
+      break;
+    }
+    case Kind::kMkdir:
+      ::close(target_of(root, report, op, safe_path::Kind::kDirectory));
+      break;
+    case Kind::kMknod: {
+      const char* name = nullptr;
+      int dir = parent_of(root, report, op, &name);
+      if (::mknodat(dir, name, op.mode, op.dev) != 0) {
+        if (errno != EPERM && errno != EEXIST) fail(report, op, errno);
+        if (errno == EPERM) {
+          // Not allowed to create device nodes (a user namespace): bind the host's node instead.
+          ::close(dir);
+          RootfsOp file = op;
+          file.mode = 0666;
+          int fd = target_of(root, report, file, safe_path::Kind::kRegularFile);
+          mount_on(report, op, fd, op.source.c_str(), nullptr, MS_BIND, nullptr);
+          ::close(fd);
+          break;
+        }
+      }
+      ::close(dir);
+      break;
+    }
+    case Kind::kSymlink: {
+      const char* name = nullptr;
+      int dir = parent_of(root, report, op, &name);
+      if (::symlinkat(op.source.c_str(), dir, name) != 0 && errno != EEXIST)
+        fail(report, op, errno);
+      ::close(dir);
+      break;
+    }
+    case Kind::kMask: {
+      int fd = existing_target(root, report, op);
+      if (fd < 0) break;
+      struct stat st {};
+      if (::fstat(fd, &st) != 0) fail(report, op, errno);
+      if (S_ISDIR(st.st_mode))
+        mount_on(report, op, fd, "tmpfs", "tmpfs", MS_RDONLY, nullptr);
+      else
+        mount_on(report, op, fd, op.source.c_str(), nullptr, MS_BIND, nullptr);
+      ::close(fd);
+      break;
+    }
+    case Kind::kReadOnly: {
+      int fd = existing_target(root, report, op);
+      if (fd < 0) break;
+      char self[32];
+      mount_on(report, op, fd, safe_path::fd_path(fd, self), nullptr, MS_BIND | MS_REC, nullptr);
+      ::close(fd);
+      // Resolved again: the bind mount just made is now on top.
+      int top = existing_target(root, report, op);
+      if (top < 0) fail(report, op, ENOENT);
+      remount_read_only(report, op, top);
+      ::close(top);
+      break;
+    }
+    case Kind::kRemountReadOnly: {
+      int fd = existing_target(root, report, op);
+      if (fd < 0) fail(report, op, ENOENT);
+      remount_read_only(report, op, fd);
+      ::close(fd);
+      break;
+    }
+  }
 }
 
 }  // namespace
 
 void apply_rootfs(const RootfsPlan& plan, int report) {
-  for (const auto& op : plan.ops) {
-    switch (op.kind) {
-      case Kind::kMkdir:
-        if (::mkdir(op.path.c_str(), op.mode) == 0)
-          ::chmod(op.path.c_str(), op.mode);  // umask must not narrow /dev/shm's 1777
-        else if (errno != EEXIST)
-          fail(report, op);
-        // An existing directory keeps the image's mode (like runc): a chmod on the overlay would
-        // copy it up into the writable layer for nothing.
-        break;
-      case Kind::kTouch:
-        touch(op.path.c_str(), op.mode, report, op);
-        break;
-      case Kind::kMount:
-        if (::mount(op.source.c_str(), op.path.c_str(),
-                    op.fstype.empty() ? nullptr : op.fstype.c_str(), op.flags,
-                    op.data.empty() ? nullptr : op.data.c_str()) != 0)
-          fail(report, op);
-        if ((op.flags & MS_BIND) && (op.flags & MS_RDONLY) &&
-            ::mount("", op.path.c_str(), nullptr, op.flags | MS_REMOUNT, nullptr) != 0)
-          fail(report, op);
-        break;
-      case Kind::kMknod:
-        if (::mknod(op.path.c_str(), op.mode, op.dev) == 0) {
-          ::chmod(op.path.c_str(), op.mode & 07777);
-        } else if (errno == EPERM) {
-          // Not allowed to create device nodes (user namespace): bind the host's node instead.
-          touch(op.path.c_str(), 0666, report, op);
-          if (::mount(op.source.c_str(), op.path.c_str(), nullptr, MS_BIND, nullptr) != 0)
-            fail(report, op);
-        } else if (errno != EEXIST) {
-          fail(report, op);
-        }
-        break;
-      case Kind::kSymlink:
-        if (::symlink(op.source.c_str(), op.path.c_str()) != 0 && errno != EEXIST) fail(report, op);
-        break;
-      case Kind::kMask: {
-        struct stat st {};
-        if (::stat(op.path.c_str(), &st) != 0) {
-          if (errno == ENOENT || errno == ENOTDIR) break;
-          fail(report, op);
-        }
-        int rc = S_ISDIR(st.st_mode)
-                     ? ::mount("tmpfs", op.path.c_str(), "tmpfs", MS_RDONLY, nullptr)
-                     : ::mount(op.source.c_str(), op.path.c_str(), nullptr, MS_BIND, nullptr);
-        if (rc != 0) fail(report, op);
-        break;
-      }
-      case Kind::kReadOnly:
-        if (::mount(op.path.c_str(), op.path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
-          if (errno == ENOENT || errno == ENOTDIR) break;
-          fail(report, op);
-        }
-        remount_read_only(op.path.c_str(), report, op);
-        break;
-      case Kind::kRemountReadOnly:
-        remount_read_only(op.path.c_str(), report, op);
-        break;
-    }
-  }
+  // Modes are the plan's, not narrowed by the umask (/dev/shm is 1777).
+  ::umask(0);
+  // The overlay goes on minipod's own mount point; everything else inside it, through `root`.
+  if (::mount("overlay", plan.rootfs.c_str(), "overlay", 0, plan.overlay.c_str()) != 0)
+    ns::child_fail(report, "mount overlay root filesystem", plan.rootfs.c_str(), errno);
+  int root = ::open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) ns::child_fail(report, "open the root filesystem", plan.rootfs.c_str(), errno);
+  for (const auto& op : plan.ops) apply(root, report, op);
 
   // pivot_root(".", ".") stacks the old root under the new one; detaching it leaves the container
   // with nothing of the host's mount table (runc's trick, no temporary directory needed).
-  if (::chdir(plan.rootfs.c_str()) != 0)
-    ns::child_fail(report, "chdir", plan.rootfs.c_str(), errno);
+  if (::fchdir(root) != 0) ns::child_fail(report, "chdir", plan.rootfs.c_str(), errno);
+  ::close(root);
   if (::syscall(SYS_pivot_root, ".", ".") != 0)
     ns::child_fail(report, "pivot_root", plan.rootfs.c_str(), errno);
   if (::umount2(".", MNT_DETACH) != 0) ns::child_fail(report, "detach the old root", "", errno);

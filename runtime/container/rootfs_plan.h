@@ -1,5 +1,12 @@
 // A container's root filesystem as a list of operations, built by the parent (which may
 // allocate) and carried out by the child between clone() and exec() (which must not).
+//
+// Every target is a path inside the container's root, resolved by the child inside that root
+// (common/safe_path.h) and mounted on through its descriptor: a symlink in the image can never send
+// a mount, a created file or a mask out of the root. Kernel file systems (/proc, /dev, /sys ...)
+// go on plain directories only, with no symlink on the way; the pod's files follow the image's
+// links, but only inside the root and only on the root's own mount. A target of the wrong kind is
+// refused, naming the path.
 #pragma once
 
 #include <sys/types.h>
@@ -7,26 +14,39 @@
 #include <string>
 #include <vector>
 
+#include "common/safe_path.h"
+#include "runtime/cgroups/cgroup.h"
+
 namespace minipod::container {
 
 struct RootfsOp {
-  // kMask: /dev/null over a file, a read-only tmpfs over a directory; kReadOnly: bind a path
-  // onto itself read-only; kRemountReadOnly: make a mount point read-only (readOnlyRootFilesystem).
-  // The first two skip paths the kernel does not have.
-  enum class Kind { kMkdir, kTouch, kMount, kMknod, kSymlink, kMask, kReadOnly, kRemountReadOnly };
+  enum class Kind {
+    kMount,     // a fresh file system (proc, tmpfs, devpts, ...) on a directory
+    kBind,      // a host path of minipod's own (pod files, the pod's /dev/shm) onto a path inside
+    kMkdir,     // a directory (the host's device tree of a privileged container)
+    kMknod,     // a device node (`source`: the host's node, bound instead where mknod is refused)
+    kSymlink,   // `path` -> `source`
+    kMask,      // /dev/null over a file, an empty read-only tmpfs over a directory; if it exists
+    kReadOnly,  // a path bound onto itself read-only; if it exists
+    kRemountReadOnly,  // the mount at `path` made read-only, per mount (never its superblock)
+  };
   Kind kind;
-  std::string path;    // target (absolute, on the host side of pivot_root)
-  std::string source;  // mount source / symlink target / host device for the bind fallback
+  std::string path;    // inside the container: "/proc", "/etc/hosts"
+  std::string source;  // mount source, bind source (host), symlink target, host device node
   std::string fstype;
   std::string data;  // mount options
   unsigned long flags = 0;
-  mode_t mode = 0;
+  mode_t mode = 0;  // of what is created
   dev_t dev = 0;
-  std::string what;  // for errors: "mount proc", "mknod /dev/null", ...
+  // kBind: whether the target is a file or a directory.
+  safe_path::Kind target = safe_path::Kind::kDirectory;
+  unsigned strictness = safe_path::kNoSymlinks;
+  std::string what;  // for errors: "mount /proc", "bind /etc/hosts", ...
 };
 
 struct RootfsPlan {
-  std::string rootfs;  // the overlay mount point; becomes "/"
+  std::string rootfs;   // the overlay mount point on the host (minipod's own); becomes "/"
+  std::string overlay;  // its mount options (lowerdir, upperdir, workdir)
   std::vector<RootfsOp> ops;
 };
 
@@ -36,21 +56,26 @@ struct RootfsInputs {
   std::string rootfs;                                  // mount point
   std::string shm_dir;                                 // the pod's /dev/shm
   std::string hostname_file, hosts_file, resolv_file;  // pod files; empty: not mounted
-  // privileged: /sys read-write, the host's devices, no masked or read-only paths.
+  // privileged: /sys and the cgroup file system read-write, the host's devices, no masked or
+  // read-only paths.
   bool privileged = false;
   bool read_only_root = false;  // readOnlyRootFilesystem
+  // The container's cgroups, seen from its cgroup namespace (empty: none mounted).
+  std::vector<cgroups::CgroupfsMount> cgroupfs;
 };
 
 // Docker/containerd's defaults (runtime.md), relative to the container's root.
 extern const std::vector<std::string> kMaskedPaths;
 extern const std::vector<std::string> kReadOnlyPaths;
 
-// The standard container filesystem (runtime.md): overlay root, /proc, /dev with the standard
-// nodes and links, /dev/pts, the pod's /dev/shm, /dev/mqueue, /sys read-only, pod files, then
-// the read-only and masked paths, and the root made read-only when asked.
+// The standard container filesystem (runtime.md): overlay root, the pod files, /proc, /dev with
+// the standard nodes and links, /dev/pts, the pod's /dev/shm, /dev/mqueue, /sys read-only with
+// the container's cgroups below it, then the read-only and masked paths, and the root made
+// read-only when asked.
 RootfsPlan plan_rootfs(const RootfsInputs& in);
 
-// Child side: runs the plan, then pivot_root. Reports failures through `report_fd` and _exits.
+// Child side: runs the plan, then pivot_root. Reports failures through `report_fd` and _exits; a
+// target refused for its kind is reported as the step "refuse" with the path and why.
 void apply_rootfs(const RootfsPlan& plan, int report_fd);
 
 }  // namespace minipod::container

@@ -24,6 +24,15 @@ void child_fail(int report_fd, const char* step, const char* detail, int err) {
   ::_exit(127);
 }
 
+void child_refuse(int report_fd, const char* what, const char* path, const char* why, int err) {
+  char detail[sizeof(ChildFailure::detail)];
+  size_t at = 0;
+  for (const char* part : {what, ": ", path, " ", why})
+    for (; part != nullptr && *part != '\0' && at + 1 < sizeof detail; ++part) detail[at++] = *part;
+  detail[at] = '\0';
+  child_fail(report_fd, "refuse", detail, err);
+}
+
 bool read_child_failure(int report_fd, ChildFailure& out) {
   size_t got = 0;
   auto* p = reinterpret_cast<char*>(&out);

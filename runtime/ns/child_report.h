@@ -20,6 +20,11 @@ struct ChildFailure {
 // Child side: async-signal-safe; never returns.
 [[noreturn]] void child_fail(int report_fd, const char* step, const char* detail, int err);
 
+// Child side: a target refused for what it is (common/safe_path.h): step "refuse", detail
+// "<what>: <path> <why>" (cut to fit), errno `err` (0 when `why` says it all). Never returns.
+[[noreturn]] void child_refuse(int report_fd, const char* what, const char* path, const char* why,
+                               int err);
+
 // Parent side: blocks until the child execs (returns false) or reports a failure (returns true
 // and fills `out`). EOF without a record also means the exec happened.
 bool read_child_failure(int report_fd, ChildFailure& out);

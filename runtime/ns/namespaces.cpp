@@ -28,6 +28,13 @@ UniqueFd open_if_own(pid_t pid, const char* name) {
   return open_namespace(pid, name);
 }
 
+// minipod ignores SIGPIPE (a reader that went away is an error to handle, not a reason to die);
+// an ignored signal stays ignored across execve, and what runs in a pod must start as any
+// program does.
+void restore_child_signals() {
+  ::signal(SIGPIPE, SIG_DFL);
+}
+
 }  // namespace
 
 UniqueFd open_namespace(pid_t pid, const char* name) {
@@ -59,6 +66,7 @@ pid_t clone_process(unsigned long flags, int cgroup_dir_fd, bool* placed) {
     args.cgroup = static_cast<uint64_t>(cgroup_dir_fd);
     // Without a stack the child continues on a copy of the parent's, like fork().
     long rc = ::syscall(SYS_clone3, &args, sizeof args);
+    if (rc == 0) restore_child_signals();
     if (rc >= 0) {
       if (placed != nullptr) *placed = true;  // in the child too: its copy of *placed
       return static_cast<pid_t>(rc);
@@ -69,6 +77,7 @@ pid_t clone_process(unsigned long flags, int cgroup_dir_fd, bool* placed) {
   // With a null stack pointer the child continues on a copy of the parent's stack, like fork().
   long rc = ::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
   if (rc < 0) throw_errno("clone");
+  if (rc == 0) restore_child_signals();
   return static_cast<pid_t>(rc);
 }
 

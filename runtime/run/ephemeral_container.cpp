@@ -191,8 +191,10 @@ int run_ephemeral_container(const EphemeralRequest& req) {
     if (fsys::exists(stored.dir / file)) *out = (stored.dir / file).string();
   in.privileged = ls.security.privileged;
   in.read_only_root = ls.security.read_only_root;
+  if (!cgroup.empty()) in.cgroupfs = cgroups::container_cgroupfs(cgroups::host_hierarchies());
   ls.rootfs = container::plan_rootfs(in);
   ls.cgroup = std::move(cgroup);
+  ls.cgroup_namespace = !ls.cgroup.empty();
   ls.stdin_fd = req.interactive ? 0 : -1;
   ls.stdout_fd = 1;
   ls.stderr_fd = 2;

@@ -154,6 +154,10 @@ Supervisor::Starting Supervisor::prepare(Slot& slot) {
                            security.seccomp);
   in.privileged = security.privileged;
   in.read_only_root = security.read_only_root;
+  cgroups::Limits limits = cgroups::container_limits(*plan.spec);
+  cgroups::CgroupJoin join = sb.cgroups().prepare_container(slot.name, limits);
+  // In a cgroup namespace of its own, it sees its cgroup as the root of /sys/fs/cgroup (Docker).
+  if (!join.empty()) in.cgroupfs = cgroups::container_cgroupfs(cgroups::host_hierarchies());
 
   container::LaunchSpec ls;
   ls.name = slot.name;
@@ -168,8 +172,8 @@ Supervisor::Starting Supervisor::prepare(Slot& slot) {
   ls.working_dir = plan.working_dir;
   ls.exec_paths = plan.exec_paths;
   ls.security = std::move(security);
-  cgroups::Limits limits = cgroups::container_limits(*plan.spec);
-  ls.cgroup = sb.cgroups().prepare_container(slot.name, limits);
+  ls.cgroup = std::move(join);
+  ls.cgroup_namespace = !ls.cgroup.empty();
 
   Pipe out = make_pipe(), err = make_pipe();
   ls.stdout_fd = out.write.get();

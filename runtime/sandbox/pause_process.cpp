@@ -5,6 +5,8 @@
 #include <net/if.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -20,6 +22,7 @@
 #include "common/fs.h"
 #include "common/trace.h"
 #include "runtime/ns/child_report.h"
+#include "runtime/security/sealed_binary.h"
 
 namespace minipod::sandbox {
 namespace {
@@ -39,12 +42,30 @@ bool loopback_up() {
   return ok;
 }
 
-[[noreturn]] void pause_child(const PauseOptions& o, bool placed, int report,
+// The root pause lives in: a read-only tmpfs on `dir`, with nothing in it (pause is static and
+// reads no file). The host's mount table, copied by the clone, is detached.
+void enter_empty_root(const std::string& dir, int report) {
+  // Private first: nothing mounted here may propagate to the host's peers (/run/netns is shared).
+  if (::mount("", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+    ns::child_fail(report, "mount --make-rprivate", "/", errno);
+  if (::mount("tmpfs", dir.c_str(), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+              "size=4k,mode=0555") != 0)
+    ns::child_fail(report, "mount pause's empty root", dir.c_str(), errno);
+  if (::chdir(dir.c_str()) != 0) ns::child_fail(report, "chdir", dir.c_str(), errno);
+  if (::syscall(SYS_pivot_root, ".", ".") != 0)
+    ns::child_fail(report, "pivot_root", dir.c_str(), errno);
+  if (::umount2(".", MNT_DETACH) != 0)
+    ns::child_fail(report, "detach the host's mounts", "", errno);
+  if (::chdir("/") != 0) ns::child_fail(report, "chdir", "/", errno);
+}
+
+[[noreturn]] void pause_child(const PauseOptions& o, int exe, bool placed, int report,
                               const char* const* argv) {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   ::setsid();
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // pause itself says so again once it runs
   const char* refused = "";
   if (int err = cgroups::join_self(o.cgroup, placed, &refused); err != 0)
     ns::child_fail(report, "join the pod's cgroup", refused, err);
@@ -55,13 +76,15 @@ bool loopback_up() {
   }
   int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
   if (null < 0) ns::child_fail(report, "open", "/dev/null", errno);
+  enter_empty_root(o.root_dir, report);
   ::dup2(null, 0);
   ::dup2(null, 1);
   ::dup2(null, 2);
   // Nothing of ours may leak into the pod beyond stdio.
   ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+  container::apply_security(o.security, report);
   char* const envp[] = {nullptr};
-  ::execve(o.binary.c_str(), const_cast<char* const*>(argv), envp);
+  ::syscall(SYS_execveat, exe, "", const_cast<char* const*>(argv), envp, AT_EMPTY_PATH);
   ns::child_fail(report, "exec pause", o.binary.c_str(), errno);
 }
 
@@ -85,16 +108,18 @@ PauseProcess::~PauseProcess() {
 }
 
 PauseProcess PauseProcess::start(const PauseOptions& o) {
-  unsigned long flags = CLONE_NEWIPC | CLONE_NEWPID;
+  unsigned long flags = CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNS;
   if (!o.host_network) flags |= CLONE_NEWNET | CLONE_NEWUTS;
   // ps shows argv[0]; naming it after the binary keeps `ps` and `pgrep minipod-pause` honest.
   const char* argv[] = {"minipod-pause", nullptr};
 
+  UniqueFd exe = security::read_only_executable(o.binary);
+  fs::make_dirs(o.root_dir, 0555);
   Pipe report = make_pipe();
   UniqueFd cgroup2 = cgroups::open_clone_target(o.cgroup, "start pause");
   bool placed = false;
   pid_t pid = ns::clone_process(flags, cgroup2.get(), &placed);
-  if (pid == 0) pause_child(o, placed, report.write.get(), argv);
+  if (pid == 0) pause_child(o, exe.get(), placed, report.write.get(), argv);
   report.write.reset();
 
   PauseProcess p;
@@ -130,10 +155,8 @@ void PauseProcess::kill_and_reap() {
 
 std::string find_pause_binary() {
   if (const char* env = std::getenv("MINIPOD_PAUSE"); env != nullptr && *env != '\0') return env;
-  std::error_code ec;
-  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) throw Error("find pause binary", "readlink /proc/self/exe", ec.value());
-  auto candidate = self.parent_path() / "minipod-pause";
+  auto candidate =
+      std::filesystem::path(security::installed_path()).parent_path() / "minipod-pause";
   if (!std::filesystem::exists(candidate))
     throw Error("find pause binary",
                 candidate.string() +

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "runtime/cgroups/join.h"
+#include "runtime/container/security.h"
 #include "runtime/ns/namespaces.h"
 #include "runtime/state/pod_record.h"
 
@@ -17,6 +18,11 @@ struct PauseOptions {
   std::string hostname;        // set in the new UTS namespace before exec
   bool host_network = false;   // hostNetwork pods keep the host's network and UTS namespaces
   cgroups::CgroupJoin cgroup;  // joined by pause itself before exec (none: stays in ours)
+  // An empty directory of minipod's: pause's root is a read-only tmpfs mounted on it in pause's
+  // own mount namespace (nothing of it is seen on the host).
+  std::string root_dir;
+  // Applied just before exec: an unprivileged user, no capabilities, no_new_privs, seccomp.
+  container::SecurityPlan security;
 };
 
 class PauseProcess {
@@ -26,10 +32,14 @@ class PauseProcess {
   PauseProcess& operator=(PauseProcess&&) noexcept;
   ~PauseProcess();
 
-  // Clones pause into new namespaces: net, uts (unless host_network), ipc and pid. Not into a new
-  // mount namespace: pause makes no mounts, and a private copy of the host's mount table would
-  // pin every mount that exists at that moment (other pods' netns pins and /dev/shm) until pause
-  // dies, so a torn-down pod's network namespace would outlive it.
+  // Clones pause into new namespaces: net, uts (unless host_network), ipc, pid and mount. pause is
+  // a container like the others (in Kubernetes it is one), and it is PID 1 of a shared PID
+  // namespace, so everything of the host it holds is within reach of the pod (/proc/1/root,
+  // /proc/1/mountinfo, ptrace): its mount namespace is reduced to an empty read-only root by
+  // pivot_root (its copy of the host's mount table is detached at once, so it pins none of the
+  // host's mounts, such as other pods' netns pins), it runs as 65535 without capabilities, with
+  // no_new_privs and the default seccomp profile, non-dumpable, from a read-only bind of its
+  // binary (security/sealed_binary.h).
   static PauseProcess start(const PauseOptions& options);
 
   pid_t pid() const { return ref_.pid; }

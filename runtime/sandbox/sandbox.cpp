@@ -12,6 +12,7 @@
 #include "runtime/sandbox/netns_pin.h"
 #include "runtime/sandbox/pod_cleanup.h"
 #include "runtime/sandbox/pod_shm.h"
+#include "runtime/security/container_security.h"
 #include "runtime/security/sysctls.h"
 
 namespace minipod::sandbox {
@@ -155,7 +156,13 @@ void Sandbox::reserve() {
 
 // Step 2.
 void Sandbox::start_pause() {
-  PauseOptions o{options_.pause_binary, hostname_, pod_.host_network, cgroups_.pause_join()};
+  PauseOptions o{options_.pause_binary,
+                 hostname_,
+                 pod_.host_network,
+                 cgroups_.pause_join(),
+                 options_.paths.pause_root().string(),
+                 security::plan_pause_security(
+                     security::start_options(options_.paths.data_dir, options_.paths.run_dir))};
   pause_ = PauseProcess::start(o);
   undo_.push("stop pause", [this] { pause_.kill_and_reap(); });
   record_.pause = pause_.ref();
@@ -164,13 +171,18 @@ void Sandbox::start_pause() {
   auto& t = Tracer::get();
   if (t.enabled()) {
     pid_t pid = pause_.pid();
-    std::string nss = pod_.host_network ? "ipc and pid" : "net, uts, ipc and pid";
+    std::string nss = pod_.host_network ? "ipc, pid and mount" : "net, uts, ipc, pid and mount";
     t.step("clone pause (pid " + std::to_string(pid) + ") into new " + nss + " namespaces (net:[" +
                (pod_.host_network ? std::string("host")
                                   : std::to_string(ns::namespace_inode(pid, "net"))) +
                "])",
            std::string("unshare ") + (pod_.host_network ? "" : "--net --uts ") +
-               "--ipc --pid --fork " + shell_quote(options_.pause_binary) + " &");
+               "--ipc --pid --mount --fork " + shell_quote(options_.pause_binary) + " &");
+    t.detail("confinement of pause",
+             "own mount namespace: an empty read-only tmpfs as root (pivot_root; the host's mounts "
+             "detached); " +
+                 security::describe_pause_security(o.security) +
+                 "; executed from a read-only bind of " + options_.pause_binary);
     if (!pod_.host_network) {
       t.step("set the hostname to \"" + hostname_ +
                  "\" and bring up lo (in the pause child, before exec)",

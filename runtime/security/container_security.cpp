@@ -1,6 +1,8 @@
 #include "runtime/security/container_security.h"
 
+#include <functional>
 #include <map>
+#include <mutex>
 
 #include "common/error.h"
 #include "common/fs.h"
@@ -27,7 +29,59 @@ ChosenProfile choose_profile(const spec::Pod& pod, const spec::Container& c,
   return {spec::SeccompProfile{"RuntimeDefault", ""}, ""};
 }
 
+// Programs compiled by this process, by what they were compiled from. Compiling Docker's profile
+// costs libseccomp ~8 ms, and a pod asks for the same program when it is checked, at each
+// container start and for pause; a `run -d` monitor inherits what its CLI compiled, and the
+// program cache on disk (SecurityOptions::program_cache) keeps them across processes. Reached from
+// the thread that prepares containers while the sandbox is made: hence the lock.
+class CompiledPrograms {
+ public:
+  const SeccompProgram& get(const std::string& key,
+                            const std::function<SeccompProgram()>& compile) {
+    std::lock_guard lock(mutex_);
+    auto it = programs_.find(key);
+    if (it == programs_.end()) it = programs_.emplace(key, compile()).first;
+    return it->second;  // std::map: stays where it is while others are added
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, SeccompProgram> programs_;
+};
+
+const SeccompProgram& compiled_program(const std::string& key,
+                                       const std::function<SeccompProgram()>& compile) {
+  static CompiledPrograms programs;
+  return programs.get(key, compile);
+}
+
 }  // namespace
+
+container::SecurityPlan plan_pause_security(const SecurityOptions& o) {
+  container::SecurityPlan plan;
+  plan.configured = true;
+  plan.last_cap = last_capability();
+  plan.uid = kPauseUser;
+  plan.gid = kPauseUser;
+  plan.caps = capability_sets(0, 0, false);  // nothing, in every set
+  plan.no_new_privs = true;
+  // Docker's profile as for a container without capabilities (the same key as such a container's).
+  const SeccompProgram& program = compiled_program("R\n0", [&] {
+    return compile_profile(runtime_default_profile(), 0, "pause's seccomp profile",
+                           o.program_cache);
+  });
+  plan.seccomp = program.instructions;
+  plan.seccomp_origin =
+      program.cache_file.empty() ? "compiled" : "compiled earlier: " + program.cache_file;
+  return plan;
+}
+
+std::string describe_pause_security(const container::SecurityPlan& plan) {
+  return "user " + std::to_string(plan.uid) + ":" + std::to_string(plan.gid) +
+         ", no capabilities, no_new_privs, seccomp RuntimeDefault (" +
+         std::to_string(plan.seccomp.size()) + " BPF instructions, " + plan.seccomp_origin +
+         "), non-dumpable";
+}
 
 std::string container_field(const spec::Pod& pod, const spec::Container* c) {
   for (size_t i = 0; i < pod.init_containers.size(); ++i)
@@ -98,21 +152,12 @@ container::SecurityPlan plan_container_security(const spec::Pod& pod, const spec
       profile = runtime_default_profile();
       seccomp_what = "RuntimeDefault (Docker's default profile)";
     }
-    // Compiling Docker's profile costs libseccomp ~8 ms; a pod asks for the same program once when
-    // it is checked and once per container start, so each distinct one is compiled once per
-    // process (a `run -d` monitor inherits what its CLI compiled), and at most once per boot with
-    // the program cache.
     if (chosen.profile.type != "Localhost" && !o.compile_default_profile) return plan;
-    static std::map<std::string, SeccompProgram> compiled;
     std::string key = (chosen.profile.type == "Localhost" ? "L" + seccomp_what : std::string("R")) +
                       "\n" + std::to_string(granted);
-    auto it = compiled.find(key);
-    if (it == compiled.end())
-      it = compiled
-               .emplace(key, compile_profile(profile, granted, what.empty() ? "seccomp" : what,
-                                             o.program_cache))
-               .first;
-    const SeccompProgram& program = it->second;
+    const SeccompProgram& program = compiled_program(key, [&] {
+      return compile_profile(profile, granted, what.empty() ? "seccomp" : what, o.program_cache);
+    });
     plan.seccomp = program.instructions;
     plan.seccomp_origin =
         program.cache_file.empty() ? "compiled" : "compiled earlier: " + program.cache_file;

@@ -29,6 +29,15 @@ container::SecurityPlan plan_container_security(const spec::Pod& pod,
                                                 const std::string& field,
                                                 const SecurityOptions& options);
 
+// pause's user: 65535, as in Kubernetes' pause image.
+constexpr uid_t kPauseUser = 65535;
+
+// pause's confinement: kPauseUser, no capabilities in any set, no_new_privs, Docker's seccomp
+// profile as for a container without capabilities (pause only waits and reaps).
+container::SecurityPlan plan_pause_security(const SecurityOptions& options);
+// "user 65535:65535, no capabilities, no_new_privs, seccomp ..." for --trace.
+std::string describe_pause_security(const container::SecurityPlan& plan);
+
 // Checks every container of the pod (plan_container_security for each), before anything exists.
 // Cheap: Docker's default profile is not compiled here.
 void check_pod(const spec::Pod& pod, const SecurityOptions& options);

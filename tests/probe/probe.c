@@ -25,6 +25,10 @@
  *   probe memhog MB         allocates and touches MB megabytes, printing progress every 8 MB
  *   probe forkbomb N        forks up to N sleeping children, prints "forked K of N", kills them
  *   probe spin SECONDS      burns CPU for SECONDS of wall time, prints the CPU time used
+ *   probe catch-exe ARGV0 SECONDS
+ *                           waits for another process of this PID namespace whose argv[0] is
+ *                           ARGV0, stops it and tries on its executable what CVE-2019-5736 did
+ *                           (see cmd_catch_exe); exit 3 when none showed up in time
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,7 +39,9 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/resource.h>
@@ -160,6 +166,7 @@ static long try_syscall(const char* n) {
     if (r >= 0) close((int)r), r = 0;
   } else if (!strcmp(n, "chroot")) r = chroot("/");
   else if (!strcmp(n, "clone3")) r = syscall(SYS_clone3, NULL, 0); /* EINVAL if allowed */
+  else if (!strcmp(n, "io_uring_setup")) r = syscall(SYS_io_uring_setup, 0, NULL); /* EINVAL */
   else if (!strcmp(n, "clone-newuser") || !strcmp(n, "clone-newns")) {
     long flags = (!strcmp(n, "clone-newuser") ? CLONE_NEWUSER : CLONE_NEWNS) | SIGCHLD;
     r = syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
@@ -224,6 +231,90 @@ static int cmd_write(const char* path) {
   close(fd);
   printf("%s:ok\n", path);
   return 0;
+}
+
+/* argv[0] of /proc/PID, in buf. */
+static int argv0_of(int pid, char* buf, size_t size) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, buf, size - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  buf[n] = 0; /* argv[0] ends at its own NUL */
+  return 0;
+}
+
+/* What a container could do with the executable of a process that a runtime put into it
+ * (CVE-2019-5736): the process is stopped as soon as it is seen, then
+ *   caught PID
+ *   exe-mount:ro | exe-mount:rw | exe-mount:sealed-memfd   where /proc/PID/exe leads
+ *   open-write:ERRNO | open-write:ok        opening /proc/PID/exe for writing while it runs
+ *   reopen-write:ERRNO | reopen-write:ok    reopening our read handle for writing once the
+ *                                           process was killed (the attack's second step)
+ * Nothing is ever written: "ok" alone is the finding. */
+static int cmd_catch_exe(const char* wanted, int seconds) {
+  time_t end = time(NULL) + seconds;
+  pid_t self = getpid();
+  while (time(NULL) < end) {
+    DIR* proc = opendir("/proc");
+    if (proc == NULL) return fail("opendir /proc");
+    struct dirent* e;
+    pid_t pid = 0;
+    char argv0[4096];
+    while ((e = readdir(proc)) != NULL) {
+      pid_t candidate = (pid_t)atoi(e->d_name);
+      if (candidate <= 0 || candidate == self) continue;
+      if (argv0_of(candidate, argv0, sizeof argv0) == 0 && !strcmp(argv0, wanted)) {
+        pid = candidate;
+        break;
+      }
+    }
+    closedir(proc);
+    if (pid == 0) continue;
+    kill(pid, SIGSTOP);
+    printf("caught %d\n", (int)pid);
+    char exe[64];
+    snprintf(exe, sizeof exe, "/proc/%d/exe", (int)pid);
+    int rd = open(exe, O_RDONLY);
+    if (rd < 0) {
+      printf("open-read:%s\n", errno_name(errno));
+    } else {
+      struct statvfs sv;
+      int seals = fcntl(rd, F_GET_SEALS);
+      if (seals > 0 && (seals & F_SEAL_WRITE)) printf("exe-mount:sealed-memfd\n");
+      else if (fstatvfs(rd, &sv) == 0 && (sv.f_flag & ST_RDONLY)) printf("exe-mount:ro\n");
+      else printf("exe-mount:rw\n");
+    }
+    int wr = open(exe, O_WRONLY);
+    printf("open-write:%s\n", wr >= 0 ? "ok" : errno_name(errno));
+    if (wr >= 0) close(wr);
+    kill(pid, SIGKILL);
+    kill(pid, SIGCONT);
+    for (int i = 0; i < 500 && kill(pid, 0) == 0; ++i) {
+      char stat_path[64], st[256] = "";
+      snprintf(stat_path, sizeof stat_path, "/proc/%d/stat", (int)pid);
+      int fd = open(stat_path, O_RDONLY);
+      if (fd < 0) break;
+      ssize_t n = read(fd, st, sizeof st - 1);
+      close(fd);
+      char* paren = n > 0 ? strrchr(st, ')') : NULL;
+      if (paren != NULL && paren[1] == ' ' && paren[2] == 'Z') break; /* dead, not yet reaped */
+      usleep(10000);
+    }
+    if (rd >= 0) {
+      char again[64];
+      snprintf(again, sizeof again, "/proc/self/fd/%d", rd);
+      int w2 = open(again, O_WRONLY);
+      printf("reopen-write:%s\n", w2 >= 0 ? "ok" : errno_name(errno));
+      if (w2 >= 0) close(w2);
+      close(rd);
+    }
+    return 0;
+  }
+  printf("nothing caught\n");
+  return 3;
 }
 
 static void print_file(const char* label, const char* path) {
@@ -379,6 +470,7 @@ int main(int argc, char** argv) {
   if (!strcmp(c, "memhog") && argc == 3) return cmd_memhog(atol(argv[2]));
   if (!strcmp(c, "forkbomb") && argc == 3) return cmd_forkbomb(atoi(argv[2]));
   if (!strcmp(c, "spin") && argc == 3) return cmd_spin(atoi(argv[2]));
+  if (!strcmp(c, "catch-exe") && argc == 4) return cmd_catch_exe(argv[2], atoi(argv[3]));
   if (!strcmp(c, "sleep") && argc == 3) {
     sleep((unsigned)atoi(argv[2]));
     return 0;

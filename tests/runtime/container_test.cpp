@@ -39,28 +39,72 @@ TEST(FindInImage, ResolvesSymlinksInsideTheImageNotOnTheHost) {
 }
 
 TEST(RootfsPlan, MountsInTheStandardOrderAndBindsPodFiles) {
-  container::RootfsInputs in{"/img",     "/l/upper",      "/l/work",    "/l/rootfs",
-                             "/pod/shm", "/pod/hostname", "/pod/hosts", "/pod/resolv.conf"};
+  container::RootfsInputs in;
+  in.lower = "/img";
+  in.upper = "/l/upper";
+  in.work = "/l/work";
+  in.rootfs = "/l/rootfs";
+  in.shm_dir = "/pod/shm";
+  in.hostname_file = "/pod/hostname";
+  in.hosts_file = "/pod/hosts";
+  in.resolv_file = "/pod/resolv.conf";
   auto plan = container::plan_rootfs(in);
+  EXPECT_EQ(plan.rootfs, "/l/rootfs");
+  EXPECT_EQ(plan.overlay, "lowerdir=/img,upperdir=/l/upper,workdir=/l/work");
+  using Kind = container::RootfsOp::Kind;
   std::vector<std::string> mounts;
   for (const auto& op : plan.ops)
-    if (op.kind == container::RootfsOp::Kind::kMount) mounts.push_back(op.path);
+    if (op.kind == Kind::kMount || op.kind == Kind::kBind) mounts.push_back(op.path);
+  // Targets are paths inside the container, resolved there by the child (common/safe_path.h).
+  // The pod files come first, while the overlay is the only mount they could land on.
   EXPECT_EQ(mounts,
-            (std::vector<std::string>{
-                "/l/rootfs", "/l/rootfs/proc", "/l/rootfs/dev", "/l/rootfs/dev/pts",
-                "/l/rootfs/dev/shm", "/l/rootfs/dev/mqueue", "/l/rootfs/sys",
-                "/l/rootfs/etc/hostname", "/l/rootfs/etc/hosts", "/l/rootfs/etc/resolv.conf"}));
-  EXPECT_EQ(plan.ops.front().data, "lowerdir=/img,upperdir=/l/upper,workdir=/l/work");
+            (std::vector<std::string>{"/etc/hostname", "/etc/hosts", "/etc/resolv.conf", "/proc",
+                                      "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys"}));
+  for (const auto& op : plan.ops) {
+    if (op.kind == Kind::kBind && op.path.rfind("/etc/", 0) == 0) {
+      // Following the image's links, but inside the root and on its own mount only.
+      EXPECT_EQ(op.target, safe_path::Kind::kRegularFile);
+      EXPECT_EQ(op.strictness, safe_path::kFollowInRoot | safe_path::kNoMountCrossing);
+    } else if (op.kind == Kind::kMount) {
+      // Kernel file systems only on plain directories: no symlink on the way.
+      EXPECT_EQ(op.strictness, safe_path::kNoSymlinks) << op.path;
+    }
+  }
   // /sys is read-only per mount, never per superblock (shared by the pod's containers).
   bool sys_read_only = false;
   for (const auto& op : plan.ops) {
-    if (op.kind == container::RootfsOp::Kind::kMount && op.path == "/l/rootfs/sys") {
+    if (op.kind == Kind::kMount && op.path == "/sys") {
       EXPECT_FALSE(op.flags & MS_RDONLY);
     }
-    sys_read_only |=
-        op.kind == container::RootfsOp::Kind::kRemountReadOnly && op.path == "/l/rootfs/sys";
+    sys_read_only |= op.kind == Kind::kRemountReadOnly && op.path == "/sys";
   }
   EXPECT_TRUE(sys_read_only);
+}
+
+TEST(RootfsPlan, CgroupFileSystemsReadOnlyUnderSysFsCgroup) {
+  container::RootfsInputs in;
+  in.rootfs = "/r";
+  using Kind = container::RootfsOp::Kind;
+  auto paths_of = [](const container::RootfsPlan& p, Kind k) {
+    std::vector<std::string> out;
+    for (const auto& op : p.ops)
+      if (op.kind == k && op.path.rfind("/sys/fs/cgroup", 0) == 0) out.push_back(op.path);
+    return out;
+  };
+  // v2: the unified hierarchy itself.
+  in.cgroupfs = {{"", "cgroup2", ""}};
+  auto v2 = container::plan_rootfs(in);
+  EXPECT_EQ(paths_of(v2, Kind::kMount), std::vector<std::string>{"/sys/fs/cgroup"});
+  EXPECT_EQ(paths_of(v2, Kind::kRemountReadOnly), std::vector<std::string>{"/sys/fs/cgroup"});
+  // v1 / hybrid: a tmpfs with one mount per hierarchy, all read-only.
+  in.cgroupfs = {{"memory", "cgroup", "memory"}, {"unified", "cgroup2", ""}};
+  auto v1 = container::plan_rootfs(in);
+  EXPECT_EQ(paths_of(v1, Kind::kMount),
+            (std::vector<std::string>{"/sys/fs/cgroup", "/sys/fs/cgroup/memory",
+                                      "/sys/fs/cgroup/unified"}));
+  EXPECT_EQ(paths_of(v1, Kind::kRemountReadOnly).size(), 3u);
+  in.privileged = true;
+  EXPECT_TRUE(paths_of(container::plan_rootfs(in), Kind::kRemountReadOnly).empty());
 }
 
 TEST(ContainerCommand, KubernetesCommandAndArgsSemantics) {

@@ -239,7 +239,7 @@ TEST(RootfsSecurity, MaskedAndReadOnlyPathsUnlessPrivileged) {
   EXPECT_EQ(count(plain, Kind::kReadOnly), 5);
   EXPECT_EQ(count(plain, Kind::kRemountReadOnly), 1);  // /sys only: the root stays writable
   auto masked = std::find_if(plain.ops.begin(), plain.ops.end(),
-                             [](const auto& op) { return op.path == "/r/proc/kcore"; });
+                             [](const auto& op) { return op.path == "/proc/kcore"; });
   ASSERT_NE(masked, plain.ops.end());
   // After /proc is mounted, or the mask would be hidden by it.
   auto proc = std::find_if(plain.ops.begin(), plain.ops.end(),
@@ -249,7 +249,7 @@ TEST(RootfsSecurity, MaskedAndReadOnlyPathsUnlessPrivileged) {
   in.read_only_root = true;
   auto ro = container::plan_rootfs(in);
   ASSERT_EQ(ro.ops.back().kind, Kind::kRemountReadOnly);
-  EXPECT_EQ(ro.ops.back().path, "/r");
+  EXPECT_EQ(ro.ops.back().path, "/");
 
   in.privileged = true;
   auto priv = container::plan_rootfs(in);
