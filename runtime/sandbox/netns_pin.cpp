@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -47,7 +48,13 @@ std::filesystem::path pin_netns(const std::filesystem::path& dir, const std::str
   return pin;
 }
 
-void unpin_netns(const std::filesystem::path& pin) {
+void unpin_netns(const std::filesystem::path& pin, ino_t ours) {
+  struct stat st {};
+  if (::stat(pin.c_str(), &st) != 0) {
+    if (errno == ENOENT) return;
+    throw_errno("stat", pin.string());
+  }
+  if (ours == 0 || st.st_ino != ours) return;  // not our namespace behind it: not ours to remove
   if (::umount2(pin.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
     throw_errno("umount", pin.string());
   if (::unlink(pin.c_str()) != 0 && errno != ENOENT) throw_errno("unlink", pin.string());

@@ -184,7 +184,8 @@ std::vector<std::string> release_pod_resources(const state::PodRecord& record,
   step(failures, "CNI DEL of network \"" + record.network + "\"",
        [&] { network_down(record, options); });
   if (!record.netns.empty())
-    step(failures, "unpin " + record.netns, [&] { unpin_netns(record.netns); });
+    step(failures, "unpin " + record.netns,
+         [&] { unpin_netns(record.netns, record.netns_inode); });
   if (!record.shm_dir.empty())
     step(failures, "unmount " + record.shm_dir, [&] { unmount_pod_shm(record.shm_dir); });
   if (!record.layers_dir.empty())

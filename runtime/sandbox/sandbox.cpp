@@ -222,8 +222,11 @@ void Sandbox::configure_pause() {
 
 // Step 3.
 void Sandbox::pin_network_namespace() {
-  undo_.push("unpin the network namespace", [this] { unpin_netns(record_.netns); });
+  // The undo only once the pin is ours: a name taken by `ip netns add` or another pod makes
+  // pin_netns fail without touching it, and nothing of ours is there to undo.
   pin_netns(options_.paths.netns_dir, pod_.name, pause_.namespaces().net.get());
+  undo_.push("unpin the network namespace",
+             [this] { unpin_netns(record_.netns, record_.netns_inode); });
   Tracer::get().step("pin the network namespace at " + record_.netns,
                      "touch " + record_.netns + " && mount --bind /proc/" +
                          std::to_string(pause_.pid()) + "/ns/net " + record_.netns);

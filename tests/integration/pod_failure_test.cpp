@@ -120,5 +120,29 @@ TEST_F(PodFailure, CtrlCDuringStartupTearsDownCleanly) {
   EXPECT_THAT(bg.result().err, HasSubstr("interrupted"));
 }
 
+// A pod named like a network namespace someone else pinned (`ip netns add`, another runtime)
+// fails to pin its own, and the undo used to unmount and unlink the other owner's pin.
+TEST_F(PodFailure, ANetnsNameTakenByAnotherOwnerIsLeftAlone) {
+  const std::string name = "mpt-pod-bad";
+  ASSERT_EQ(host_command({"/usr/sbin/ip", "netns", "add", name}).exit_code, 0);
+  struct Cleanup {
+    std::string name;
+    ~Cleanup() { host_command({"/usr/sbin/ip", "netns", "del", name}); }
+  } cleanup{name};
+  auto before = host_command({"/usr/sbin/ip", "netns", "exec", name, "readlink", "/proc/self/ns/net"});
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+
+  auto r = run_pod(pod("probe", "true"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("/run/netns/" + name + " already exists"));
+  // The other owner's namespace is still pinned, the same one.
+  auto after = host_command({"/usr/sbin/ip", "netns", "exec", name, "readlink", "/proc/self/ns/net"});
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  EXPECT_EQ(after.out, before.out);
+  // And `minipod gc` finds nothing of the failed pod to take it away either.
+  EXPECT_EQ(env().minipod({"gc"}).exit_code, 0);
+  EXPECT_EQ(host_command({"/usr/sbin/ip", "netns", "exec", name, "true"}).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace minipod::testing
