@@ -22,6 +22,7 @@
 #include "common/fs.h"
 #include "common/trace.h"
 #include "runtime/container/launcher.h"
+#include "runtime/container/stdio_relay.h"
 #include "runtime/ns/child_report.h"
 #include "runtime/ns/namespaces.h"
 
@@ -114,8 +115,9 @@ struct ChildSetup {
   const ExecRequest* request;
   const Namespaces* ns;
   int report;
-  int pty_sock;         // -1 without -t
-  bool placed = false;  // cloned into the container's cgroup2 directory already
+  int pty_sock;                 // -1 without -t
+  int stdio[3] = {-1, -1, -1};  // without -t: the relay's pipes (stdin -1 without -i)
+  bool placed = false;          // cloned into the container's cgroup2 directory already
   std::string cwd;
   std::vector<std::string> exec_paths;
   std::vector<char*> argv, envp;
@@ -143,6 +145,9 @@ struct ChildSetup {
   if (::chdir(s.cwd.c_str()) != 0 && ::chdir("/") != 0)
     ns::child_fail(s.report, "chdir", s.cwd.c_str(), errno);
 
+  // A session of its own: the caller's terminal, if any, is not its controlling terminal, so
+  // /dev/tty cannot reach it either.
+  ::setsid();
   if (s.pty_sock >= 0) {
     // The pty comes from the container's own devpts, so the process sees /dev/pts/N as any
     // program in the container would.
@@ -161,7 +166,6 @@ struct ChildSetup {
     } while (n != 0);
     for (int i = 0; i < len; ++i) slave_path[9 + i] = digits[len - 1 - i];
     slave_path[9 + len] = '\0';
-    ::setsid();
     int slave = ::open(slave_path, O_RDWR);
     if (slave < 0) ns::child_fail(s.report, "open", slave_path, errno);
     ::ioctl(slave, TIOCSCTTY, 0);
@@ -171,9 +175,14 @@ struct ChildSetup {
     ::dup2(slave, 1);
     ::dup2(slave, 2);
     if (slave > 2) ::close(slave);
-  } else if (!r.interactive) {
-    int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (null >= 0) ::dup2(null, 0);
+  } else {
+    // Never one of the caller's descriptors: the relay's pipes, and for stdin without -i the
+    // container's /dev/null (the mount namespace is the container's by now).
+    int in = s.stdio[0];
+    if (in < 0 && (in = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+      ns::child_fail(s.report, "open", "/dev/null", errno);
+    if (int err = install_stdio(in, s.stdio[1], s.stdio[2]); err != 0)
+      ns::child_fail(s.report, "set up stdin, stdout and stderr", "", err);
   }
   apply_security(r.security, s.report);
   ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
@@ -236,19 +245,38 @@ int exec_in_container(const ExecRequest& r) {
     sock_child.reset(sv[1]);
   }
   setup.pty_sock = sock_child.get();
+  // Without -t the process's stdin, stdout and stderr are pipes of ours, copied to and from our
+  // own: the caller's descriptors (a terminal, the file our output goes to) never enter the
+  // container, where any process could reopen them through /proc/<pid>/fd.
+  std::optional<StdioRelay> relay;
+  if (!r.tty) {
+    relay.emplace(r.interactive ? RelayStdin::kForward : RelayStdin::kNone);
+    setup.stdio[0] = relay->child_stdin();
+    setup.stdio[1] = relay->child_stdout();
+    setup.stdio[2] = relay->child_stderr();
+  }
   Pipe report = make_pipe();
   setup.report = report.write.get();
 
-  // Signals arrive as events: Ctrl-C without -t reaches the process directly (same terminal
-  // process group); we only wait for it.
+  // Signals arrive as events. With -t, Ctrl-C is a byte on the terminal that the container's pty
+  // turns into SIGINT. Without it, the process is in a session of its own, away from the caller's
+  // terminal, so we forward the stop signals to it, as `docker exec` does.
   sigset_t set, old;
   sigemptyset(&set);
   for (int sig : {SIGINT, SIGTERM, SIGQUIT, SIGCHLD, SIGWINCH}) sigaddset(&set, sig);
+  if (!r.tty) sigaddset(&set, SIGHUP);
   ::sigprocmask(SIG_BLOCK, &set, &old);
   struct RestoreMask {
-    sigset_t mask;
-    ~RestoreMask() { ::sigprocmask(SIG_SETMASK, &mask, nullptr); }
-  } restore{old};
+    sigset_t set, mask;
+    ~RestoreMask() {
+      // What is still pending is consumed first: unblocked, a late SIGINT would end us with its
+      // default action and lose the process's exit code.
+      timespec now{};
+      while (::sigtimedwait(&set, nullptr, &now) > 0) {
+      }
+      ::sigprocmask(SIG_SETMASK, &mask, nullptr);
+    }
+  } restore{set, old};
   UniqueFd sigfd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
 
   Tracer::get().step("exec in container \"" + r.container +
@@ -266,6 +294,7 @@ int exec_in_container(const ExecRequest& r) {
   }
   report.write.reset();
   sock_child.reset();
+  if (relay) relay->child_started();
 
   UniqueFd master;
   if (r.tty) master = receive_fd(sock_parent.get());
@@ -282,7 +311,14 @@ int exec_in_container(const ExecRequest& r) {
   int status = 0;
   bool exited = false;
   std::optional<RawTerminal> raw;
-  if (master) {
+  if (relay) {
+    status = relay->run(pid, sigfd.get(), [&](int sig) {
+      Tracer::get().step(std::string("forward SIG") + sigabbrev_np(sig) + " to pid " +
+                         std::to_string(pid) + " in container \"" + r.container + "\"");
+      ::kill(pid, sig);
+    });
+    exited = true;
+  } else if (master) {
     if (::isatty(0)) {
       raw.emplace(0);
       copy_winsize(0, master.get());

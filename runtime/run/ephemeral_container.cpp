@@ -1,7 +1,6 @@
 #include "runtime/run/ephemeral_container.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +16,7 @@
 #include "images/store/image_store.h"
 #include "runtime/cgroups/pod_cgroups.h"
 #include "runtime/container/launcher.h"
+#include "runtime/container/stdio_relay.h"
 #include "runtime/ns/namespaces.h"
 #include "runtime/run/container_command.h"
 #include "runtime/run/signal_watch.h"
@@ -195,9 +195,15 @@ int run_ephemeral_container(const EphemeralRequest& req) {
   ls.rootfs = container::plan_rootfs(in);
   ls.cgroup = std::move(cgroup);
   ls.cgroup_namespace = !ls.cgroup.empty();
-  ls.stdin_fd = req.interactive ? 0 : -1;
-  ls.stdout_fd = 1;
-  ls.stderr_fd = 2;
+  // Pipes of ours, copied to and from our own stdin, stdout and stderr: the caller's descriptors
+  // (a terminal, the file our output goes to) never enter the container, where any process could
+  // reopen them through /proc/<pid>/fd. Without -i, stdin is a pipe at its end: the launcher
+  // would open /dev/null before entering the container, and hand it the host's.
+  container::StdioRelay relay(req.interactive ? container::RelayStdin::kForward
+                                              : container::RelayStdin::kEnded);
+  ls.stdin_fd = relay.child_stdin();
+  ls.stdout_fd = relay.child_stdout();
+  ls.stderr_fd = relay.child_stderr();
 
   std::string argv;
   for (const auto& a : ls.argv) argv += " " + a;
@@ -214,22 +220,15 @@ int run_ephemeral_container(const EphemeralRequest& req) {
   // Ctrl-C reaches only this command, which kills the container (it is not restarted).
   SignalWatch signals;
   pid_t child = container::launch(ls);
-  int status = 0;
+  relay.child_started();
   bool killed = false;
-  for (;;) {
-    pid_t done = ::waitpid(child, &status, WNOHANG);
-    if (done == child) break;
-    if (done < 0 && errno != EINTR) throw_errno("waitpid", "ephemeral container \"" + name + "\"");
-    pollfd p{signals.fd(), POLLIN, 0};
-    if (::poll(&p, 1, -1) < 0 && errno != EINTR) throw_errno("poll");
-    for (int sig; (sig = signals.next()) != 0;)
-      if (sig != SIGCHLD && !killed) {
-        killed = true;
-        trace.step(std::string("stop request (") + ::strsignal(sig) +
-                   "): SIGKILL to ephemeral container \"" + name + "\"");
-        ::kill(child, SIGKILL);
-      }
-  }
+  int status = relay.run(child, signals.fd(), [&](int sig) {
+    if (killed) return;
+    killed = true;
+    trace.step(std::string("stop request (") + ::strsignal(sig) +
+               "): SIGKILL to ephemeral container \"" + name + "\"");
+    ::kill(child, SIGKILL);
+  });
   int code = exit_code_of(status);
   trace.step("ephemeral container \"" + name + "\" ended (exit code " + std::to_string(code) +
              "): remove its writable layer and cgroup");

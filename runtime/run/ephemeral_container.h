@@ -2,9 +2,10 @@
 // container (`kubectl debug POD --image=busybox -it`): it joins the pod's network, UTS and IPC
 // namespaces (so it reaches its siblings on 127.0.0.1), gets its own mount namespace and root
 // filesystem from an image, the pod's security defaults and a cgroup below the pod's, and runs in
-// the foreground, attached to the caller's terminal, until its command ends. It is not restarted
-// and leaves nothing behind: its writable layer and cgroup go when it ends (and with the pod, if
-// the caller is killed first).
+// the foreground until its command ends, its stdin, stdout and stderr relayed through pipes of
+// minipod's (container/stdio_relay.h: the caller's descriptors never enter the pod). It is not
+// restarted and leaves nothing behind: its writable layer and cgroup go when it ends (and with the
+// pod, if the caller is killed first).
 #pragma once
 
 #include <string>
@@ -21,7 +22,7 @@ struct EphemeralRequest {
   // can be seen and signalled. Empty: the pod's PID namespace when it is shared, else a new one.
   std::string target;
   std::vector<std::string> command;  // empty: the image's default command
-  bool interactive = false;          // -i: our stdin goes to the container (else /dev/null)
+  bool interactive = false;          // -i: our stdin goes to the container (else none: EOF)
 };
 
 // Runs the container to its end and returns its exit code (128+signal when killed). A stop
