@@ -169,10 +169,23 @@ void Cgroup::create(const Limits& limits) {
       if (w.optional && !fsys::exists(path)) continue;
       write_value(path, w.value);
     }
+    limits_ = limits;
+    devices_ = {};
+    if (limits.device_allowlist) {
+      // Every layer the host has (defence in depth on a hybrid host); a host without a devices
+      // hierarchy and without cgroup2 still runs pods, and the trace says it is not restricted.
+      std::string v1 = v == Version::kV1 ? dir_of("devices") : "";
+      std::string v2 = h_.unified.empty() ? "" : h_.unified + "/" + relative_;
+      devices_ = restrict_devices(v1, v2);
+    }
   } catch (...) {
     for (auto it = made.rbegin(); it != made.rend(); ++it) ::rmdir(it->c_str());
     throw;
   }
+}
+
+std::string Cgroup::applied() const {
+  return describe(limits_) + "; " + describe(devices_);
 }
 
 CgroupJoin Cgroup::join() const {

@@ -1,6 +1,7 @@
 // One cgroup, at the same relative path in every hierarchy minipod uses: on v1 (and hybrid) hosts
-// the memory, cpu and pids controllers' hierarchies (plus the empty cgroup2 of a hybrid host, for
-// tracking), on v2 the unified hierarchy with those controllers enabled on the way down.
+// the memory, cpu, pids and devices controllers' hierarchies (plus the empty cgroup2 of a hybrid
+// host, for tracking and the device program), on v2 the unified hierarchy with those controllers
+// enabled on the way down.
 // Layout: <hierarchy>/minipod/<pod-id> for a pod, <hierarchy>/minipod/<pod-id>/<container>.
 #pragma once
 
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/cgroups/device_access.h"
 #include "runtime/cgroups/hierarchy.h"
 #include "runtime/cgroups/join.h"
 #include "runtime/cgroups/limits.h"
@@ -25,9 +27,15 @@ class Cgroup {
   // The directories the cgroup `relative` ("minipod/<id>") has or will have; creates nothing.
   Cgroup(const Hierarchies& hierarchies, std::string relative);
 
-  // Creates the directories (and parents) and writes the limits. Throws Error naming the file; on
-  // failure, directories made by this call are removed again.
+  // Creates the directories (and parents), writes the limits and restricts device access
+  // (device_access.h: the v1 list where there is a v1 devices hierarchy, the BPF program where
+  // there is a cgroup2 directory). Throws Error naming the file; on failure, directories made by
+  // this call are removed again.
   void create(const Limits& limits);
+  // What the last create() applied, for --trace: "pids 64; devices: v1 allow list (11 rules) in
+  // ...; BPF device program (64 instructions) attached to ...".
+  std::string applied() const;
+  const DeviceEnforcement& devices() const { return devices_; }
   // How a new process joins this cgroup itself (join.h).
   CgroupJoin join() const;
   // Removes the cgroup and everything below it, deepest first; retries briefly while the kernel
@@ -47,6 +55,8 @@ class Cgroup {
   Hierarchies h_;
   std::string relative_;
   std::vector<std::string> dirs_;
+  Limits limits_;
+  DeviceEnforcement devices_;
 };
 
 // A cgroup file system mounted at /sys/fs/cgroup[/subdir] by a container in a cgroup namespace of

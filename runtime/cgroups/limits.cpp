@@ -75,20 +75,7 @@ std::vector<FileWrite> limit_files(Version v, const Limits& l) {
       out.push_back({"cpu", "cpu.shares", std::to_string(*l.cpu_shares)});
   }
   if (l.pids_max) out.push_back({"pids", "pids.max", std::to_string(*l.pids_max)});
-  if (l.device_allowlist && !v2) {
-    // Optional: a host without the devices hierarchy still runs pods.
-    out.push_back({"devices", "devices.deny", "a", true});
-    for (const auto& rule : default_device_rules())
-      out.push_back({"devices", "devices.allow", rule, true});
-  }
   return out;
-}
-
-const std::vector<std::string>& default_device_rules() {
-  static const std::vector<std::string> rules{
-      "c *:* m",   "b *:* m",   "c 1:3 rwm", "c 1:5 rwm",   "c 1:7 rwm",   "c 1:8 rwm",
-      "c 1:9 rwm", "c 5:0 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm"};
-  return rules;
 }
 
 std::vector<std::string> needed_controllers(const Limits& l) {
@@ -110,7 +97,6 @@ std::string describe(const Limits& l) {
     add("cpu shares " + std::to_string(*l.cpu_shares) + " (weight " +
         std::to_string(cpu_weight(*l.cpu_shares)) + ")");
   if (l.pids_max) add("pids " + std::to_string(*l.pids_max));
-  if (l.device_allowlist) add("devices: the default allow list");
   return out.empty() ? "no limits" : out;
 }
 

@@ -21,18 +21,15 @@ struct Limits {
   std::optional<int64_t> cpu_quota_us;  // per kCpuPeriodUs
   std::optional<uint64_t> cpu_shares;   // v1 unit; v2 gets cpu_weight(shares)
   std::optional<int64_t> pids_max;
-  // Only the device nodes a container needs (runc's default list): without it, CAP_MKNOD lets a
-  // container create a node for the host's disk and read it. Not for privileged containers.
-  // v1 only: v2 has no devices controller (it takes a BPF program, not done yet).
+  // Only the device nodes a container needs (default_device_rules(), runc's list): without it,
+  // CAP_MKNOD lets a container create a node for the host's disk and read it. Not for privileged
+  // containers. Applied by Cgroup::create (device_access.h), not by limit_files: the v1 devices
+  // controller's lines and, on cgroup2, a BPF program.
   bool device_allowlist = false;
   bool empty() const {
     return !memory_bytes && !cpu_quota_us && !cpu_shares && !pids_max && !device_allowlist;
   }
 };
-
-// The v1 devices.allow entries of the allow list: mknod of anything, and read/write of null,
-// zero, full, random, urandom, tty, ptmx, the pty slaves and /dev/net/tun.
-const std::vector<std::string>& default_device_rules();
 
 // Kubernetes: limits.memory, limits.cpu as quota, requests.cpu (or limits.cpu when no request
 // is given, as the API server defaults it) as shares.
@@ -53,13 +50,14 @@ struct FileWrite {
   bool optional = false;  // skipped when the file does not exist (memsw without swap accounting)
 };
 
-// The files to write, in order, for these limits.
+// The files to write, in order, for these limits (device_allowlist aside).
 std::vector<FileWrite> limit_files(Version version, const Limits& limits);
 
 // The controllers the limits need.
 std::vector<std::string> needed_controllers(const Limits& limits);
 
-// "memory 32Mi (33554432 bytes), cpu quota 50000/100000 us, ..." for --trace.
+// "memory 33554432 bytes, cpu quota 50000/100000 us, ..." for --trace. Device access is said by
+// what Cgroup::create applied (cgroup.h), not here.
 std::string describe(const Limits& limits);
 
 }  // namespace minipod::cgroups

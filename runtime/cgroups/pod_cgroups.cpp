@@ -34,7 +34,8 @@ CgroupJoin PodCgroups::prepare_container(const std::string& name, const Limits& 
   if (it == children_.end()) {
     it = children_.emplace(name, Child{Cgroup(h_, relative_ + "/" + name), 0}).first;
     // A container's limits do not change between its starts: made once, ~0.4 ms on a v1 host
-    // (a directory in each hierarchy and the devices allow list).
+    // (a directory in each hierarchy and the devices allow list), plus attaching the device
+    // program where there is cgroup2 (its load is once per process).
     it->second.cgroup.create(limits);
   }
   Child& c = it->second;
@@ -57,6 +58,11 @@ bool PodCgroups::oom_killed(const std::string& name) const {
   } catch (const Error&) {
     return false;
   }
+}
+
+std::string PodCgroups::container_applied(const std::string& name) const {
+  auto it = children_.find(name);
+  return it == children_.end() ? std::string() : it->second.cgroup.applied();
 }
 
 std::vector<std::string> PodCgroups::container_dirs(const std::string& name) const {

@@ -34,6 +34,9 @@ class PodCgroups {
   CgroupJoin prepare_container(const std::string& name, const Limits& limits);
   // Whether the kernel OOM-killed a process of the container since prepare_container().
   bool oom_killed(const std::string& name) const;
+  // What the container's cgroup got (limits, device access), for --trace; "" before
+  // prepare_container().
+  std::string container_applied(const std::string& name) const;
   // The container's cgroup directories, for tests and `inspect`.
   std::vector<std::string> container_dirs(const std::string& name) const;
   // Removes one container's cgroup (after its processes are gone): an ephemeral container's.

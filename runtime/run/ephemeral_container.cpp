@@ -117,7 +117,11 @@ int run_ephemeral_container(const EphemeralRequest& req) {
   cgroups::CgroupJoin cgroup;
   if (!r.cgroups.empty() && pod_cgroups.enabled()) {
     leftovers.cgroups = &pod_cgroups;
-    cgroup = pod_cgroups.prepare_container(name, cgroups::Limits{});
+    // No resources, but the device allow list of every unprivileged container: it has
+    // CAP_MKNOD too (an ephemeral container is never privileged: it gets the pod's defaults).
+    cgroups::Limits limits;
+    limits.device_allowlist = true;
+    cgroup = pod_cgroups.prepare_container(name, limits);
   }
 
   // What it runs: the image's defaults, the command given instead of the entrypoint.
@@ -215,6 +219,8 @@ int run_ephemeral_container(const EphemeralRequest& req) {
                  "; new mount namespace; overlay root " + in.rootfs,
              "nsenter --target " + std::to_string(r.pause.pid) +
                  " --net --uts --ipc unshare --mount --pid --fork ... pivot_root && exec" + argv);
+  if (std::string applied = pod_cgroups.container_applied(name); !applied.empty())
+    trace.detail("cgroup", applied);
 
   // Stop requests are ours to handle from here: the container is in a session of its own, so a
   // Ctrl-C reaches only this command, which kills the container (it is not restarted).

@@ -219,7 +219,7 @@ Supervisor::Starting Supervisor::prepare(Slot& slot) {
                            (dirs.size() > 1
                                 ? " (and " + std::to_string(dirs.size() - 1) + " more hierarchies)"
                                 : "") +
-                           ": " + cgroups::describe(limits);
+                           ": " + sb.cgroups().container_applied(slot.name);
     announce = [step, command, log = log_path.string(), name = slot.name, context, cgroup] {
       auto& t = Tracer::get();
       t.step(step, command);

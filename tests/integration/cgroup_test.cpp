@@ -1,7 +1,8 @@
 // Resource limits that hold, on whatever cgroup layout the host has (this machine: hybrid):
 // a memory limit ends in an OOM kill reported as OOMKilled, the pod's pids limit stops a fork
-// bomb while the host stays responsive, a CPU limit throttles. The host side of each limit is
-// read from the cgroup directories the pod record names; they are gone after teardown.
+// bomb while the host stays responsive, a CPU limit throttles, device access is restricted. The
+// host side of each limit is read from the cgroup directories the pod record names; they are gone
+// after teardown.
 #include <gtest/gtest.h>
 
 #include <gmock/gmock.h>
@@ -17,6 +18,8 @@
 
 #include "common/fs.h"
 #include "common/subprocess.h"
+#include "runtime/cgroups/device_program.h"
+#include "runtime/cgroups/hierarchy.h"
 #include "tests/integration/pod_fixture.h"
 
 namespace minipod::testing {
@@ -158,6 +161,60 @@ spec:
 
   pod->signal(SIGTERM);
   ASSERT_TRUE(pod->wait(std::chrono::seconds(20)));
+}
+
+// Device access: a default container's cgroup2 directory has minipod's device program attached
+// (a privileged one's none, nor the pod's: it would bind the privileged containers below it), and
+// on a host with a v1 devices hierarchy the allow list is there too. The trace says exactly that.
+TEST_F(Cgroups, DefaultContainersGetTheDeviceProgramPrivilegedOnesNone) {
+  const auto& h = cgroups::host_hierarchies();
+  if (h.unified.empty()) GTEST_SKIP() << "no cgroup2 on this host";
+  auto manifest = manifest_path(R"(
+apiVersion: v1
+kind: Pod
+metadata:
+  name: mpt-cg-dev
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: probe
+    command: [sleep, "60"]
+  - name: p
+    image: probe
+    command: [sleep, "60"]
+    securityContext: {privileged: true}
+)");
+  Background pod(env().minipod_args({"--trace", "run", manifest}), env().environment());
+  auto state = env().wait_running("mpt-cg-dev");
+  ASSERT_FALSE(state.is_null()) << pod.err_so_far();
+  std::string pod_dir, v1_dir;
+  for (const auto& d : state["cgroups"]) {
+    std::string dir = d.get<std::string>();
+    if (dir.rfind(h.unified + "/", 0) == 0) pod_dir = dir;
+    if (auto v1 = h.v1.find("devices"); v1 != h.v1.end() && dir.rfind(v1->second + "/", 0) == 0)
+      v1_dir = dir;
+  }
+  ASSERT_FALSE(pod_dir.empty()) << state.dump();
+  EXPECT_EQ(cgroups::attached_device_programs(pod_dir + "/c").size(), 1u);
+  EXPECT_TRUE(cgroups::attached_device_programs(pod_dir + "/p").empty());
+  EXPECT_TRUE(cgroups::attached_device_programs(pod_dir).empty());
+  EXPECT_TRUE(cgroups::attached_device_programs(pod_dir + "/_pause").empty());
+  if (!v1_dir.empty()) {
+    EXPECT_THAT(read_trimmed(v1_dir + "/c/devices.list"), HasSubstr("c 1:3 rwm"));
+    EXPECT_EQ(read_trimmed(v1_dir + "/p/devices.list"), "a *:* rwm");
+  }
+
+  pod.signal(SIGTERM);
+  ASSERT_TRUE(pod.wait(std::chrono::seconds(20)));
+  const std::string& err = pod.result().err;
+  std::string bpf = "BPF device program (64 instructions) attached to " + pod_dir + "/c";
+  EXPECT_THAT(err, HasSubstr(v1_dir.empty()
+                                 ? "devices: " + bpf
+                                 : "devices: v1 allow list (11 rules) in " + v1_dir + "/c; " + bpf))
+      << err;
+  EXPECT_THAT(err, HasSubstr("devices: no restriction (privileged)"));
 }
 
 TEST_F(Cgroups, ForkBombStopsAtThePodPidsLimitAndTheHostStaysResponsive) {

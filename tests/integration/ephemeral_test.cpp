@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/fs.h"
+#include "tests/integration/block_device.h"
 #include "tests/integration/pod_fixture.h"
 
 namespace minipod::testing {
@@ -98,6 +99,18 @@ TEST_F(Ephemeral, ExitCodeStdinTargetAndPodSecurity) {
   EXPECT_THAT(sec.out, HasSubstr("Seccomp:\t2"));
   auto mask = debug({"mpt-pod-e1", "--image", "probe", "--", "probe", "read", "/proc/kcore"});
   EXPECT_THAT(mask.out, ::testing::Not(::testing::ContainsRegex("/proc/kcore:[1-9]")));
+  // The device allow list of a default container: a node for the host's disk can be made (it has
+  // CAP_MKNOD), not read.
+  if (auto disk = openable_block_device()) {
+    auto dev = debug({"mpt-pod-e1", "--image", "probe", "--", "sh", "-c",
+                      "mknod /tmp/disk " + disk->mknod_args() +
+                          " && echo made; head -c 16 /tmp/disk >/dev/null && echo read-the-disk;"
+                          " echo x > /dev/null && echo null-ok"});
+    EXPECT_THAT(dev.out, HasSubstr("made"));
+    EXPECT_THAT(dev.out, ::testing::Not(HasSubstr("read-the-disk"))) << disk->name;
+    EXPECT_THAT(dev.err, HasSubstr("Operation not permitted"));
+    EXPECT_THAT(dev.out, HasSubstr("null-ok"));
+  }
   expect_only_pod_leftovers();
 }
 
