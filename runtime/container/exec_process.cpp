@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -98,12 +99,13 @@ class RawTerminal {
 };
 
 struct Namespaces {
-  UniqueFd ipc, uts, net, pid, mnt;
+  UniqueFd ipc, uts, net, pid, mnt, cgroup;
 };
 
 Namespaces open_container_namespaces(const ExecRequest& r) {
   auto open_ns = [&](const char* name) { return ns::open_namespace(r.target.pid, name); };
-  Namespaces ns{open_ns("ipc"), open_ns("uts"), open_ns("net"), open_ns("pid"), open_ns("mnt")};
+  Namespaces ns{open_ns("ipc"), open_ns("uts"), open_ns("net"),
+                open_ns("pid"), open_ns("mnt"), open_ns("cgroup")};
   // Checked after opening: the namespaces are those of the process we meant, not of a reused pid.
   if (state::process_start_time(r.target.pid) != r.target.start_time)
     throw UsageError("exec",
@@ -128,6 +130,9 @@ struct ChildSetup {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  // Until it execs, this is a copy of minipod: nothing in the container may ptrace it or open its
+  // /proc/<pid>/exe or fds.
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   const char* refused = "";
   if (int err = cgroups::join_self(r.cgroup, s.placed, &refused); err != 0)
     ns::child_fail(s.report, "join cgroup", refused, err);
@@ -139,7 +144,9 @@ struct ChildSetup {
   // The mount namespace last: after it, /proc and the host paths above are the container's.
   for (Join j :
        {Join{s.ns->ipc.get(), CLONE_NEWIPC, "ipc"}, Join{s.ns->uts.get(), CLONE_NEWUTS, "uts"},
-        Join{s.ns->net.get(), CLONE_NEWNET, "net"}, Join{s.ns->mnt.get(), CLONE_NEWNS, "mnt"}}) {
+        Join{s.ns->net.get(), CLONE_NEWNET, "net"},
+        Join{s.ns->cgroup.get(), CLONE_NEWCGROUP, "cgroup"},
+        Join{s.ns->mnt.get(), CLONE_NEWNS, "mnt"}}) {
     if (::setns(j.fd, j.type) != 0) ns::child_fail(s.report, "setns", j.what, errno);
   }
   if (::chdir(s.cwd.c_str()) != 0 && ::chdir("/") != 0)
@@ -280,10 +287,10 @@ int exec_in_container(const ExecRequest& r) {
   UniqueFd sigfd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
 
   Tracer::get().step("exec in container \"" + r.container +
-                         "\": join the mount, pid, net, uts and ipc namespaces of pid " +
+                         "\": join the mount, pid, net, uts, ipc and cgroup namespaces of pid " +
                          std::to_string(r.target.pid),
                      "nsenter --target " + std::to_string(r.target.pid) +
-                         " --mount --pid --net --uts --ipc " + shell_quote(r.argv[0]));
+                         " --mount --pid --net --uts --ipc --cgroup " + shell_quote(r.argv[0]));
   pid_t pid;
   {
     UniqueFd cgroup2 =

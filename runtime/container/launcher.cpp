@@ -18,6 +18,7 @@
 #include "common/error.h"
 #include "common/fd.h"
 #include "common/safe_path.h"
+#include "runtime/container/stdio_relay.h"
 #include "runtime/ns/child_report.h"
 #include "runtime/ns/namespaces.h"
 
@@ -59,16 +60,10 @@ void close_fds_except(int (&keep)[N]) {
   // /proc/<pid>/exe or fds (exec makes the container's program dumpable again as usual).
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
-  // stdio first, so that anything the command prints lands in the container's log.
-  int in = s.stdin_fd;
-  if (in < 0 && (in = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
-    ns::child_fail(report, "open", "/dev/null", errno);
-  ::dup2(in, 0);
-  ::dup2(s.stdout_fd, 1);
-  ::dup2(s.stderr_fd, 2);
   // Nothing the parent had open stays open here while this child waits for its turn: another
-  // container's pipes, a CNI plugin's (whose reader waits for end-of-file), the pod lock.
-  int keep[] = {report, a.go, s.net_fd, s.uts_fd, s.ipc_fd};
+  // container's pipes, a CNI plugin's (whose reader waits for end-of-file), the pod lock. Our
+  // stdio stays until the container's own is installed, once inside.
+  int keep[] = {report, a.go, s.net_fd, s.uts_fd, s.ipc_fd, s.stdin_fd, s.stdout_fd, s.stderr_fd};
   close_fds_except(keep);
 
   struct Join {
@@ -95,6 +90,18 @@ void close_fds_except(int (&keep)[N]) {
   if (::mount("", "/", nullptr, MS_SLAVE | MS_REC, nullptr) != 0)
     ns::child_fail(report, "mount --make-rslave", "/", errno);
   apply_rootfs(s.rootfs, report);
+
+  // Its stdio: minipod's pipes, and for what has none the container's own /dev/null, opened
+  // inside: a descriptor of the host's node would let the pod chmod the host's /dev/null.
+  int null = -1;
+  if ((s.stdin_fd < 0 || s.stdout_fd < 0 || s.stderr_fd < 0) &&
+      (null = ::open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+    ns::child_fail(report, "open the container's", "/dev/null", errno);
+  if (int err =
+          install_stdio(s.stdin_fd >= 0 ? s.stdin_fd : null, s.stdout_fd >= 0 ? s.stdout_fd : null,
+                        s.stderr_fd >= 0 ? s.stderr_fd : null);
+      err != 0)
+    ns::child_fail(report, "set up stdin, stdout and stderr", "", err);
 
   // Like runc: the working directory is created if missing, inside the root (a link in the image
   // cannot make it land elsewhere).

@@ -25,7 +25,8 @@ struct LaunchSpec {
   std::vector<std::string> env;  // "K=V"
   std::string working_dir = "/";
   std::vector<std::string> exec_paths;  // candidates for argv[0] inside the container, in order
-  int stdin_fd = -1;                    // -1: /dev/null
+  // Pipes of minipod's; -1: the container's own /dev/null (never a descriptor of the host's).
+  int stdin_fd = -1;
   int stdout_fd = -1, stderr_fd = -1;
   SecurityPlan security;
   // Its cgroup, which the child joins itself (cgroups/join.h) before anything else.

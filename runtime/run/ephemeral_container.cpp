@@ -201,10 +201,9 @@ int run_ephemeral_container(const EphemeralRequest& req) {
   ls.cgroup_namespace = !ls.cgroup.empty();
   // Pipes of ours, copied to and from our own stdin, stdout and stderr: the caller's descriptors
   // (a terminal, the file our output goes to) never enter the container, where any process could
-  // reopen them through /proc/<pid>/fd. Without -i, stdin is a pipe at its end: the launcher
-  // would open /dev/null before entering the container, and hand it the host's.
+  // reopen them through /proc/<pid>/fd. Without -i, stdin is the container's own /dev/null.
   container::StdioRelay relay(req.interactive ? container::RelayStdin::kForward
-                                              : container::RelayStdin::kEnded);
+                                              : container::RelayStdin::kNone);
   ls.stdin_fd = relay.child_stdin();
   ls.stdout_fd = relay.child_stdout();
   ls.stderr_fd = relay.child_stderr();

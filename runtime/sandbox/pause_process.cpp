@@ -8,7 +8,9 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,14 +44,15 @@ bool loopback_up() {
   return ok;
 }
 
-// The root pause lives in: a read-only tmpfs on `dir`, with nothing in it (pause is static and
-// reads no file). The host's mount table, copied by the clone, is detached.
-void enter_empty_root(const std::string& dir, int report) {
+// The root pause lives in: a tmpfs on `dir` with nothing in it (pause is static and reads no
+// file), read-only. The host's mount table, copied by the clone, is detached. Returns pause's
+// stdio: a null device of its own, made in that tmpfs and unlinked before it turns read-only (a
+// descriptor of the host's /dev/null would let a pod that can reach /proc/1/fd chmod the host's).
+int enter_empty_root(const std::string& dir, int report) {
   // Private first: nothing mounted here may propagate to the host's peers (/run/netns is shared).
   if (::mount("", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
     ns::child_fail(report, "mount --make-rprivate", "/", errno);
-  if (::mount("tmpfs", dir.c_str(), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-              "size=4k,mode=0555") != 0)
+  if (::mount("tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NOEXEC, "size=4k,mode=0555") != 0)
     ns::child_fail(report, "mount pause's empty root", dir.c_str(), errno);
   if (::chdir(dir.c_str()) != 0) ns::child_fail(report, "chdir", dir.c_str(), errno);
   if (::syscall(SYS_pivot_root, ".", ".") != 0)
@@ -57,6 +60,16 @@ void enter_empty_root(const std::string& dir, int report) {
   if (::umount2(".", MNT_DETACH) != 0)
     ns::child_fail(report, "detach the host's mounts", "", errno);
   if (::chdir("/") != 0) ns::child_fail(report, "chdir", "/", errno);
+  if (::mknod("/null", S_IFCHR | 0666, makedev(1, 3)) != 0)
+    ns::child_fail(report, "mknod", "/null", errno);
+  int null = ::open("/null", O_RDWR | O_CLOEXEC);
+  if (null < 0) ns::child_fail(report, "open", "/null", errno);
+  ::unlink("/null");
+  // Read-only per mount: the superblock cannot turn read-only while an unlinked file is open.
+  if (::mount("", "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+              nullptr) != 0)
+    ns::child_fail(report, "make pause's root read-only", "/", errno);
+  return null;
 }
 
 [[noreturn]] void pause_child(const PauseOptions& o, int exe, bool placed, int report,
@@ -74,9 +87,7 @@ void enter_empty_root(const std::string& dir, int report) {
       ns::child_fail(report, "sethostname", o.hostname.c_str(), errno);
     if (!loopback_up()) ns::child_fail(report, "bring up lo", "", errno);
   }
-  int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (null < 0) ns::child_fail(report, "open", "/dev/null", errno);
-  enter_empty_root(o.root_dir, report);
+  int null = enter_empty_root(o.root_dir, report);
   ::dup2(null, 0);
   ::dup2(null, 1);
   ::dup2(null, 2);

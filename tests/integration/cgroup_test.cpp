@@ -155,9 +155,19 @@ spec:
   };
   check(proc_cgroup(state["pause"]), "_pause", "pause");
   check(proc_cgroup(state["containers"][0]["process"]), "c", "container c");
+  // An exec'd process is in the container's cgroup namespace, rooted at the container's cgroup:
+  // "/" in every hierarchy is minipod/<id>/c, and any other cgroup would show as a path.
   auto exec = env().minipod({"exec", "mpt-cg-join", "--", "cat", "/proc/self/cgroup"});
   ASSERT_EQ(exec.exit_code, 0) << exec.err;
-  check(exec.out, "c", "exec in c");
+  std::istringstream lines(exec.out);
+  size_t seen = 0;
+  for (std::string line; std::getline(lines, line); ++seen)
+    EXPECT_EQ(line.substr(line.rfind(':')), ":/") << "exec in c: " << line;
+  EXPECT_GE(seen, hierarchies) << exec.out;
+  auto ns_of = [](int pid) {
+    return std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/ns/cgroup").string();
+  };
+  EXPECT_NE(ns_of(state["containers"][0]["process"]["pid"].get<int>()), ns_of(::getpid()));
 
   pod->signal(SIGTERM);
   ASSERT_TRUE(pod->wait(std::chrono::seconds(20)));

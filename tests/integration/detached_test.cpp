@@ -22,6 +22,7 @@ namespace minipod::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using Clock = std::chrono::steady_clock;
 
 class Detached : public PodTest {
@@ -129,7 +130,9 @@ TEST_F(Detached, RunPsLogsExecStopRm) {
                      "grep -E '^(CapEff|Seccomp):' /proc/self/status; cat /proc/self/cgroup"});
   EXPECT_THAT(sec.out, HasSubstr("CapEff:\t00000000a80425fb"));
   EXPECT_THAT(sec.out, HasSubstr("Seccomp:\t2"));
-  EXPECT_THAT(sec.out, HasSubstr("/minipod/" + id + "/ticker"));
+  // Its cgroup namespace is the container's, rooted at minipod/<id>/ticker: "/" everywhere.
+  EXPECT_THAT(sec.out, HasSubstr("\n0::/\n"));
+  EXPECT_THAT(sec.out, Not(HasSubstr("/minipod/")));
   auto code = env().minipod({"exec", "mpt-pod-d1", "--", "sh", "-c", "exit 7"});
   EXPECT_EQ(code.exit_code, 7);
   auto missing = env().minipod({"exec", "mpt-pod-d1", "--", "no-such-cmd"});

@@ -89,7 +89,7 @@ TEST_F(Escape, PauseIsNoDoorToTheHost) {
       "; echo mountinfo-lines $(cat /proc/1/mountinfo 2>/dev/null | wc -l); "
       "sed \"s/^/mountinfo: /\" /proc/1/mountinfo; grep -E "
       "\"^(Uid|CapEff|CapBnd|NoNewPrivs|Seccomp):\" "
-      "/proc/1/status; probe write /proc/1/exe";
+      "/proc/1/status; probe write /proc/1/exe; echo pause-stdin $(readlink /proc/1/fd/0)";
   auto r = run_pod(pod("mpt-esc-pause",
                        container("ptrace", "probe", look, "{capabilities: {add: [SYS_PTRACE]}}") +
                            container("priv", "probe", look, "{privileged: true}") +
@@ -124,6 +124,8 @@ TEST_F(Escape, PauseIsNoDoorToTheHost) {
   EXPECT_THAT(priv, Contains("CapBnd:\t0000000000000000"));
   EXPECT_THAT(priv, Contains("NoNewPrivs:\t1"));
   EXPECT_THAT(priv, Contains("Seccomp:\t2"));
+  // Its stdio is a null device of its own (unlinked), never the host's /dev/null.
+  EXPECT_THAT(priv, Contains("pause-stdin /null (deleted)"));
 }
 
 // Finding 2. A container that turns a program into `#!/proc/self/exe` made `minipod exec` run the
@@ -166,14 +168,17 @@ TEST_F(Escape, ExecAndDebugNeverHandTheHostBinaryToThePod) {
 }
 
 // Finding 2, the container start itself: a container whose program is `#!/proc/self/exe` runs
-// minipod as its first process; its sibling in the shared PID namespace waits for it.
+// minipod as its first process; its sibling in the shared PID namespace waits for it. That
+// minipod lives a millisecond or two: several such containers give the catcher several chances.
 TEST_F(Escape, ContainerStartNeverHandsTheHostBinaryToThePod) {
   make_evil_image();
   auto binary = bin_dir() / "minipod";
   std::string before = sha256_hex(fs::read_file(binary));
+  std::string evil;
+  for (int i = 0; i < 8; ++i)
+    evil += "  - name: evil" + std::to_string(i) + "\n    image: evil\n    command: [/evil]\n";
   auto r = run_pod(pod("mpt-esc-start",
-                       container("catcher", "probe", "probe catch-exe /proc/self/exe 20") +
-                           "  - name: evil\n    image: evil\n    command: [/evil]\n",
+                       container("catcher", "probe", "probe catch-exe /proc/self/exe 20") + evil,
                        "  shareProcessNamespace: true\n"));
   auto out = lines_of(r.out, "catcher");
   EXPECT_THAT(out, Contains(HasSubstr("caught "))) << r.out << r.err;

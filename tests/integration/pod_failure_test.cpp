@@ -129,14 +129,16 @@ TEST_F(PodFailure, ANetnsNameTakenByAnotherOwnerIsLeftAlone) {
     std::string name;
     ~Cleanup() { host_command({"/usr/sbin/ip", "netns", "del", name}); }
   } cleanup{name};
-  auto before = host_command({"/usr/sbin/ip", "netns", "exec", name, "readlink", "/proc/self/ns/net"});
+  auto before =
+      host_command({"/usr/sbin/ip", "netns", "exec", name, "readlink", "/proc/self/ns/net"});
   ASSERT_EQ(before.exit_code, 0) << before.err;
 
   auto r = run_pod(pod("probe", "true"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("/run/netns/" + name + " already exists"));
   // The other owner's namespace is still pinned, the same one.
-  auto after = host_command({"/usr/sbin/ip", "netns", "exec", name, "readlink", "/proc/self/ns/net"});
+  auto after =
+      host_command({"/usr/sbin/ip", "netns", "exec", name, "readlink", "/proc/self/ns/net"});
   ASSERT_EQ(after.exit_code, 0) << after.err;
   EXPECT_EQ(after.out, before.out);
   // And `minipod gc` finds nothing of the failed pod to take it away either.

@@ -191,11 +191,12 @@ class Stdio : public PodTest {
 
   // What a pod's container printed about its descriptors: stdout and stderr are minipod's pipes
   // (to the log), and none is a file of the caller's (all below the test's dir) or a terminal.
-  // Its stdin is not checked beyond that: the launcher opens /dev/null before the container's
-  // root is its own, so it is the host's (readlink shows "/null"), a separate problem.
+  // Its stdin is the container's own /dev/null: the host's node (which readlink shows as "/null"
+  // from inside) would let the pod chmod it on the host.
   void expect_no_caller_descriptors(const std::string& output) {
     auto fds = descriptors_in(output);
     ASSERT_TRUE(fds.count(0) && fds.count(1) && fds.count(2)) << output;
+    EXPECT_EQ(fds[0], "/dev/null");
     EXPECT_THAT(fds[1], ::testing::MatchesRegex(R"(pipe:\[[0-9]+\])"));
     EXPECT_THAT(fds[2], ::testing::MatchesRegex(R"(pipe:\[[0-9]+\])"));
     for (const auto& [fd, target] : fds) {
@@ -219,9 +220,8 @@ TEST_F(Stdio, ExecWithoutATerminalGivesTheContainerPipesNotTheCallersFiles) {
 }
 
 TEST_F(Stdio, DebugGivesTheContainerPipesNotTheCallersFiles) {
-  // Its stdin is a pipe at its end: not the host's /dev/null, which the launcher would open.
-  expect_caller_files_stay_outside({"debug", "mpt-pod-s1", "--image", "probe"},
-                                   R"(pipe:\[[0-9]+\])");
+  // Without -i its stdin is the container's own /dev/null.
+  expect_caller_files_stay_outside({"debug", "mpt-pod-s1", "--image", "probe"}, "/dev/null");
 }
 
 TEST_F(Stdio, StdinWithDashIAndItsEnd) {
