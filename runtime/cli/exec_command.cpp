@@ -10,7 +10,7 @@
 #include "runtime/container/exec_process.h"
 #include "runtime/control/pod_control.h"
 #include "runtime/sandbox/pod_cleanup.h"
-#include "runtime/security/container_security.h"
+#include "runtime/security/plan_security.h"
 #include "runtime/security/seccomp_filter.h"
 #include "runtime/spec/manifest.h"
 #include "runtime/state/pod_store.h"

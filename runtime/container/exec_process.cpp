@@ -26,6 +26,7 @@
 #include "runtime/container/stdio_relay.h"
 #include "runtime/ns/child_report.h"
 #include "runtime/ns/namespaces.h"
+#include "runtime/security/apply_security.h"
 
 namespace minipod::container {
 namespace {
@@ -191,7 +192,9 @@ struct ChildSetup {
     if (int err = install_stdio(in, s.stdio[1], s.stdio[2]); err != 0)
       ns::child_fail(s.report, "set up stdin, stdout and stderr", "", err);
   }
-  apply_security(r.security, s.report);
+  security::ApplyFailure refused_by;
+  if (int err = security::apply_security(r.security, &refused_by); err != 0)
+    ns::child_fail(s.report, refused_by.step, refused_by.detail, err);
   ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
   int err = ENOENT;
   for (const auto& path : s.exec_paths) {

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "runtime/cgroups/join.h"
-#include "runtime/container/security.h"
+#include "runtime/security/security_plan.h"
 #include "runtime/state/pod_record.h"
 
 namespace minipod::container {
@@ -21,7 +21,7 @@ struct ExecRequest {
   bool interactive = false;    // -i: our stdin goes to the process (else the container's /dev/null)
   bool tty = false;            // -t: a pty, our terminal in raw mode, window size followed
   cgroups::CgroupJoin cgroup;  // the container's, joined by the process itself (cgroups/join.h)
-  SecurityPlan security;
+  security::SecurityPlan security;
 };
 
 // Runs the process to its end; returns its exit code (128+signal when killed).

@@ -21,6 +21,7 @@
 #include "runtime/container/stdio_relay.h"
 #include "runtime/ns/child_report.h"
 #include "runtime/ns/namespaces.h"
+#include "runtime/security/apply_security.h"
 
 namespace minipod::container {
 namespace {
@@ -124,7 +125,9 @@ void close_fds_except(int (&keep)[N]) {
 
   // Before the seccomp filter, which a Localhost profile may make refuse close_range.
   ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
-  apply_security(s.security, report);
+  security::ApplyFailure refused_by;
+  if (int err = security::apply_security(s.security, &refused_by); err != 0)
+    ns::child_fail(report, refused_by.step, refused_by.detail, err);
 
   int first_err = ENOENT;
   for (const auto& path : s.exec_paths) {

@@ -10,7 +10,7 @@
 
 #include "runtime/cgroups/join.h"
 #include "runtime/container/rootfs_plan.h"
-#include "runtime/container/security.h"
+#include "runtime/security/security_plan.h"
 
 namespace minipod::container {
 
@@ -28,7 +28,7 @@ struct LaunchSpec {
   // Pipes of minipod's; -1: the container's own /dev/null (never a descriptor of the host's).
   int stdin_fd = -1;
   int stdout_fd = -1, stderr_fd = -1;
-  SecurityPlan security;
+  security::SecurityPlan security;
   // Its cgroup, which the child joins itself (cgroups/join.h) before anything else.
   cgroups::CgroupJoin cgroup;
   // A cgroup namespace of its own, rooted at that cgroup (the rootfs plan mounts it read-only at

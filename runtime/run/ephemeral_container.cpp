@@ -22,7 +22,7 @@
 #include "runtime/run/signal_watch.h"
 #include "runtime/sandbox/pod_cleanup.h"
 #include "runtime/sandbox/sandbox.h"
-#include "runtime/security/container_security.h"
+#include "runtime/security/plan_security.h"
 #include "runtime/security/seccomp_filter.h"
 #include "runtime/spec/manifest.h"
 #include "runtime/spec/names.h"

@@ -18,7 +18,7 @@
 #include "runtime/run/working_set.h"
 #include "runtime/sandbox/pod_cleanup.h"
 #include "runtime/sandbox/sandbox.h"
-#include "runtime/security/container_security.h"
+#include "runtime/security/plan_security.h"
 #include "runtime/spec/manifest.h"
 #include "runtime/state/crash_point.h"
 

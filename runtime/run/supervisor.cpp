@@ -14,7 +14,7 @@
 #include "common/fs.h"
 #include "common/trace.h"
 #include "runtime/run/cri_log.h"
-#include "runtime/security/container_security.h"
+#include "runtime/security/plan_security.h"
 #include "runtime/security/seccomp_filter.h"
 
 namespace minipod::run {
@@ -37,7 +37,7 @@ void compile_security_plans(const spec::Pod& pod, std::vector<ContainerPlan>& pl
   for (const auto& p : plans) specs.push_back(p.spec);
   auto compile = [&pod, specs, options = security::start_options(paths.data_dir, paths.run_dir)] {
     Tracer::MuteThisThread quiet;  // start() traces each plan
-    std::vector<container::SecurityPlan> out;
+    std::vector<security::SecurityPlan> out;
     for (const auto* c : specs)
       out.push_back(
           security::plan_container_security(pod, *c, security::container_field(pod, c), options));
@@ -147,7 +147,7 @@ Supervisor::Starting Supervisor::prepare(Slot& slot) {
                                security::start_options(sb.paths().data_dir, sb.paths().run_dir));
                          }).share();
   }
-  const container::SecurityPlan& security = plan.security.get();
+  const security::SecurityPlan& security = plan.security.get();
   // `minipod exec` loads the container's seccomp program from here instead of compiling it again.
   if (!security.seccomp.empty() && slot.restarts == 0)
     security::save_program(sb.paths().pod_dir(sb.id()) / ("seccomp-" + slot.name + ".bpf"),

@@ -28,7 +28,7 @@ struct ContainerPlan {
   std::string working_dir;
   // Capabilities, user, seccomp program...: compiled in the background while the sandbox is
   // created (see compile_security_plans), ready by the container's first start.
-  std::shared_future<container::SecurityPlan> security;
+  std::shared_future<security::SecurityPlan> security;
 };
 
 // Starts building every container's security plan on a background thread: libseccomp takes ~8 ms

@@ -24,6 +24,7 @@
 #include "common/fs.h"
 #include "common/trace.h"
 #include "runtime/ns/child_report.h"
+#include "runtime/security/apply_security.h"
 #include "runtime/security/sealed_binary.h"
 
 namespace minipod::sandbox {
@@ -93,7 +94,9 @@ int enter_empty_root(const std::string& dir, int report) {
   ::dup2(null, 2);
   // Nothing of ours may leak into the pod beyond stdio.
   ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
-  container::apply_security(o.security, report);
+  security::ApplyFailure refused_by;
+  if (int err = security::apply_security(o.security, &refused_by); err != 0)
+    ns::child_fail(report, refused_by.step, refused_by.detail, err);
   char* const envp[] = {nullptr};
   ::syscall(SYS_execveat, exe, "", const_cast<char* const*>(argv), envp, AT_EMPTY_PATH);
   ns::child_fail(report, "exec pause", o.binary.c_str(), errno);

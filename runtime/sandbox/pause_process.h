@@ -7,8 +7,8 @@
 #include <string>
 
 #include "runtime/cgroups/join.h"
-#include "runtime/container/security.h"
 #include "runtime/ns/namespaces.h"
+#include "runtime/security/security_plan.h"
 #include "runtime/state/pod_record.h"
 
 namespace minipod::sandbox {
@@ -22,7 +22,7 @@ struct PauseOptions {
   // own mount namespace (nothing of it is seen on the host).
   std::string root_dir;
   // Applied just before exec: an unprivileged user, no capabilities, no_new_privs, seccomp.
-  container::SecurityPlan security;
+  security::SecurityPlan security;
 };
 
 class PauseProcess {

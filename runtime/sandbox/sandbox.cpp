@@ -12,7 +12,7 @@
 #include "runtime/sandbox/netns_pin.h"
 #include "runtime/sandbox/pod_cleanup.h"
 #include "runtime/sandbox/pod_shm.h"
-#include "runtime/security/container_security.h"
+#include "runtime/security/plan_security.h"
 #include "runtime/security/sysctls.h"
 
 namespace minipod::sandbox {

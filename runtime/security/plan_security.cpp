@@ -1,4 +1,4 @@
-#include "runtime/security/container_security.h"
+#include "runtime/security/plan_security.h"
 
 #include <functional>
 #include <map>
@@ -57,8 +57,8 @@ const SeccompProgram& compiled_program(const std::string& key,
 
 }  // namespace
 
-container::SecurityPlan plan_pause_security(const SecurityOptions& o) {
-  container::SecurityPlan plan;
+SecurityPlan plan_pause_security(const SecurityOptions& o) {
+  SecurityPlan plan;
   plan.configured = true;
   plan.last_cap = last_capability();
   plan.uid = kPauseUser;
@@ -76,7 +76,7 @@ container::SecurityPlan plan_pause_security(const SecurityOptions& o) {
   return plan;
 }
 
-std::string describe_pause_security(const container::SecurityPlan& plan) {
+std::string describe_pause_security(const SecurityPlan& plan) {
   return "user " + std::to_string(plan.uid) + ":" + std::to_string(plan.gid) +
          ", no capabilities, no_new_privs, seccomp RuntimeDefault (" +
          std::to_string(plan.seccomp.size()) + " BPF instructions, " + plan.seccomp_origin +
@@ -108,12 +108,11 @@ SecurityOptions start_options(const std::filesystem::path& data_dir,
   return o;
 }
 
-container::SecurityPlan plan_container_security(const spec::Pod& pod, const spec::Container& c,
-                                                const std::string& field,
-                                                const SecurityOptions& o) {
+SecurityPlan plan_container_security(const spec::Pod& pod, const spec::Container& c,
+                                     const std::string& field, const SecurityOptions& o) {
   const auto& sc = c.security_context;
   const std::string prefix = o.field_prefix;
-  container::SecurityPlan plan;
+  SecurityPlan plan;
   plan.configured = true;
   plan.privileged = sc.privileged.value_or(false);
   plan.read_only_root = sc.read_only_root_filesystem.value_or(false);

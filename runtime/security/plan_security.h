@@ -1,13 +1,13 @@
-// A container's whole security plan, from its securityContext and the pod's: capabilities,
-// user and groups, no_new_privs, the seccomp filter (built here, in the parent), rlimits,
-// privileged and readOnlyRootFilesystem. The same function checks a manifest before anything is
-// created and builds the plan at each start.
+// The security plan of a container (from its securityContext and the pod's: capabilities, user
+// and groups, no_new_privs, the seccomp filter compiled here in the parent, rlimits, privileged,
+// readOnlyRootFilesystem) and of pause. The same function checks a manifest before anything is
+// created and builds the plan at each start; apply_security.h applies it in the child.
 #pragma once
 
 #include <filesystem>
 #include <string>
 
-#include "runtime/container/security.h"
+#include "runtime/security/security_plan.h"
 #include "runtime/spec/pod_spec.h"
 
 namespace minipod::security {
@@ -24,19 +24,17 @@ struct SecurityOptions {
 };
 
 // `field` is the container's path ("spec.containers[0]"). Throws UsageError naming the field.
-container::SecurityPlan plan_container_security(const spec::Pod& pod,
-                                                const spec::Container& container,
-                                                const std::string& field,
-                                                const SecurityOptions& options);
+SecurityPlan plan_container_security(const spec::Pod& pod, const spec::Container& container,
+                                     const std::string& field, const SecurityOptions& options);
 
 // pause's user: 65535, as in Kubernetes' pause image.
 constexpr uid_t kPauseUser = 65535;
 
 // pause's confinement: kPauseUser, no capabilities in any set, no_new_privs, Docker's seccomp
 // profile as for a container without capabilities (pause only waits and reaps).
-container::SecurityPlan plan_pause_security(const SecurityOptions& options);
+SecurityPlan plan_pause_security(const SecurityOptions& options);
 // "user 65535:65535, no capabilities, no_new_privs, seccomp ..." for --trace.
-std::string describe_pause_security(const container::SecurityPlan& plan);
+std::string describe_pause_security(const SecurityPlan& plan);
 
 // Checks every container of the pod (plan_container_security for each), before anything exists.
 // Cheap: Docker's default profile is not compiled here.
