@@ -72,13 +72,11 @@ int run_exec(const ExecOptions& o) {
   auto paths = state::Paths::from_environment();
   // The seccomp program the container was started with, saved by its owner: compiling Docker's
   // profile again would cost ~8 ms.
-  auto saved = security::read_program(pod.dir / ("seccomp-" + target->name + ".bpf"));
   auto options = security::start_options(paths.data_dir, paths.run_dir);
-  options.compile_default_profile = !saved;
+  options.saved_default_program =
+      security::read_program(pod.dir / ("seccomp-" + target->name + ".bpf"));
   req.security = security::plan_container_security(
       parsed.pod, *c, security::container_field(parsed.pod, c), options);
-  if (saved && req.security.seccomp.empty() && !req.security.privileged)
-    req.security.seccomp = std::move(*saved);
   std::vector<std::string> dirs;
   for (const auto& dir : r.cgroups) dirs.push_back(dir + "/" + target->name);
   req.cgroup = cgroups::join_of(dirs, cgroups::host_hierarchies().unified);

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "common/error.h"
+#include "runtime/container/launcher.h"
+
 namespace minipod::run {
 
 std::vector<std::string> resolve_argv(const spec::Container& c, const images::ImageConfig& image) {
@@ -30,6 +33,25 @@ std::vector<std::string> resolve_env(const spec::Container& c, const images::Ima
   for (const auto& e : image.env) set(e);
   for (const auto& e : c.env) set(e.name + "=" + e.value);
   return env;
+}
+
+ContainerProcess resolve_process(const spec::Container& c, const images::Image& image,
+                                 const std::string& hostname, const std::string& field,
+                                 const std::string& command_field) {
+  ContainerProcess p;
+  p.argv = resolve_argv(c, image.config);
+  if (p.argv.empty())
+    throw UsageError(field, "container \"" + c.name + "\": image \"" + c.image +
+                                "\" has no default command, and none was given");
+  p.env = resolve_env(c, image.config, hostname);
+  p.working_dir = !c.working_dir.empty()              ? c.working_dir
+                  : !image.config.working_dir.empty() ? image.config.working_dir
+                                                      : "/";
+  p.exec_paths = container::exec_candidates(p.argv[0], p.env);
+  if (container::find_in_image(image.rootfs.string(), p.exec_paths).empty())
+    throw UsageError(command_field, "container \"" + c.name + "\": command \"" + p.argv[0] +
+                                        "\" not found in image \"" + c.image + "\"");
+  return p;
 }
 
 }  // namespace minipod::run

@@ -19,4 +19,18 @@ std::vector<std::string> resolve_argv(const spec::Container& c, const images::Im
 std::vector<std::string> resolve_env(const spec::Container& c, const images::ImageConfig& image,
                                      const std::string& hostname);
 
+// The process a container runs, resolved and checked before anything is created.
+struct ContainerProcess {
+  std::vector<std::string> argv, env;
+  std::string working_dir;
+  std::vector<std::string> exec_paths;  // where execve() looks for argv[0] (launcher.h)
+};
+
+// argv, env and working directory of `c` in `image`, its command looked up in the image. Throws
+// UsageError naming `field` (e.g. "pod.yaml: spec.containers[0]") when there is no command, or
+// `command_field` (where the command was given) when it is not in the image.
+ContainerProcess resolve_process(const spec::Container& c, const images::Image& image,
+                                 const std::string& hostname, const std::string& field,
+                                 const std::string& command_field);
+
 }  // namespace minipod::run

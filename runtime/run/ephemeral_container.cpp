@@ -19,6 +19,7 @@
 #include "runtime/container/stdio_relay.h"
 #include "runtime/ns/namespaces.h"
 #include "runtime/run/container_command.h"
+#include "runtime/run/container_launch.h"
 #include "runtime/run/signal_watch.h"
 #include "runtime/sandbox/pod_cleanup.h"
 #include "runtime/sandbox/sandbox.h"
@@ -134,28 +135,19 @@ int run_ephemeral_container(const EphemeralRequest& req) {
   if (!image)
     throw UsageError("debug --image", "no image \"" + req.image + "\"; see 'minipod image ls'");
   std::string hostname = pod.hostname.empty() ? pod.name : pod.hostname;
-  container::LaunchSpec ls;
-  ls.name = name;
-  ls.image = req.image;
-  ls.argv = resolve_argv(c, image->config);
-  if (ls.argv.empty())
-    throw UsageError("debug",
-                     "image \"" + req.image + "\" has no default command: give one after --");
-  ls.env = resolve_env(c, image->config, hostname);
-  ls.working_dir = image->config.working_dir.empty() ? "/" : image->config.working_dir;
-  ls.exec_paths = container::exec_candidates(ls.argv[0], ls.env);
-  if (container::find_in_image(image->rootfs.string(), ls.exec_paths).empty())
-    throw UsageError("debug",
-                     "command \"" + ls.argv[0] + "\" not found in image \"" + req.image + "\"");
+  ContainerLaunch launch;
+  launch.name = name;
+  launch.image = req.image;
+  launch.image_rootfs = image->rootfs.string();
+  launch.layer_dir = layer;
+  launch.process = resolve_process(c, *image, hostname, "debug", "debug");
 
   // The pod's security defaults (Kubernetes gives ephemeral containers the pod's context).
   auto options = security::start_options(paths.data_dir, paths.run_dir);
-  auto saved = sibling_seccomp_program(pod, stored.dir);
-  options.compile_default_profile = !saved;
-  ls.security =
+  options.saved_default_program = sibling_seccomp_program(pod, stored.dir);
+  launch.security =
       security::plan_container_security(pod, c, "ephemeral container \"" + name + "\"", options);
-  if (saved && ls.security.seccomp.empty() && !ls.security.privileged)
-    ls.security.seccomp = std::move(*saved);
+  launch.cgroup = std::move(cgroup);
 
   // The pod's namespaces, held by pause (those it shares with us, e.g. a hostNetwork pod's net,
   // are not opened: the container stays in ours); the PID namespace of --target, or the pod's if
@@ -176,29 +168,19 @@ int run_ephemeral_container(const EphemeralRequest& req) {
   } else if (pod.share_process_namespace) {
     pid_ns = std::move(pod_ns.pid);
   }
-  ls.net_fd = pod_ns.net.get();
-  ls.uts_fd = pod_ns.uts.get();
-  ls.ipc_fd = pod_ns.ipc.get();
-  ls.pid_fd = pid_ns.get();
+  PodSide side;
+  side.net_fd = pod_ns.net.get();
+  side.uts_fd = pod_ns.uts.get();
+  side.ipc_fd = pod_ns.ipc.get();
+  side.pid_fd = pid_ns.get();
+  side.shm_dir = r.shm_dir;
+  for (auto [file, out] :
+       {std::pair{"hostname", &side.hostname_file}, std::pair{"hosts", &side.hosts_file},
+        std::pair{"resolv.conf", &side.resolv_file}})
+    if (fsys::exists(stored.dir / file)) *out = (stored.dir / file).string();
 
   leftovers.layer = layer;
-  for (const char* d : {"upper", "work", "rootfs"}) fs::make_dirs(layer / d, 0755);
-  container::RootfsInputs in;
-  in.lower = image->rootfs.string();
-  in.upper = (layer / "upper").string();
-  in.work = (layer / "work").string();
-  in.rootfs = (layer / "rootfs").string();
-  in.shm_dir = r.shm_dir;
-  for (auto [file, out] :
-       {std::pair{"hostname", &in.hostname_file}, std::pair{"hosts", &in.hosts_file},
-        std::pair{"resolv.conf", &in.resolv_file}})
-    if (fsys::exists(stored.dir / file)) *out = (stored.dir / file).string();
-  in.privileged = ls.security.privileged;
-  in.read_only_root = ls.security.read_only_root;
-  if (!cgroup.empty()) in.cgroupfs = cgroups::container_cgroupfs(cgroups::host_hierarchies());
-  ls.rootfs = container::plan_rootfs(in);
-  ls.cgroup = std::move(cgroup);
-  ls.cgroup_namespace = !ls.cgroup.empty();
+  container::LaunchSpec ls = launch_spec(std::move(launch), side);
   // Pipes of ours, copied to and from our own stdin, stdout and stderr: the caller's descriptors
   // (a terminal, the file our output goes to) never enter the container, where any process could
   // reopen them through /proc/<pid>/fd. Without -i, stdin is the container's own /dev/null.
@@ -208,16 +190,14 @@ int run_ephemeral_container(const EphemeralRequest& req) {
   ls.stdout_fd = relay.child_stdout();
   ls.stderr_fd = relay.child_stderr();
 
-  std::string argv;
-  for (const auto& a : ls.argv) argv += " " + a;
-  trace.step("start ephemeral container \"" + name + "\" in pod \"" + r.name +
-                 "\": join pause's net, uts, ipc namespaces" +
-                 (ls.pid_fd >= 0 ? ", the pid namespace of " +
-                                       (req.target.empty() ? "the pod" : "\"" + req.target + "\"")
-                                 : "; a pid namespace of its own") +
-                 "; new mount namespace; overlay root " + in.rootfs,
-             "nsenter --target " + std::to_string(r.pause.pid) +
-                 " --net --uts --ipc unshare --mount --pid --fork ... pivot_root && exec" + argv);
+  if (trace.enabled()) {
+    StartTrace t = describe_start(ls, r.pause.pid);
+    trace.step("ephemeral container in pod \"" + r.name + "\"" +
+                   (req.target.empty() ? "" : ", in the PID namespace of \"" + req.target + "\"") +
+                   ": " + t.step,
+               t.command);
+    trace.detail("security of \"" + name + "\"", t.security);
+  }
   if (std::string applied = pod_cgroups.container_applied(name); !applied.empty())
     trace.detail("cgroup", applied);
 

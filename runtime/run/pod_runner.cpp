@@ -58,20 +58,13 @@ Prepared prepare(const RunOptions& o) {
     plan.spec = &c;
     plan.role = role;
     plan.image_rootfs = image->rootfs.string();
-    plan.argv = resolve_argv(c, image->config);
-    if (plan.argv.empty())
-      throw UsageError(
-          o.manifest + ": " + field,
-          "no command: image \"" + c.image + "\" has no default command, so set command or args");
-    plan.env = resolve_env(c, image->config, hostname);
-    plan.working_dir = !c.working_dir.empty()               ? c.working_dir
-                       : !image->config.working_dir.empty() ? image->config.working_dir
-                                                            : "/";
-    plan.exec_paths = container::exec_candidates(plan.argv[0], plan.env);
-    if (container::find_in_image(plan.image_rootfs, plan.exec_paths).empty())
-      throw UsageError(o.manifest + ": " + field + (c.command.empty() ? ".args" : ".command"),
-                       "container \"" + c.name + "\": command \"" + plan.argv[0] +
-                           "\" not found in image \"" + c.image + "\"");
+    std::string where = o.manifest + ": " + field;
+    auto process = resolve_process(c, *image, hostname, where,
+                                   where + (c.command.empty() ? ".args" : ".command"));
+    plan.argv = std::move(process.argv);
+    plan.env = std::move(process.env);
+    plan.working_dir = std::move(process.working_dir);
+    plan.exec_paths = std::move(process.exec_paths);
     return plan;
   };
   for (size_t i = 0; i < pod.init_containers.size(); ++i) {

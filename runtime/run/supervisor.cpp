@@ -13,7 +13,10 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/trace.h"
+#include "runtime/run/container_launch.h"
 #include "runtime/run/cri_log.h"
+#include "runtime/run/output_lines.h"
+#include "runtime/run/restart_policy.h"
 #include "runtime/security/plan_security.h"
 #include "runtime/security/seccomp_filter.h"
 
@@ -21,7 +24,6 @@ namespace minipod::run {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr size_t kMaxLine = 16 * 1024;  // longer lines are split (CRI "P" records)
 
 void print_line(bool echo, FILE* to, const std::string& name, std::string_view line) {
   if (!echo) return;
@@ -56,7 +58,7 @@ struct Supervisor::Slot {
   enum class State { kWaiting, kRunning, kExited } state = State::kWaiting;
   pid_t pid = 0;
   UniqueFd out, err;
-  std::string out_buf, err_buf;
+  OutputLines out_lines, err_lines;
   std::unique_ptr<CriLog> log;
   int restarts = 0;
   int exit_code = 0;
@@ -123,22 +125,6 @@ void Supervisor::start(Slot& slot) {
 Supervisor::Starting Supervisor::prepare(Slot& slot) {
   const auto& plan = slot.plan;
   auto& sb = sandbox_;
-  auto& ns = sb.pause().namespaces();
-
-  // A restarted container gets a fresh writable layer, as in Kubernetes.
-  fs::remove_tree(slot.layer_dir);
-  std::filesystem::path layer = slot.layer_dir;
-  for (const char* d : {"upper", "work", "rootfs"}) fs::make_dirs(layer / d, 0755);
-
-  container::RootfsInputs in;
-  in.lower = plan.image_rootfs;
-  in.upper = (layer / "upper").string();
-  in.work = (layer / "work").string();
-  in.rootfs = (layer / "rootfs").string();
-  in.shm_dir = sb.shm_dir();
-  in.hostname_file = sb.files().hostname.string();
-  in.hosts_file = sb.files().hosts.string();
-  in.resolv_file = sb.files().resolv_conf.string();
   // Capabilities, user, seccomp, rlimits (checked before the pod was created; built per start).
   if (!plan.security.valid()) {
     slot.plan.security = std::async(std::launch::deferred, [&sb, &plan] {
@@ -152,28 +138,25 @@ Supervisor::Starting Supervisor::prepare(Slot& slot) {
   if (!security.seccomp.empty() && slot.restarts == 0)
     security::save_program(sb.paths().pod_dir(sb.id()) / ("seccomp-" + slot.name + ".bpf"),
                            security.seccomp);
-  in.privileged = security.privileged;
-  in.read_only_root = security.read_only_root;
-  cgroups::Limits limits = cgroups::container_limits(*plan.spec);
-  cgroups::CgroupJoin join = sb.cgroups().prepare_container(slot.name, limits);
-  // In a cgroup namespace of its own, it sees its cgroup as the root of /sys/fs/cgroup (Docker).
-  if (!join.empty()) in.cgroupfs = cgroups::container_cgroupfs(cgroups::host_hierarchies());
 
-  container::LaunchSpec ls;
-  ls.name = slot.name;
-  ls.image = plan.spec->image;
-  ls.net_fd = ns.net.get();
-  ls.uts_fd = ns.uts.get();
-  ls.ipc_fd = ns.ipc.get();
-  ls.pid_fd = sb.pod().share_process_namespace ? ns.pid.get() : -1;
-  ls.rootfs = container::plan_rootfs(in);
-  ls.argv = plan.argv;
-  ls.env = plan.env;
-  ls.working_dir = plan.working_dir;
-  ls.exec_paths = plan.exec_paths;
-  ls.security = std::move(security);
-  ls.cgroup = std::move(join);
-  ls.cgroup_namespace = !ls.cgroup.empty();
+  auto& ns = sb.pause().namespaces();
+  PodSide side{ns.net.get(),
+               ns.uts.get(),
+               ns.ipc.get(),
+               sb.pod().share_process_namespace ? ns.pid.get() : -1,
+               sb.shm_dir(),
+               sb.files().hostname.string(),
+               sb.files().hosts.string(),
+               sb.files().resolv_conf.string()};
+  ContainerLaunch launch{
+      slot.name,
+      plan.spec->image,
+      plan.image_rootfs,
+      slot.layer_dir,
+      ContainerProcess{plan.argv, plan.env, plan.working_dir, plan.exec_paths},
+      security,
+      sb.cgroups().prepare_container(slot.name, cgroups::container_limits(*plan.spec))};
+  container::LaunchSpec ls = launch_spec(std::move(launch), side);
 
   Pipe out = make_pipe(), err = make_pipe();
   ls.stdout_fd = out.write.get();
@@ -185,33 +168,6 @@ Supervisor::Starting Supervisor::prepare(Slot& slot) {
   // Traced once the container has started (a trace line is printed when its step is done).
   std::function<void()> announce;
   if (Tracer::get().enabled()) {
-    std::string argv;
-    for (const auto& a : plan.argv) argv += " " + shell_quote(a);
-    std::string pid = std::to_string(sb.pause().pid());
-    bool shared = ls.pid_fd >= 0;
-    std::string joined =
-        (ls.net_fd >= 0 ? "net, uts, " : "") + std::string("ipc") + (shared ? ", pid" : "");
-    std::string step = "start container \"" + slot.name + "\": join pause's " + joined +
-                       " namespaces; new mount" + (shared ? "" : " and pid") +
-                       " namespace; overlay root " + in.rootfs;
-    std::string command =
-        "nsenter --target " + pid + (ls.net_fd >= 0 ? " --net --uts" : "") + " --ipc" +
-        (shared ? " --pid" : "") + " unshare --mount" + (shared ? "" : " --pid --fork") +
-        " sh -c 'mount -t overlay overlay -o lowerdir=" + in.lower + ",upperdir=" + in.upper +
-        ",workdir=" + in.work + " " + in.rootfs + " && ... && pivot_root'  &&  exec" + argv;
-    std::string groups;
-    for (gid_t g : security.groups) groups += (groups.empty() ? "" : ",") + std::to_string(g);
-    std::string context =
-        "user " + std::to_string(security.uid) + ":" + std::to_string(security.gid) + " groups [" +
-        groups + "]" + (security.privileged ? ", privileged" : "") + "; capabilities " +
-        security::capability_names(security.caps.effective) + "; no_new_privs " +
-        (security.no_new_privs ? "1" : "0") + "; seccomp " +
-        (security.seccomp.empty()
-             ? std::string("unconfined")
-             : std::to_string(security.seccomp.size()) + " BPF instructions" +
-                   (security.seccomp_origin.empty() ? std::string()
-                                                    : ", " + security.seccomp_origin)) +
-        (security.read_only_root ? "; read-only root filesystem" : "");
     auto dirs = sb.cgroups().container_dirs(slot.name);
     std::string cgroup =
         dirs.empty() ? std::string("none (no cgroup file system)")
@@ -220,12 +176,13 @@ Supervisor::Starting Supervisor::prepare(Slot& slot) {
                                 ? " (and " + std::to_string(dirs.size() - 1) + " more hierarchies)"
                                 : "") +
                            ": " + sb.cgroups().container_applied(slot.name);
-    announce = [step, command, log = log_path.string(), name = slot.name, context, cgroup] {
-      auto& t = Tracer::get();
-      t.step(step, command);
-      t.detail("cgroup", cgroup);
-      t.detail("log", log);
-      t.detail("security of \"" + name + "\"", context);
+    announce = [t = describe_start(ls, sb.pause().pid()), log = log_path.string(), name = slot.name,
+                cgroup] {
+      auto& tracer = Tracer::get();
+      tracer.step(t.step, t.command);
+      tracer.detail("cgroup", cgroup);
+      tracer.detail("log", log);
+      tracer.detail("security of \"" + name + "\"", t.security);
     };
   }
 
@@ -286,40 +243,26 @@ void Supervisor::start_phase() {
 
 void Supervisor::read_output(Slot& slot, bool is_err, bool until_eof) {
   UniqueFd& fd = is_err ? slot.err : slot.out;
-  std::string& buf = is_err ? slot.err_buf : slot.out_buf;
+  OutputLines& lines = is_err ? slot.err_lines : slot.out_lines;
   const char* stream = is_err ? "stderr" : "stdout";
   FILE* to = is_err ? stderr : stdout;
   if (!fd) return;
+  auto emit = [&](std::string_view line, bool partial) {
+    slot.log->write(stream, line, partial);
+    print_line(options_.echo, to, slot.name, line);
+  };
   char chunk[16384];
   for (;;) {
     ssize_t n = ::read(fd.get(), chunk, sizeof chunk);
     if (n < 0 && errno == EINTR) continue;
     if (n > 0) {
-      buf.append(chunk, static_cast<size_t>(n));
-      size_t start = 0;
-      for (size_t nl; (nl = buf.find('\n', start)) != std::string::npos; start = nl + 1) {
-        std::string_view line(buf.data() + start, nl - start);
-        slot.log->write(stream, line, false);
-        print_line(options_.echo, to, slot.name, line);
-      }
-      buf.erase(0, start);
-      while (buf.size() >= kMaxLine) {
-        std::string_view part(buf.data(), kMaxLine);
-        slot.log->write(stream, part, true);
-        print_line(options_.echo, to, slot.name, part);
-        buf.erase(0, kMaxLine);
-      }
+      lines.feed(std::string_view(chunk, static_cast<size_t>(n)), emit);
       if (!until_eof) return;
       continue;
     }
-    if (n < 0 && errno == EAGAIN && !until_eof) return;
-    if (n < 0 && errno == EAGAIN) return;  // a process of the pod still holds the pipe: read later
-    // EOF: the last line may lack its newline.
-    if (!buf.empty()) {
-      slot.log->write(stream, buf, false);
-      print_line(options_.echo, to, slot.name, buf);
-      buf.clear();
-    }
+    if (n < 0 && errno == EAGAIN)
+      return;            // nothing more now (a process of the pod may write later)
+    lines.finish(emit);  // EOF: the last line may lack its newline
     fd.reset();
     return;
   }
@@ -344,32 +287,17 @@ void Supervisor::exited(Slot& slot, int status) {
   if (sandbox_.cgroups().oom_killed(slot.name)) slot.reason = "OOMKilled";
 
   const std::string& policy = sandbox_.pod().restart_policy;
-  bool restart = false;
-  if (!stopping_) {
-    switch (slot.plan.role) {
-      case ContainerPlan::Role::kSidecar:
-        restart = true;
-        break;
-      case ContainerPlan::Role::kInit:
-        restart = slot.exit_code != 0 && policy != "Never";
-        break;
-      case ContainerPlan::Role::kApp:
-        restart = policy == "Always" || (policy == "OnFailure" && slot.exit_code != 0);
-        break;
-    }
-  }
+  RestartDecision next;
+  if (!stopping_)
+    next = decide_restart(slot.plan.role, policy, slot.exit_code, slot.restarts,
+                          Clock::now() - slot.started_at, options_.backoff_base);
   std::string line = "minipod: container \"" + slot.name + "\" " + how + " (" + slot.reason + ")";
-  if (restart) {
-    // Kubernetes' crash-loop back-off: base, doubled per restart, at most 5 minutes; reset after
-    // 10 minutes of running fine.
-    if (Clock::now() - slot.started_at > std::chrono::minutes(10)) slot.restarts = 0;
-    auto delay = options_.backoff_base * (1LL << std::min(slot.restarts, 16));
-    delay = std::min<std::chrono::milliseconds>(delay, std::chrono::minutes(5));
-    slot.restart_at = Clock::now() + delay;
+  if (next.restart) {
+    slot.restart_at = Clock::now() + next.delay;
     slot.restart_pending = true;
-    ++slot.restarts;
+    slot.restarts = next.restarts;
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%.1f", static_cast<double>(delay.count()) / 1000.0);
+    std::snprintf(buf, sizeof buf, "%.1f", static_cast<double>(next.delay.count()) / 1000.0);
     line += "; restarting in " + std::string(buf) + " s (restartPolicy " +
             (slot.plan.role == ContainerPlan::Role::kSidecar ? std::string("Always, sidecar")
                                                              : policy) +

@@ -14,6 +14,7 @@
 
 #include "common/fd.h"
 #include "runtime/container/launcher.h"
+#include "runtime/run/restart_policy.h"
 #include "runtime/run/signal_watch.h"
 #include "runtime/sandbox/sandbox.h"
 
@@ -22,7 +23,8 @@ namespace minipod::run {
 // One container of the pod, ready to launch (argv resolved, image found).
 struct ContainerPlan {
   const spec::Container* spec;
-  enum class Role { kInit, kSidecar, kApp } role;
+  using Role = ContainerRole;
+  Role role;
   std::string image_rootfs;
   std::vector<std::string> argv, env, exec_paths;
   std::string working_dir;

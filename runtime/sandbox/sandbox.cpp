@@ -181,7 +181,7 @@ void Sandbox::start_pause() {
     t.detail("confinement of pause",
              "own mount namespace: an empty read-only tmpfs as root (pivot_root; the host's mounts "
              "detached); " +
-                 security::describe_pause_security(o.security) +
+                 security::describe(o.security) + ", non-dumpable" +
                  "; executed from a read-only bind of " + options_.pause_binary);
     if (!pod_.host_network) {
       t.step("set the hostname to \"" + hostname_ +

@@ -55,6 +55,12 @@ const SeccompProgram& compiled_program(const std::string& key,
   return programs.get(key, compile);
 }
 
+std::string describe_program(const SeccompProgram& p) {
+  return std::to_string(p.rules) + " rules, " + std::to_string(p.instructions.size()) +
+         " BPF instructions, " +
+         (p.cache_file.empty() ? "compiled" : "compiled earlier: " + p.cache_file);
+}
+
 }  // namespace
 
 SecurityPlan plan_pause_security(const SecurityOptions& o) {
@@ -71,16 +77,22 @@ SecurityPlan plan_pause_security(const SecurityOptions& o) {
                            o.program_cache);
   });
   plan.seccomp = program.instructions;
-  plan.seccomp_origin =
-      program.cache_file.empty() ? "compiled" : "compiled earlier: " + program.cache_file;
+  plan.seccomp_what = "RuntimeDefault (Docker's default profile), " + describe_program(program);
   return plan;
 }
 
-std::string describe_pause_security(const SecurityPlan& plan) {
-  return "user " + std::to_string(plan.uid) + ":" + std::to_string(plan.gid) +
-         ", no capabilities, no_new_privs, seccomp RuntimeDefault (" +
-         std::to_string(plan.seccomp.size()) + " BPF instructions, " + plan.seccomp_origin +
-         "), non-dumpable";
+std::string describe(const SecurityPlan& plan) {
+  std::string groups;
+  for (gid_t g : plan.groups) groups += (groups.empty() ? "" : ",") + std::to_string(g);
+  return "user " + std::to_string(plan.uid) + ":" + std::to_string(plan.gid) + " groups [" +
+         groups + "]" + (plan.privileged ? ", privileged" : "") + "; capabilities: bounding " +
+         capability_names(plan.caps.bounding) + ", effective " +
+         capability_names(plan.caps.effective) + ", ambient " +
+         capability_names(plan.caps.ambient) + "; no_new_privs " + (plan.no_new_privs ? "1" : "0") +
+         "; seccomp " + plan.seccomp_what +
+         (plan.rlimits.empty() ? ""
+                               : "; RLIMIT_NOFILE " + std::to_string(plan.rlimits.front().soft)) +
+         (plan.read_only_root ? "; read-only root filesystem" : "");
 }
 
 std::string container_field(const spec::Pod& pod, const spec::Container* c) {
@@ -151,6 +163,13 @@ SecurityPlan plan_container_security(const spec::Pod& pod, const spec::Container
       profile = runtime_default_profile();
       seccomp_what = "RuntimeDefault (Docker's default profile)";
     }
+    if (chosen.profile.type != "Localhost" && o.saved_default_program) {
+      plan.seccomp = *o.saved_default_program;
+      plan.seccomp_what = seccomp_what + ", " + std::to_string(plan.seccomp.size()) +
+                          " BPF instructions, as saved when the container started";
+      Tracer::get().detail("security of \"" + c.name + "\"", describe(plan));
+      return plan;
+    }
     if (chosen.profile.type != "Localhost" && !o.compile_default_profile) return plan;
     std::string key = (chosen.profile.type == "Localhost" ? "L" + seccomp_what : std::string("R")) +
                       "\n" + std::to_string(granted);
@@ -158,27 +177,11 @@ SecurityPlan plan_container_security(const spec::Pod& pod, const spec::Container
       return compile_profile(profile, granted, what.empty() ? "seccomp" : what, o.program_cache);
     });
     plan.seccomp = program.instructions;
-    plan.seccomp_origin =
-        program.cache_file.empty() ? "compiled" : "compiled earlier: " + program.cache_file;
-    seccomp_what += ", " + std::to_string(program.rules) + " rules, " +
-                    std::to_string(plan.seccomp.size()) + " BPF instructions, " +
-                    plan.seccomp_origin;
+    seccomp_what += ", " + describe_program(program);
   }
 
-  auto& t = Tracer::get();
-  if (t.enabled()) {
-    std::string groups;
-    for (gid_t g : plan.groups) groups += (groups.empty() ? "" : ",") + std::to_string(g);
-    t.detail("security of \"" + c.name + "\"",
-             "user " + std::to_string(plan.uid) + ":" + std::to_string(plan.gid) + " groups [" +
-                 groups + "]" + (plan.privileged ? ", privileged" : "") +
-                 "\ncapabilities: bounding " + capability_names(plan.caps.bounding) +
-                 "; effective " + capability_names(plan.caps.effective) + "; ambient " +
-                 capability_names(plan.caps.ambient) + "\nno_new_privs " +
-                 (plan.no_new_privs ? "1" : "0") + "; seccomp " + seccomp_what +
-                 "; RLIMIT_NOFILE " + std::to_string(plan.rlimits.front().soft) +
-                 (plan.read_only_root ? "; read-only root filesystem" : ""));
-  }
+  plan.seccomp_what = seccomp_what;
+  Tracer::get().detail("security of \"" + c.name + "\"", describe(plan));
   return plan;
 }
 

@@ -27,7 +27,12 @@ struct SecurityPlan {
   std::vector<gid_t> groups;
   bool no_new_privs = false;
   std::vector<sock_filter> seccomp;  // empty: unconfined
-  std::string seccomp_origin;        // for --trace: "compiled", or the cache entry it came from
+  // For --trace: the profile, its size and where the program came from ("RuntimeDefault (Docker's
+  // default profile), 350 rules, 980 BPF instructions, compiled earlier: <cache file>").
+  std::string seccomp_what = "unconfined";
 };
+
+// One line for --trace: user, groups, capabilities, no_new_privs, seccomp, rlimits.
+std::string describe(const SecurityPlan& plan);
 
 }  // namespace minipod::security
