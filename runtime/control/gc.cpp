@@ -6,6 +6,7 @@
 #include "common/fs.h"
 #include "runtime/control/pod_control.h"
 #include "runtime/sandbox/pod_cleanup.h"
+#include "runtime/state/name_reservation.h"
 #include "runtime/state/pod_store.h"
 
 namespace minipod::control {
@@ -74,11 +75,31 @@ void clean_pod(const state::Paths& paths, const std::string& id, GcReport& repor
   report.actions.push_back(what);
 }
 
+// What a creator killed before its pod's directory was in place left (state::create_pod_dir).
+void clean_creating(const fsys::path& dir, GcReport& report) {
+  state::PodLock lock(dir, false);
+  if (!lock.held()) return;  // its creator is alive
+  fs::remove_tree(dir);
+  report.actions.push_back("removed " + dir.string() +
+                           " (its creator died before the pod existed)");
+}
+
 }  // namespace
 
 GcReport collect_garbage(const state::Paths& paths) {
   GcReport report;
-  for (const auto& id : entries(paths.run_dir / "pods")) clean_pod(paths, id, report);
+  for (const auto& id : entries(paths.run_dir / "pods")) {
+    // One pod that cannot be cleaned (a full disk, a pod removed meanwhile) must not stop the
+    // others from being cleaned: said, with the pod's directory, and gc goes on.
+    try {
+      if (id.rfind(state::kCreatingPrefix, 0) == 0)
+        clean_creating(paths.run_dir / "pods" / id, report);
+      else
+        clean_pod(paths, id, report);
+    } catch (const std::exception& e) {
+      report.warnings.push_back((paths.run_dir / "pods" / id).string() + ": " + e.what());
+    }
+  }
 
   // Writable layers whose pod record is gone.
   for (const auto& id : entries(paths.data_dir / "pods")) {
@@ -92,7 +113,9 @@ GcReport collect_garbage(const state::Paths& paths) {
                                 ": " + e.what());
     }
   }
-  // Name reservations whose pod is gone.
+  // Name reservations whose pod is gone, under the names lock: a name being reserved right now
+  // belongs to a pod whose directory already exists (create_pod_dir comes first).
+  UniqueFd names_lock = state::lock_names(paths);
   for (const auto& name : entries(paths.names_dir())) {
     auto file = paths.names_dir() / name;
     auto id = fs::read_file_if_exists(file).value_or("");

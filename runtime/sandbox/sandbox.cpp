@@ -14,6 +14,7 @@
 #include "runtime/sandbox/pod_shm.h"
 #include "runtime/security/plan_security.h"
 #include "runtime/security/sysctls.h"
+#include "runtime/state/crash_point.h"
 
 namespace minipod::sandbox {
 namespace {
@@ -121,14 +122,15 @@ void Sandbox::reserve() {
   record_.created = state::rfc3339_nano_now();
   record_.manifest = options_.manifest_path;
   record_.detached = options_.detached;
-  // The directory (and its lock) first, then the name: `minipod gc` treats a name whose pod
-  // directory does not exist as stale, and skips a directory whose lock is held.
+  // The directory, locked before anyone can see it, then the name: `minipod gc` skips a
+  // directory whose lock is held, and treats a name whose pod directory does not exist as stale.
   auto dir = options_.paths.pod_dir(record_.id);
-  fs::make_dirs(dir, 0700);
-  lock_ = state::PodLock(dir, true);
+  lock_ = state::create_pod_dir(options_.paths, record_.id);
   undo_.push("remove the pod directory", [dir] { fs::remove_tree(dir); });
+  state::crash_point("reserve", 1);
   name_.emplace(options_.paths, pod_.name, record_.id);
   undo_.push("release the pod name", [this] { name_.reset(); });
+  state::crash_point("reserve", 2);
   record_.monitor = state::process_ref(::getpid());
   record_depth_ = undo_.size();
   if (!options_.manifest_text.empty())

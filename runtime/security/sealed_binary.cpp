@@ -66,9 +66,11 @@ std::string& installed() {
 
 UniqueFd read_only_executable(const std::string& path) {
   if (UniqueFd fd = detached_read_only_bind(path)) return fd;
+  int bind_err = errno;
+  if (bind_err != ENOSYS && bind_err != EPERM && bind_err != EINVAL)
+    throw Error("run " + path + " from a read-only bind of it", "", bind_err);
   // No open_tree/mount_setattr (before Linux 5.12), or not allowed to mount: a copy nobody can
   // write. Costs a copy of the file, hence only the fallback.
-  int bind_err = errno;
   return with_context(
       "run " + path + " from a read-only bind (" + std::strerror(bind_err) + ") or a sealed copy",
       [&] { return sealed_memfd_copy(path); });

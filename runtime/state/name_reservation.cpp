@@ -9,8 +9,6 @@
 #include "common/fs.h"
 
 namespace minipod::state {
-namespace {
-
 // Serialises name changes against `minipod gc` and concurrent `run`s.
 UniqueFd lock_names(const Paths& paths) {
   fs::make_dirs(paths.names_dir(), 0700);
@@ -20,8 +18,6 @@ UniqueFd lock_names(const Paths& paths) {
   if (::flock(fd.get(), LOCK_EX) != 0) throw_errno("flock", lock.string());
   return fd;
 }
-
-}  // namespace
 
 NameReservation::NameReservation(const Paths& paths, const std::string& name, const std::string& id)
     : file_(paths.names_dir() / name) {

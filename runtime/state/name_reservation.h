@@ -4,9 +4,14 @@
 
 #include <string>
 
+#include "common/fd.h"
 #include "runtime/state/paths.h"
 
 namespace minipod::state {
+
+// The names lock (<run>/names.lock): held while names change, by reservations and by `minipod
+// gc` releasing the names of pods that are gone.
+UniqueFd lock_names(const Paths& paths);
 
 class NameReservation {
  public:

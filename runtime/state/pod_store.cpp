@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <thread>
@@ -32,6 +34,21 @@ std::optional<PodLock> PodLock::wait_for(const std::filesystem::path& pod_dir,
     if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+PodLock create_pod_dir(const Paths& paths, const std::string& id) {
+  auto pods = paths.run_dir / "pods";
+  fs::make_dirs(pods, 0700);
+  auto hidden = pods / (std::string(kCreatingPrefix) + id);
+  if (::mkdir(hidden.c_str(), 0700) != 0) throw_errno("create the pod directory", hidden.string());
+  PodLock lock(hidden, true);
+  auto dir = paths.pod_dir(id);
+  if (::rename(hidden.c_str(), dir.c_str()) != 0) {
+    int err = errno;
+    fs::remove_tree(hidden);
+    throw Error("create the pod directory", dir.string(), err);
+  }
+  return lock;  // still held: the open file is the same, whatever its directory is called now
 }
 
 std::vector<StoredPod> PodStore::list() const {

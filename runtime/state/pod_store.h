@@ -36,6 +36,13 @@ class PodLock {
   UniqueFd fd_;
 };
 
+// Creates <run>/pods/<id> with its lock already held by the caller: made as a hidden
+// ".creating-<id>" directory, locked, then renamed into place. Nobody (`minipod gc` above all)
+// ever sees a pod's directory whose lock is free while its creator is alive. A ".creating-*"
+// directory whose lock is free is what a creator killed in between left.
+PodLock create_pod_dir(const Paths& paths, const std::string& id);
+constexpr const char* kCreatingPrefix = ".creating-";
+
 class PodStore {
  public:
   explicit PodStore(Paths paths) : paths_(std::move(paths)) {}
