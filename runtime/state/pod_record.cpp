@@ -1,29 +1,58 @@
 #include "runtime/state/pod_record.h"
 
+#include <fcntl.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 
+#include "common/error.h"
+#include "common/fd.h"
 #include "common/fs.h"
 
 namespace minipod::state {
 
 uint64_t process_start_time(pid_t pid) {
-  auto stat = fs::read_file_if_exists("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat) return 0;
+  std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
+    // ENOENT: no such process (procfs reports a task that went away with ESRCH at times).
+    if (errno == ENOENT || errno == ESRCH) return 0;
+    throw_errno("open", path);
+  }
+  return process_start_time(fd.get(), path);
+}
+
+uint64_t process_start_time(int stat_fd, const std::string& path) {
+  std::string stat;
+  char buf[1024];
+  for (;;) {
+    ssize_t n = ::read(stat_fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      // The process exited and was reaped after the open: the kernel has no task left to
+      // describe. It is gone, as if the open had failed with ENOENT.
+      if (errno == ESRCH) return 0;
+      throw_errno("read", path);
+    }
+    if (n == 0) break;
+    stat.append(buf, static_cast<size_t>(n));
+  }
+  if (stat.empty()) return 0;
   // The command name (field 2) may contain spaces and parentheses: count from the last ')'.
-  size_t pos = stat->rfind(')');
+  size_t pos = stat.rfind(')');
   if (pos == std::string::npos) return 0;
   // A zombie has finished: it only waits for its parent (maybe an init that never reaps) to
   // collect it. It counts as gone.
-  if (pos + 2 < stat->size() && ((*stat)[pos + 2] == 'Z' || (*stat)[pos + 2] == 'X')) return 0;
+  if (pos + 2 < stat.size() && (stat[pos + 2] == 'Z' || stat[pos + 2] == 'X')) return 0;
   int field = 2;
   size_t i = pos + 1;
-  while (i < stat->size() && field < 22) {
-    if ((*stat)[i] == ' ') ++field;
+  while (i < stat.size() && field < 22) {
+    if (stat[i] == ' ') ++field;
     ++i;
   }
-  return std::strtoull(stat->c_str() + i, nullptr, 10);
+  return std::strtoull(stat.c_str() + i, nullptr, 10);
 }
 
 ProcessRef process_ref(pid_t pid) {

@@ -19,8 +19,11 @@ struct ProcessRef {
   uint64_t start_time = 0;  // /proc/<pid>/stat field 22, clock ticks since boot
 };
 
-// 0 when the process does not exist or is a zombie.
+// 0 when the process does not exist or is a zombie, or exits while its stat is read.
 uint64_t process_start_time(pid_t pid);
+// The same from an already open /proc/<pid>/stat (`path` names it in errors). A process that was
+// reaped since the open makes the read fail with ESRCH: that is 0 too.
+uint64_t process_start_time(int stat_fd, const std::string& path);
 ProcessRef process_ref(pid_t pid);
 
 struct ContainerRecord {

@@ -58,8 +58,12 @@ class Cgroups : public PodTest {
   // The pod cgroup directory of one controller ("memory", "cpu", "pids") from the record.
   static std::string pod_dir_of(const nlohmann::json& record, const std::string& controller) {
     for (const auto& d : record.value("cgroups", std::vector<std::string>{})) {
-      // v1: /sys/fs/cgroup/<controller>/minipod/<id>; v2: one directory for all.
-      if (d.find("/" + controller + "/") != std::string::npos) return d;
+      // v1: /sys/fs/cgroup/<hierarchy>/minipod/<id>, the hierarchy's folder named by its
+      // controllers: "memory", or "cpu,cpuacct" when co-mounted (systemd's legacy layout);
+      // v2: one directory for all.
+      std::istringstream names(fsys::path(d).parent_path().parent_path().filename().string());
+      for (std::string name; std::getline(names, name, ',');)
+        if (name == controller) return d;
       if (fs::read_file_if_exists(fsys::path(d).parent_path().parent_path() / "cgroup.controllers"))
         return d;
     }

@@ -1,5 +1,5 @@
-// A temporary directory for one test (/tmp/mpt-XXXXXX), removed with everything in it when the
-// test ends, pass or fail.
+// A temporary directory for one test (/tmp/mpt-XXXXXX, or mpt-XXXXXX in a folder of the test's
+// choosing), removed with everything in it when the test ends, pass or fail.
 #pragma once
 
 #include <cstdlib>
@@ -13,8 +13,9 @@ namespace minipod::testing_support {
 
 class TempDir {
  public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "mpt-XXXXXX").string();
+  TempDir() : TempDir(std::filesystem::temp_directory_path()) {}
+  explicit TempDir(const std::filesystem::path& base) {
+    std::string tmpl = (base / "mpt-XXXXXX").string();
     if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     path_ = tmpl;
   }
