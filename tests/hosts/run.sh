@@ -14,7 +14,7 @@ root=$(cd "$here/../.." && pwd)
 build=${MINIPOD_BUILD_DIR:-$root/build}
 cache=${MINIPOD_HOSTS_CACHE:-/var/tmp/minipod-hosts}
 
-default_filter='Cgroups.*:Security.*:PodRun.ContainersShareLocalhostHostnameAndIpc'
+default_filter='Cgroups.*:Security.*:Escape.*:PodRun.ContainersShareLocalhostHostnameAndIpc'
 layouts=all filter=$default_filter also=() guest_timeout=1800 tmp_mode=disk out= accel= list=0
 mem=${MINIPOD_HOSTS_MEM:-4G} smp=${MINIPOD_HOSTS_SMP:-2}
 
