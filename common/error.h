@@ -10,7 +10,7 @@
 
 namespace minipod {
 
-// How the CLI should end when this error reaches it (design.md: 0 ok, 1 runtime, 2 usage).
+// How the CLI should end when this error reaches it (docs/design.md: 0 ok, 1 runtime, 2 usage).
 enum class ExitKind { kRuntime = 1, kUsage = 2 };
 
 class Error : public std::exception {

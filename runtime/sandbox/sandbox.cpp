@@ -235,6 +235,7 @@ void Sandbox::pin_network_namespace() {
                          std::to_string(pause_.pid()) + "/ns/net " + record_.netns);
 }
 
+// Step 4.
 void Sandbox::mount_shm() {
   undo_.push("unmount the pod's /dev/shm", [this] { unmount_pod_shm(record_.shm_dir); });
   mount_pod_shm(record_.shm_dir);

@@ -1,4 +1,4 @@
-// Steps 1-6 of pod creation (design.md) and their undo: name and record, pause, netns pin,
+// Steps 1-6 of pod creation (docs/design.md) and their undo: name and record, pause, netns pin,
 // hostname and lo, the pod's /dev/shm, CNI ADD, pod files. Containers (step 7) are started by the
 // caller with what the sandbox exposes; they push their own undo onto the sandbox's stack.
 #pragma once

@@ -1,4 +1,4 @@
-// The explicit undo list of pod creation (design.md): every step pushes its undo before the next
+// The explicit undo list of pod creation (docs/design.md): every step pushes its undo before the next
 // step runs; unwinding runs them in reverse, goes on past failures and reports each one.
 #pragma once
 
