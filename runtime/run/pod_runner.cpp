@@ -106,7 +106,7 @@ sandbox::SandboxOptions sandbox_options(const RunOptions& o, const Prepared& pre
                              "hostPort " + std::to_string(p.host_port) +
                                  " cannot be published with --network none (the pod has only lo)");
   } else if (!pod.host_network) {
-    so.network = sandbox::choose_network(o.cni_conf_dir, o.network, pod);
+    so.network = sandbox::choose_network(o.cni_conf_dir, o.cni_conf_dir_given, o.network, pod);
     if (so.network->builtin)
       std::fprintf(
           stderr,

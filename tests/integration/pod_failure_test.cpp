@@ -81,6 +81,25 @@ TEST_F(PodFailure, InvalidFieldNamesItsPath) {
   EXPECT_TRUE(nothing_created());
 }
 
+// --network NAME is the network NAME or an error: never the built-in network in its place, not
+// even when the config dir holds nothing.
+TEST_F(PodFailure, AnUnknownNetworkIsRefusedBeforeAnythingIsCreated) {
+  std::filesystem::create_directories(env().run_dir() / "pods");
+  auto r = run_pod(pod("probe", "true"), {"--network", "mpt-nonet"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("minipod: --network mpt-nonet: no network \"mpt-nonet\" in " +
+                               env().conf_dir().string() + " (found: " + env().network() + ")"));
+  EXPECT_TRUE(nothing_created());
+  for (const auto& f : std::filesystem::directory_iterator(env().conf_dir()))
+    std::filesystem::remove(f.path());
+  r = run_pod(pod("probe", "true"), {"--network", "mpt-nonet"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("minipod: --network mpt-nonet: no network \"mpt-nonet\" in " +
+                               env().conf_dir().string() + " (found: none)"));
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("built-in network")));
+  EXPECT_TRUE(nothing_created());
+}
+
 TEST_F(PodFailure, PluginFailureNamesThePluginAndUndoesEverything) {
   env().write_network(nlohmann::json::array(), "nope");
   auto r = run_pod(pod("probe", "true"));
