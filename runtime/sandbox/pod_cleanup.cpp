@@ -122,6 +122,26 @@ void network_down(const state::PodRecord& record, const cni::Options& options) {
              runtime_conf_from(j.at("runtimeConf")));
 }
 
+void release_network(state::PodRecord& record, const cni::Options& options) {
+  try {
+    network_down(record, options);
+  } catch (const std::exception& e) {
+    record.network_held = true;
+    record.network_error = e.what();
+    throw;
+  }
+  record.network_held = false;
+  record.network_error.clear();
+}
+
+std::string network_not_released(const state::PodRecord& record) {
+  return "its network is not released: " +
+         (record.network_error.empty() ? "CNI DEL of network \"" + record.network + "\" failed"
+                                       : record.network_error) +
+         "; the record is kept with the attachment it still holds, and 'minipod gc' retries the "
+         "DEL";
+}
+
 namespace {
 
 // Every process in the pod's cgroup trees (an ephemeral container of a hostNetwork pod is only
@@ -169,7 +189,7 @@ void kill_pod_processes(const state::PodRecord& record) {
   }
 }
 
-std::vector<std::string> release_pod_resources(const state::PodRecord& record,
+std::vector<std::string> release_pod_resources(state::PodRecord& record,
                                                const cni::Options& options) {
   std::vector<std::string> failures;
   step(failures, "stop the pod's processes", [&] {
@@ -181,9 +201,10 @@ std::vector<std::string> release_pod_resources(const state::PodRecord& record,
   });
   step(failures, "kill what is left in the pod's network namespace",
        [&] { kill_pod_processes(record); });
-  step(failures, "CNI DEL of network \"" + record.network + "\"",
-       [&] { network_down(record, options); });
-  if (!record.netns.empty())
+  std::vector<std::string> network_failure;
+  step(network_failure, "CNI DEL of network \"" + record.network + "\"",
+       [&] { release_network(record, options); });
+  if (!record.netns.empty() && !record.network_held)
     step(failures, "unpin " + record.netns, [&] { unpin_netns(record.netns); });
   if (!record.shm_dir.empty())
     step(failures, "unmount " + record.shm_dir, [&] { unmount_pod_shm(record.shm_dir); });
