@@ -6,6 +6,7 @@
 #include "common/fs.h"
 #include "runtime/control/pod_control.h"
 #include "runtime/sandbox/pod_cleanup.h"
+#include "runtime/state/host_ports.h"
 #include "runtime/state/pod_store.h"
 
 namespace minipod::control {
@@ -45,6 +46,7 @@ void retry_network(const state::Paths& paths, const fsys::path& dir, state::PodR
                      ": the CNI DEL succeeded (it had failed: " + before + ")";
   if (r.detached) {
     state::save_record(dir, r);
+    state::release_host_ports(paths, r.id);  // portmap's rules went with the DEL
     what += "; the pod is kept as " + state::display_status(r, false) + " until 'minipod rm'";
   } else {
     sandbox::remove_pod(paths, r, false);
@@ -126,6 +128,9 @@ GcReport collect_garbage(const state::Paths& paths) {
                                 ": " + e.what());
     }
   }
+  // Host port reservations whose pod is gone.
+  for (const auto& port : state::remove_stale_host_ports(paths))
+    report.actions.push_back("released the host port " + port);
   // Name reservations whose pod is gone.
   for (const auto& name : entries(paths.names_dir())) {
     auto file = paths.names_dir() / name;

@@ -9,6 +9,7 @@
 #include "common/trace.h"
 #include "runtime/sandbox/netns_pin.h"
 #include "runtime/sandbox/pod_cleanup.h"
+#include "runtime/state/host_ports.h"
 
 namespace minipod::control {
 namespace {
@@ -88,6 +89,7 @@ bool stop_pod(const state::StoredPod& pod, const state::Paths& paths,
     sandbox::remove_pod(paths, updated, false);
   } else {
     state::save_record(pod.dir, updated);
+    if (!updated.network_held) state::release_host_ports(paths, updated.id);
   }
   if (!failures.empty()) throw Error("stop pod \"" + r.name + "\"", failures.front());
   return true;

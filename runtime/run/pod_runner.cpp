@@ -114,6 +114,9 @@ sandbox::SandboxOptions sandbox_options(const RunOptions& o, const Prepared& pre
           o.cni_conf_dir.c_str(), sandbox::kBuiltinNetwork, sandbox::kBuiltinBridge,
           sandbox::kBuiltinSubnet);
   }
+  // Before anything exists; the name reservation checks again, under the names lock, so two
+  // `run`s at once cannot both get a port.
+  state::check_host_ports(so.paths, sandbox::published_host_ports(pod), o.manifest);
   return so;
 }
 

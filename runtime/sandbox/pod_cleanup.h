@@ -61,8 +61,8 @@ void kill_pod_processes(const state::PodRecord& record);
 std::vector<std::string> release_pod_resources(state::PodRecord& record,
                                                const cni::Options& options);
 
-// The rest: the pod directory (record, pod files), the name reservation and, with `logs`, the
-// container logs.
+// The rest: the pod directory (record, pod files), the host port and name reservations and,
+// with `logs`, the container logs.
 void remove_pod(const state::Paths& paths, const state::PodRecord& record, bool logs);
 
 // <log dir>/<namespace>_<name>

@@ -53,6 +53,20 @@ NetworkChoice choose_network(const std::filesystem::path& conf_dir, bool conf_di
   return {builtin_network(publishes), true};
 }
 
+std::vector<state::HostPort> published_host_ports(const spec::Pod& pod) {
+  std::vector<state::HostPort> out;
+  for (size_t i = 0; i < pod.containers.size(); ++i) {
+    const auto& ports = pod.containers[i].ports;
+    for (size_t j = 0; j < ports.size(); ++j) {
+      if (ports[j].host_port <= 0) continue;
+      out.push_back(
+          {ports[j].host_port, ports[j].protocol, ports[j].host_ip,
+           "spec.containers[" + std::to_string(i) + "].ports[" + std::to_string(j) + "].hostPort"});
+    }
+  }
+  return out;
+}
+
 cni::RuntimeConf pod_runtime_conf(const spec::Pod& pod, const std::string& id,
                                   const std::string& uid, const std::string& netns) {
   cni::RuntimeConf rt;

@@ -5,10 +5,12 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cni/client.h"
 #include "cni/config.h"
 #include "runtime/spec/pod_spec.h"
+#include "runtime/state/host_ports.h"
 
 namespace minipod::sandbox {
 
@@ -35,6 +37,10 @@ inline constexpr const char* kDefaultCniConfDir = "/etc/cni/net.d";
 // UsageErrors naming the flag, e.g. `--network mynet: no network "mynet" in DIR (found: a, b)`.
 NetworkChoice choose_network(const std::filesystem::path& conf_dir, bool conf_dir_given,
                              const std::string& name, const spec::Pod& pod);
+
+// The host ports the pod publishes (the app containers' hostPorts, as pod_runtime_conf sends
+// them to portmap), with the manifest field of each.
+std::vector<state::HostPort> published_host_ports(const spec::Pod& pod);
 
 // IgnoreUnknown=1;K8S_POD_NAMESPACE=..;K8S_POD_NAME=..;K8S_POD_INFRA_CONTAINER_ID=..;K8S_POD_UID=..
 // and portMappings from the containers' hostPorts.

@@ -132,7 +132,10 @@ void Sandbox::reserve() {
   fs::make_dirs(dir, 0700);
   lock_ = state::PodLock(dir, true);
   undo_.push("remove the pod directory", [dir] { fs::remove_tree(dir); });
-  name_.emplace(options_.paths, pod_.name, record_.id);
+  // The host ports with the name, under one hold of the names lock: two pods started at once
+  // cannot both publish one.
+  name_.emplace(options_.paths, pod_.name, record_.id, published_host_ports(pod_),
+                options_.manifest_path);
   undo_.push("release the pod name", [this] { name_.reset(); });
   record_.monitor = state::process_ref(::getpid());
   record_depth_ = undo_.size();
@@ -322,6 +325,17 @@ std::vector<std::string> Sandbox::teardown(bool keep_record) {
   // its own, `ip netns exec`) do not end with pause; they must, before the netns and cgroups go.
   kill_pod_processes(record_);
   auto failures = undo_.unwind_to(record_depth_);
+  // portmap's rules went with the DEL: the ports are free for other pods, even while this one's
+  // record stays. After a failed DEL they may still be published.
+  if (!network_release_failed_ && name_) {
+    try {
+      name_->release_ports();
+    } catch (const std::exception& e) {
+      std::string line = std::string("release the pod's host ports: ") + e.what();
+      std::fprintf(stderr, "minipod: warning: %s\n", line.c_str());
+      failures.push_back(std::move(line));
+    }
+  }
   if (!keep_record && !network_release_failed_) {
     auto rest = undo_.unwind();
     failures.insert(failures.end(), rest.begin(), rest.end());
