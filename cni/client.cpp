@@ -229,21 +229,57 @@ void Client::del(const NetworkConfigList& list, const RuntimeConf& rt) {
   } catch (const minipod::Error& e) {
     trace_skip(std::string("CNI DEL: ignoring the cache entry: ") + e.what());
   }
-  Prepared p = prepare(list, "DEL", result_version(entry));
-  std::optional<json> prev;
-  if (version_at_least(p.version, "0.4.0") && entry && entry->result) {
+  // A plugin whose binary is missing is one failure among the others, not a reason to leave the
+  // rest of the attachment in place.
+  std::vector<PluginError> failures;
+  std::vector<std::string> paths;
+  for (const auto& plugin : list.plugins) {
     try {
-      prev = Result::parse(*entry->result).to_json(p.version);
+      paths.push_back(find_plugin(plugin.type, options_.plugin_dirs, "DEL", list.name));
+    } catch (const PluginError& e) {
+      failures.push_back(e);
+      paths.emplace_back();
+    }
+  }
+  std::string version;
+  if (failures.empty()) {
+    version = prepare(list, "DEL", result_version(entry)).version;
+  } else {
+    // Negotiating needs every plugin's VERSION; without all of them, the version the attachment
+    // was added with is the best guess, then the one the list declares.
+    version = result_version(entry).value_or(list.cni_version);
+  }
+  std::optional<json> prev;
+  if (version_at_least(version, "0.4.0") && entry && entry->result) {
+    try {
+      prev = Result::parse(*entry->result).to_json(version);
     } catch (const minipod::Error& e) {
       trace_skip(std::string("CNI DEL: cached result unusable, no prevResult: ") + e.what());
     }
   }
+  // Every plugin gets its DEL even after one failed (the spec and libcni halt at the first
+  // error): the plugins before it in the list hold the address and the host's links, which a
+  // failure of, say, portmap must not leak. DEL is idempotent (SPEC.md: plugins MUST accept
+  // multiple DELs), so a retry of the whole list later is safe.
   for (size_t i = list.plugins.size(); i-- > 0;) {
+    if (paths[i].empty()) continue;
     std::string in =
-        plugin_stdin(list.plugins[i], list.name, p.version, prev ? &*prev : nullptr, &rt);
-    run("DEL", list, i, p.paths[i], p.version, &rt, in);
+        plugin_stdin(list.plugins[i], list.name, version, prev ? &*prev : nullptr, &rt);
+    try {
+      run("DEL", list, i, paths[i], version, &rt, in);
+    } catch (const PluginError& e) {
+      trace_skip("CNI DEL: plugin \"" + list.plugins[i].type +
+                 "\" failed; the other plugins still get their DEL");
+      failures.push_back(e);
+    }
   }
-  remove_cache(file);
+  if (failures.empty()) {
+    remove_cache(file);
+    return;
+  }
+  // The cache entry stays: a retried DEL needs the same prevResult.
+  if (failures.size() == 1) throw failures.front();
+  throw DelError(list.name, std::move(failures), list.plugins.size());
 }
 
 void Client::check(const NetworkConfigList& list, const RuntimeConf& rt) {

@@ -47,7 +47,11 @@ class Client {
   Result add_or_undo(const NetworkConfigList& list, const RuntimeConf& rt);
   // Runs every plugin in reverse with the cached result as prevResult (>= 0.4.0); removes the
   // cache entry once all succeeded. A missing, empty or corrupt cache entry only means "no
-  // prevResult". Stops at the first failure (the entry stays, so DEL can be retried).
+  // prevResult". Unlike libcni (and SPEC.md's "halt execution"), a failing plugin (an error, a
+  // timeout, a missing binary) does not stop the others: each still gets its DEL, so one broken
+  // plugin leaks only what it holds itself. Then the entry stays, so the whole DEL can be retried
+  // (DEL is idempotent), and the failure is thrown: its PluginError when one plugin failed, a
+  // DelError naming each one when several did.
   void del(const NetworkConfigList& list, const RuntimeConf& rt);
   // Runs every plugin in order with the cached result as prevResult. Error for configs older
   // than 0.4.0 and when there is no cached ADD; nothing at all when the list has disableCheck.

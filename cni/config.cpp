@@ -198,11 +198,15 @@ std::vector<std::filesystem::path> config_files(const std::filesystem::path& dir
 std::optional<NetworkConfigList> load_network(const std::filesystem::path& dir,
                                               const std::string& name) {
   auto files = config_files(dir);
-  if (files.empty()) return std::nullopt;
   if (name.empty()) {
+    if (files.empty()) return std::nullopt;
     const auto& first = files.front();
     return parse_network_config(minipod::fs::read_file(first), first.string());
   }
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec))
+    throw NetworkNotFound(
+        name, "no network \"" + name + "\" in " + dir.string() + " (no such directory)");
   std::vector<std::string> names, broken;
   for (const auto& file : files) {
     std::string bytes;
@@ -223,19 +227,16 @@ std::optional<NetworkConfigList> load_network(const std::filesystem::path& dir,
       continue;
     }
     if (n->get<std::string>() == name) return parse_network_config(bytes, file.string());
-    names.push_back("\"" + n->get<std::string>() + "\"");
+    names.push_back(n->get<std::string>());
   }
-  std::string detail = "no network named \"" + name + "\" in " + dir.string();
-  if (!names.empty()) {
-    detail += " (found ";
-    for (size_t i = 0; i < names.size(); ++i) detail += (i ? ", " : "") + names[i];
-    detail += ")";
-  }
+  std::string detail = "no network \"" + name + "\" in " + dir.string() + " (found: ";
+  for (size_t i = 0; i < names.size(); ++i) detail += (i ? ", " : "") + names[i];
+  if (names.empty()) detail += "none";
   if (!broken.empty()) {
     detail += "; could not read ";
     for (size_t i = 0; i < broken.size(); ++i) detail += (i ? ", " : "") + broken[i];
   }
-  throw minipod::UsageError("load CNI network", detail);
+  throw NetworkNotFound(name, detail + ")");
 }
 
 std::vector<NetworkFile> list_network_files(const std::filesystem::path& dir) {

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/error.h"
+
 namespace cni {
 
 struct PluginConfig {
@@ -42,11 +44,27 @@ NetworkConfigList parse_network_config(const std::string& bytes, const std::stri
 // *.json sorted together by name. A missing directory gives an empty list.
 std::vector<std::filesystem::path> config_files(const std::filesystem::path& dir);
 
+// load_network() has no network of the name asked for. detail() says where it looked and what
+// it found instead, the same way whether the directory is missing, empty or holds others:
+//   no network "x" in DIR (found: a, b; could not read F (malformed JSON))
+//   no network "x" in DIR (found: none)
+//   no network "x" in DIR (no such directory)
+class NetworkNotFound : public minipod::UsageError {
+ public:
+  NetworkNotFound(std::string name, std::string detail)
+      : minipod::UsageError("load CNI network", std::move(detail)), name_(std::move(name)) {}
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+};
+
 // The network called `name`, or the first network of the directory when `name` is empty.
-// std::nullopt when the directory holds no config file at all (so a runtime can fall back to a
-// default); an error when a name is asked for and not found (listing the names that exist and
-// the files that could not be read). A broken file that does not claim `name` does not stop
-// the search; a broken file that does claim it is an error naming that file.
+// std::nullopt only when no name is asked for and the directory holds no config file at all (so
+// a runtime can fall back to a default); a name that is not there is a NetworkNotFound, whatever
+// the directory holds: a runtime must never stand in another network for the one asked for. A
+// broken file that does not claim `name` does not stop the search; a broken file that does claim
+// it is an error naming that file.
 std::optional<NetworkConfigList> load_network(const std::filesystem::path& dir,
                                               const std::string& name);
 

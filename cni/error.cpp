@@ -30,4 +30,21 @@ PluginError::PluginError(std::string verb, std::string plugin, std::string netwo
       details_(std::move(details)),
       stderr_tail_(std::move(stderr_tail)) {}
 
+namespace {
+
+std::string describe_all(const std::string& network, const std::vector<PluginError>& failures,
+                         size_t plugins) {
+  std::string out = std::to_string(failures.size()) + " of " + std::to_string(plugins) +
+                    " plugins of network \"" + network + "\" failed: ";
+  for (size_t i = 0; i < failures.size(); ++i) out += (i ? "; and " : "") + failures[i].detail();
+  return out;
+}
+
+}  // namespace
+
+DelError::DelError(std::string network, std::vector<PluginError> failures, size_t plugins)
+    : minipod::Error("CNI DEL failed", describe_all(network, failures, plugins)),
+      network_(std::move(network)),
+      failures_(std::move(failures)) {}
+
 }  // namespace cni

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/error.h"
 
@@ -43,6 +44,23 @@ class PluginError : public minipod::Error {
   std::string verb_, plugin_, network_;
   int code_;
   std::string msg_, details_, stderr_tail_;
+};
+
+// A DEL of a network in which more than one plugin failed (one failure is thrown as its own
+// PluginError). Every plugin was still called. what() is one line naming each failure:
+//   CNI DEL failed: 2 of 3 plugins of network "mynet" failed: plugin "portmap" (network
+//   "mynet"): ...; and plugin "bridge" (network "mynet"): ...
+class DelError : public minipod::Error {
+ public:
+  DelError(std::string network, std::vector<PluginError> failures, size_t plugins);
+
+  const std::string& network() const { return network_; }
+  // In the order they happened (the list's reverse order).
+  const std::vector<PluginError>& failures() const { return failures_; }
+
+ private:
+  std::string network_;
+  std::vector<PluginError> failures_;
 };
 
 }  // namespace cni

@@ -21,7 +21,7 @@ void add_logs_command(CLI::App& app);
 void add_exec_command(CLI::App& app, int& exit_code);
 // `minipod debug POD`: an ephemeral container in a running pod.
 void add_debug_command(CLI::App& app, GlobalOptions& global, int& exit_code);
-void add_stop_command(CLI::App& app);
+void add_stop_command(CLI::App& app, int& exit_code);
 void add_rm_command(CLI::App& app);
 void add_gc_command(CLI::App& app, int& exit_code);
 

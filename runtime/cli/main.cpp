@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
   minipod::cli::add_logs_command(app);
   minipod::cli::add_exec_command(app, exit_code);
   minipod::cli::add_debug_command(app, global, exit_code);
-  minipod::cli::add_stop_command(app);
+  minipod::cli::add_stop_command(app, exit_code);
   minipod::cli::add_rm_command(app);
   minipod::cli::add_gc_command(app, exit_code);
   minipod::images::cli::add_image_commands(app, global.image_dir);

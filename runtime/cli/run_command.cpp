@@ -26,12 +26,12 @@ void add_run_command(CLI::App& app, GlobalOptions& global, int& exit_code) {
   cmd->add_option("manifest", opts->manifest, "Pod manifest file")
       ->required()
       ->check(CLI::ExistingFile);
-  cmd->add_option("--cni-conf-dir", opts->cni_conf_dir, "CNI network configs")
-      ->envname("NETCONFPATH")
-      ->capture_default_str();
+  auto* conf_dir = cmd->add_option("--cni-conf-dir", opts->cni_conf_dir, "CNI network configs")
+                       ->envname("NETCONFPATH")
+                       ->capture_default_str();
   cmd->add_option("--network", opts->network,
-                  "CNI network name (default: the first config, or the built-in network); "
-                  "\"none\": only lo");
+                  "CNI network name (default: the first config, or the built-in network when "
+                  "/etc/cni/net.d holds none); \"none\": only lo");
   cmd->add_option("--cni-path", *cni_path, "Directories with CNI plugins, ':'-separated")
       ->envname("CNI_PATH")
       ->capture_default_str();
@@ -44,25 +44,27 @@ void add_run_command(CLI::App& app, GlobalOptions& global, int& exit_code) {
   cmd->add_option("--restart-backoff", *backoff_s,
                   "First restart delay in seconds (doubles each restart, at most 300)")
       ->capture_default_str();
-  cmd->callback([&global, &exit_code, opts, cni_path, timeout_s, grace, backoff_s, detach] {
-    opts->image_dir = global.image_dir;
-    opts->cni_path.clear();
-    for (size_t pos = 0; pos <= cni_path->size();) {
-      size_t end = cni_path->find(':', pos);
-      if (end == std::string::npos) end = cni_path->size();
-      if (end > pos) opts->cni_path.push_back(cni_path->substr(pos, end - pos));
-      pos = end + 1;
-    }
-    opts->cni_timeout = std::chrono::milliseconds(static_cast<long long>(*timeout_s * 1000));
-    if (*grace >= 0) opts->grace_seconds = *grace;
-    opts->backoff_base = std::chrono::milliseconds(static_cast<long long>(*backoff_s * 1000));
-    if (*detach) {
-      std::printf("%s\n", run::start_pod(*opts).c_str());
-      exit_code = 0;
-    } else {
-      exit_code = run::run_pod(*opts);
-    }
-  });
+  cmd->callback(
+      [&global, &exit_code, opts, cni_path, timeout_s, grace, backoff_s, detach, conf_dir] {
+        opts->image_dir = global.image_dir;
+        opts->cni_conf_dir_given = conf_dir->count() > 0;  // counts NETCONFPATH too
+        opts->cni_path.clear();
+        for (size_t pos = 0; pos <= cni_path->size();) {
+          size_t end = cni_path->find(':', pos);
+          if (end == std::string::npos) end = cni_path->size();
+          if (end > pos) opts->cni_path.push_back(cni_path->substr(pos, end - pos));
+          pos = end + 1;
+        }
+        opts->cni_timeout = std::chrono::milliseconds(static_cast<long long>(*timeout_s * 1000));
+        if (*grace >= 0) opts->grace_seconds = *grace;
+        opts->backoff_base = std::chrono::milliseconds(static_cast<long long>(*backoff_s * 1000));
+        if (*detach) {
+          std::printf("%s\n", run::start_pod(*opts).c_str());
+          exit_code = 0;
+        } else {
+          exit_code = run::run_pod(*opts);
+        }
+      });
 }
 
 }  // namespace minipod::cli

@@ -6,6 +6,7 @@
 #include "common/fs.h"
 #include "runtime/control/pod_control.h"
 #include "runtime/sandbox/pod_cleanup.h"
+#include "runtime/state/host_ports.h"
 #include "runtime/state/name_reservation.h"
 #include "runtime/state/pod_store.h"
 
@@ -27,6 +28,34 @@ std::string label(const state::PodRecord& r) {
   return "pod \"" + r.name + "\" (" + r.id.substr(0, 12) + ")";
 }
 
+// An ended pod whose CNI DEL failed: everything else is released already; the DEL is retried
+// with what the record and the CNI cache kept, and the netns pin goes once it succeeded.
+void retry_network(const state::Paths& paths, const fsys::path& dir, state::PodRecord& r,
+                   GcReport& report) {
+  std::string before = r.network_error;
+  try {
+    retry_network_release(r);
+  } catch (const std::exception&) {
+    state::save_record(dir, r);
+    report.warnings.push_back(label(r) + ": the CNI DEL of network \"" + r.network +
+                              "\" still fails: " + r.network_error +
+                              "; its record is kept, with the attachment it holds, for the next "
+                              "'minipod gc'");
+    return;
+  }
+  std::string what = "released network \"" + r.network + "\" of " + label(r) +
+                     ": the CNI DEL succeeded (it had failed: " + before + ")";
+  if (r.detached) {
+    state::save_record(dir, r);
+    state::release_host_ports(paths, r.id);  // portmap's rules went with the DEL
+    what += "; the pod is kept as " + state::display_status(r, false) + " until 'minipod rm'";
+  } else {
+    sandbox::remove_pod(paths, r, false);
+    what += ", and removed its record";
+  }
+  report.actions.push_back(what);
+}
+
 void clean_pod(const state::Paths& paths, const std::string& id, GcReport& report) {
   auto dir = paths.pod_dir(id);
   state::PodLock lock(dir, false);
@@ -46,8 +75,11 @@ void clean_pod(const state::Paths& paths, const std::string& id, GcReport& repor
                               "); left as it is");
     return;
   }
-  bool final = r.status == "succeeded" || r.status == "failed" || r.status == "stopped";
-  if (final && r.detached) return;  // a stopped pod, kept until `minipod rm`
+  if (r.network_left()) {
+    retry_network(paths, dir, r, report);
+    return;
+  }
+  if (r.ended() && r.detached) return;  // a stopped pod, kept until `minipod rm`
   // A detached pod whose monitor died still runs and can be stopped; a foreground pod whose
   // `minipod run` died has nobody left to stop it.
   if (r.detached && r.status == "running" && sandbox::process_alive(r.pause)) {
@@ -57,7 +89,11 @@ void clean_pod(const state::Paths& paths, const std::string& id, GcReport& repor
   }
   auto failures = sandbox::release_pod_resources(r, cni_options_of(r));
   for (const auto& f : failures) report.warnings.push_back(label(r) + ": " + f);
-  if (!failures.empty()) return;
+  if (r.network_held) {
+    report.warnings.push_back(label(r) + ": " + sandbox::network_not_released(r));
+    state::save_record(dir, r);
+  }
+  if (!failures.empty() || r.network_held) return;
   std::string what =
       "released " + label(r) + " (was " + r.status + " when its owner died: processes, " +
       (r.network.empty() ? std::string() : "network \"" + r.network + "\", netns pin, ") +
@@ -113,6 +149,9 @@ GcReport collect_garbage(const state::Paths& paths) {
                                 ": " + e.what());
     }
   }
+  // Host port reservations whose pod is gone.
+  for (const auto& port : state::remove_stale_host_ports(paths))
+    report.actions.push_back("released the host port " + port);
   // Name reservations whose pod is gone, under the names lock: a name being reserved right now
   // belongs to a pod whose directory already exists (create_pod_dir comes first).
   UniqueFd names_lock = state::lock_names(paths);

@@ -7,13 +7,25 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/trace.h"
+#include "runtime/sandbox/netns_pin.h"
 #include "runtime/sandbox/pod_cleanup.h"
+#include "runtime/state/host_ports.h"
 
 namespace minipod::control {
 namespace {
 
-bool is_final(const std::string& status) {
-  return status == "succeeded" || status == "failed" || status == "stopped";
+// What a forced removal leaves on the host when the DEL still fails: what the failing plugins
+// hold of the attachment, and the cache entry that a later DEL of it needs.
+std::string left_on_host(const state::PodRecord& r) {
+  std::string ifname = r.ifname.empty() ? "eth0" : r.ifname;
+  std::string out = "the attachment of container " + r.id + " (interface " + ifname +
+                    ") to network \"" + r.network + "\"";
+  for (size_t i = 0; i < r.ips.size(); ++i) out += (i ? ", " : " with address ") + r.ips[i];
+  out += ", as far as the plugins whose DEL failed hold it (" + r.network_error + ")";
+  if (auto cached = cni::Client(cni_options_of(r)).cached(r.network, r.id, ifname))
+    out += "; its CNI cache entry " + cached->file +
+           ", which a DEL of it needs (see 'minipod cni cache ls')";
+  return out;
 }
 
 }  // namespace
@@ -22,6 +34,7 @@ cni::Options cni_options_of(const state::PodRecord& r) {
   cni::Options o;
   if (!r.cni_path.empty()) o.plugin_dirs = r.cni_path;
   if (!r.cni_cache_dir.empty()) o.cache_dir = r.cni_cache_dir;
+  if (r.cni_timeout_ms > 0) o.timeout = std::chrono::milliseconds(r.cni_timeout_ms);
   return o;
 }
 
@@ -51,14 +64,16 @@ bool stop_pod(const state::StoredPod& pod, const state::Paths& paths,
                   "its owner did not finish within " + std::to_string(wait.count()) + " s");
     return true;
   }
-  if (is_final(r.status)) return false;
+  // Under the lock, the record as it is now: another command may have finished the pod since.
+  auto now = state::PodStore(paths).load(r.id);
+  if (!now || now->record.ended()) return false;
   // The owner is gone: do its work from the record.
   Tracer::get().step("the pod's owner is gone: stopping it from its record");
+  state::PodRecord updated = now->record;
   std::vector<state::ProcessRef> procs;
-  for (const auto& c : r.containers) procs.push_back(c.process);
+  for (const auto& c : updated.containers) procs.push_back(c.process);
   sandbox::stop_processes(procs, std::chrono::seconds(grace_seconds.value_or(30)));
-  auto failures = sandbox::release_pod_resources(r, cni_options_of(r));
-  state::PodRecord updated = r;
+  auto failures = sandbox::release_pod_resources(updated, cni_options_of(updated));
   updated.status = "stopped";
   updated.reason = "stopped by 'minipod stop' after its monitor was gone";
   for (auto& c : updated.containers) {
@@ -68,18 +83,35 @@ bool stop_pod(const state::StoredPod& pod, const state::Paths& paths,
     }
     c.process = {};
   }
-  if (!r.detached) {
-    sandbox::remove_pod(paths, r, false);
+  // A record whose network is still held stays, whoever started the pod: it is what a retried
+  // DEL starts from.
+  if (!updated.detached && !updated.network_held) {
+    sandbox::remove_pod(paths, updated, false);
   } else {
     state::save_record(pod.dir, updated);
+    if (!updated.network_held) state::release_host_ports(paths, updated.id);
   }
   if (!failures.empty()) throw Error("stop pod \"" + r.name + "\"", failures.front());
   return true;
 }
 
-void remove_pod(const state::StoredPod& pod, const state::Paths& paths, bool force) {
+std::optional<state::PodRecord> network_left(const state::StoredPod& pod,
+                                             const state::Paths& paths) {
+  auto now = state::PodStore(paths).load(pod.record.id);
+  if (now && now->record.network_left()) return now->record;
+  return std::nullopt;
+}
+
+void retry_network_release(state::PodRecord& record) {
+  Tracer::get().step("retry the CNI DEL of network \"" + record.network +
+                     "\" (it failed before: " + record.network_error + ")");
+  sandbox::release_network(record, cni_options_of(record));
+  if (!record.netns.empty()) sandbox::unpin_netns(record.netns, record.netns_inode);
+}
+
+std::string remove_pod(const state::StoredPod& pod, const state::Paths& paths, bool force) {
   const auto& r = pod.record;
-  bool running = owner_alive(pod) || !is_final(r.status);
+  bool running = owner_alive(pod) || !r.ended();
   if (running) {
     if (!force)
       throw UsageError("remove pod \"" + r.name + "\"",
@@ -93,14 +125,35 @@ void remove_pod(const state::StoredPod& pod, const state::Paths& paths, bool for
   // crash in the middle) is finished here, from the record.
   state::PodStore store(paths);
   auto now = store.load(r.id);
-  const state::PodRecord& current = now ? now->record : r;
-  if (!is_final(current.status)) {
+  state::PodRecord current = now ? now->record : r;
+  if (!current.ended()) {
     auto failures = sandbox::release_pod_resources(current, cni_options_of(current));
-    if (!failures.empty())
+    if (!failures.empty()) {
+      state::save_record(pod.dir, current);
       throw Error("remove pod \"" + r.name + "\"",
                   failures.front() + "; the record was kept so you can retry");
+    }
+  } else if (current.network_held) {
+    try {
+      retry_network_release(current);
+    } catch (const std::exception&) {
+      // Said below, from the record (network_error), with what it means for the removal.
+    }
+  }
+  std::string left;
+  if (current.network_held) {
+    if (!force) {
+      state::save_record(pod.dir, current);
+      throw Error("remove pod \"" + r.name + "\"",
+                  sandbox::network_not_released(current) + "; 'minipod rm -f " + r.name +
+                      "' removes the pod anyway and says what it leaves on the host");
+    }
+    left = left_on_host(current);
+    // The pin is named after the pod: a new pod of that name needs the path.
+    if (!current.netns.empty()) sandbox::unpin_netns(current.netns, current.netns_inode);
   }
   sandbox::remove_pod(paths, current, true);
+  return left;
 }
 
 }  // namespace minipod::control

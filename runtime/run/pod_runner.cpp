@@ -99,7 +99,7 @@ sandbox::SandboxOptions sandbox_options(const RunOptions& o, const Prepared& pre
                              "hostPort " + std::to_string(p.host_port) +
                                  " cannot be published with --network none (the pod has only lo)");
   } else if (!pod.host_network) {
-    so.network = sandbox::choose_network(o.cni_conf_dir, o.network, pod);
+    so.network = sandbox::choose_network(o.cni_conf_dir, o.cni_conf_dir_given, o.network, pod);
     if (so.network->builtin)
       std::fprintf(
           stderr,
@@ -107,6 +107,9 @@ sandbox::SandboxOptions sandbox_options(const RunOptions& o, const Prepared& pre
           o.cni_conf_dir.c_str(), sandbox::kBuiltinNetwork, sandbox::kBuiltinBridge,
           sandbox::kBuiltinSubnet);
   }
+  // Before anything exists; the name reservation checks again, under the names lock, so two
+  // `run`s at once cannot both get a port.
+  state::check_host_ports(so.paths, sandbox::published_host_ports(pod), o.manifest);
   return so;
 }
 
@@ -172,9 +175,11 @@ std::unique_ptr<sandbox::Sandbox> create_sandbox(const spec::Pod& pod,
     } catch (const Error& e) {
       std::fprintf(stderr, "minipod: %s\n", e.what());
       if (!reported) {
-        send("error " + std::to_string(static_cast<int>(e.kind())) + " " + e.what() +
-             "; the pod was torn down");
         sb->teardown();
+        std::string held;
+        if (sb->network_held()) held = "; " + sandbox::network_not_released(sb->record());
+        send("error " + std::to_string(static_cast<int>(e.kind())) + " " + e.what() +
+             "; the pod was torn down" + held);
         ::_exit(1);
       }
       sb->record().status = "failed";
@@ -227,7 +232,9 @@ int run_pod(const RunOptions& o) {
       if (!sb->connected()) {
         Tracer::get().step("pod creation failed: undoing every step done so far, in reverse");
         sb->teardown();
-        throw;
+        if (!sb->network_held()) throw;
+        throw Error(e.step(), e.detail() + "; " + sandbox::network_not_released(sb->record()),
+                    e.err(), e.kind());
       }
       failure = e.what();
     }
@@ -240,8 +247,13 @@ int run_pod(const RunOptions& o) {
   }
   if (!sb->ips().empty()) Tracer::get().step("pod " + pod.name + " had IP " + sb->ips().front());
   auto undo_failures = sb->teardown();
+  std::string held;
+  if (sb->network_held()) held = "; " + sandbox::network_not_released(sb->record());
   if (!failure.empty())
-    throw Error("run pod \"" + pod.name + "\"", failure + "; the pod was torn down");
+    throw Error("run pod \"" + pod.name + "\"", failure + "; the pod was torn down" + held);
+  if (!held.empty())
+    std::fprintf(stderr, "minipod: pod \"%s\" (%s) ended%s\n", pod.name.c_str(),
+                 sb->id().substr(0, 12).c_str(), held.c_str());
   if (!undo_failures.empty() && code == 0) code = 1;
   return code;
 }

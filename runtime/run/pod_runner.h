@@ -17,6 +17,7 @@ struct RunOptions {
   std::string manifest;
   std::string image_dir;
   std::string cni_conf_dir = "/etc/cni/net.d";
+  bool cni_conf_dir_given = false;  // --cni-conf-dir or NETCONFPATH: it must exist
   std::string network;  // empty: the first config, or the built-in network; kNoNetwork: only lo
   std::vector<std::string> cni_path{"/opt/cni/bin", "/usr/lib/cni"};
   std::string cni_cache_dir = "/var/lib/cni/results";

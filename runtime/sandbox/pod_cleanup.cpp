@@ -18,6 +18,7 @@
 #include "runtime/cgroups/cgroup.h"
 #include "runtime/sandbox/netns_pin.h"
 #include "runtime/sandbox/pod_shm.h"
+#include "runtime/state/host_ports.h"
 
 namespace minipod::sandbox {
 namespace {
@@ -122,6 +123,26 @@ void network_down(const state::PodRecord& record, const cni::Options& options) {
              runtime_conf_from(j.at("runtimeConf")));
 }
 
+void release_network(state::PodRecord& record, const cni::Options& options) {
+  try {
+    network_down(record, options);
+  } catch (const std::exception& e) {
+    record.network_held = true;
+    record.network_error = e.what();
+    throw;
+  }
+  record.network_held = false;
+  record.network_error.clear();
+}
+
+std::string network_not_released(const state::PodRecord& record) {
+  return "its network is not released: " +
+         (record.network_error.empty() ? "CNI DEL of network \"" + record.network + "\" failed"
+                                       : record.network_error) +
+         "; the record is kept with the attachment it still holds, and 'minipod gc' retries the "
+         "DEL";
+}
+
 namespace {
 
 // Every process in the pod's cgroup trees (an ephemeral container of a hostNetwork pod is only
@@ -169,7 +190,7 @@ void kill_pod_processes(const state::PodRecord& record) {
   }
 }
 
-std::vector<std::string> release_pod_resources(const state::PodRecord& record,
+std::vector<std::string> release_pod_resources(state::PodRecord& record,
                                                const cni::Options& options) {
   std::vector<std::string> failures;
   step(failures, "stop the pod's processes", [&] {
@@ -181,10 +202,11 @@ std::vector<std::string> release_pod_resources(const state::PodRecord& record,
   });
   step(failures, "kill what is left in the pod's network namespace",
        [&] { kill_pod_processes(record); });
-  step(failures, "CNI DEL of network \"" + record.network + "\"",
-       [&] { network_down(record, options); });
-  if (!record.netns.empty())
-    step(failures, "unpin " + record.netns,
+  std::vector<std::string> network_failure;
+  step(network_failure, "CNI DEL of network \"" + record.network + "\"",
+       [&] { release_network(record, options); });
+  if (!record.netns.empty() && !record.network_held)
+    step(failures, "unpin " + record.netns, 
          [&] { unpin_netns(record.netns, record.netns_inode); });
   if (!record.shm_dir.empty())
     step(failures, "unmount " + record.shm_dir, [&] { unmount_pod_shm(record.shm_dir); });
@@ -203,6 +225,7 @@ std::filesystem::path pod_log_dir(const state::Paths& paths, const std::string& 
 void remove_pod(const state::Paths& paths, const state::PodRecord& record, bool logs) {
   if (logs) fs::remove_tree(pod_log_dir(paths, record.namespace_, record.name));
   fs::remove_tree(paths.pod_dir(record.id));
+  state::release_host_ports(paths, record.id);
   // The name goes last: while it is held, nobody can create a pod that the steps above would hurt.
   auto name_file = paths.names_dir() / record.name;
   auto holder = fs::read_file_if_exists(name_file);

@@ -36,6 +36,16 @@ nlohmann::json network_intent(const cni::NetworkConfigList& list, const cni::Run
 // else with the recorded intent (an ADD that never finished). No-op for hostNetwork pods.
 void network_down(const state::PodRecord& record, const cni::Options& options);
 
+// network_down(), written down in the record (the caller saves it): network_held cleared once the
+// DEL succeeded; when it failed, network_held set and network_error saying why (naming the
+// plugins), then the failure is rethrown.
+void release_network(state::PodRecord& record, const cni::Options& options);
+
+// One line for a pod whose DEL failed: what still holds and who retries it:
+//   its network is not released: CNI DEL failed: plugin "portmap" (network "n"): ...; the
+//   record is kept with the attachment it still holds, and 'minipod gc' retries the DEL
+std::string network_not_released(const state::PodRecord& record);
+
 // Every process still in the pod's network namespace or cgroups (found through /proc and
 // cgroup.procs, whatever its pid record says: an orphan a crash left, a process `exec` or
 // `ip netns exec` started, an ephemeral container of `minipod debug`): SIGKILL, and wait until
@@ -45,12 +55,14 @@ void kill_pod_processes(const state::PodRecord& record);
 
 // Everything a stopped pod no longer needs: processes, network, netns pin, /dev/shm, writable
 // layers, cgroups. The record, the pod name and the logs stay (so `ps -a`, `inspect` and `logs`
-// still work). Returns the failures it went past.
-std::vector<std::string> release_pod_resources(const state::PodRecord& record,
+// still work). Returns the failures it went past, except the CNI DEL's: that one is printed and
+// written in `record` (release_network), and the netns pin stays, so that a retried DEL runs as
+// the first one did.
+std::vector<std::string> release_pod_resources(state::PodRecord& record,
                                                const cni::Options& options);
 
-// The rest: the pod directory (record, pod files), the name reservation and, with `logs`, the
-// container logs.
+// The rest: the pod directory (record, pod files), the host port and name reservations and,
+// with `logs`, the container logs.
 void remove_pod(const state::Paths& paths, const state::PodRecord& record, bool logs);
 
 // <log dir>/<namespace>_<name>

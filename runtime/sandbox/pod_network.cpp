@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <system_error>
+
+#include "common/error.h"
 
 namespace minipod::sandbox {
 
@@ -22,13 +25,46 @@ cni::NetworkConfigList builtin_network(bool with_portmap) {
   return cni::parse_network_config(list.dump(), "built-in network");
 }
 
-NetworkChoice choose_network(const std::filesystem::path& conf_dir, const std::string& name,
-                             const spec::Pod& pod) {
-  if (auto found = cni::load_network(conf_dir, name)) return {std::move(*found), false};
+NetworkChoice choose_network(const std::filesystem::path& conf_dir, bool conf_dir_given,
+                             const std::string& name, const spec::Pod& pod) {
+  std::error_code ec;
+  // A mistyped directory must not look like an empty one.
+  if (conf_dir_given && !std::filesystem::is_directory(conf_dir, ec))
+    throw UsageError("--cni-conf-dir " + conf_dir.string(), std::filesystem::exists(conf_dir, ec)
+                                                                ? "not a directory"
+                                                                : "no such directory");
+  if (!name.empty()) {
+    try {
+      return {std::move(*cni::load_network(conf_dir, name)), false};
+    } catch (const cni::NetworkNotFound& e) {
+      throw UsageError("--network " + name, e.detail());
+    }
+  }
+  if (auto found = cni::load_network(conf_dir, "")) return {std::move(*found), false};
+  if (conf_dir_given && conf_dir != kDefaultCniConfDir)
+    throw UsageError("--cni-conf-dir " + conf_dir.string(),
+                     "holds no network config (*.conflist, *.conf, *.json); the built-in "
+                     "network \"" +
+                         std::string(kBuiltinNetwork) + "\" stands in only for " +
+                         kDefaultCniConfDir);
   bool publishes = false;
   for (const auto& c : pod.containers)
     for (const auto& p : c.ports) publishes |= p.host_port > 0;
   return {builtin_network(publishes), true};
+}
+
+std::vector<state::HostPort> published_host_ports(const spec::Pod& pod) {
+  std::vector<state::HostPort> out;
+  for (size_t i = 0; i < pod.containers.size(); ++i) {
+    const auto& ports = pod.containers[i].ports;
+    for (size_t j = 0; j < ports.size(); ++j) {
+      if (ports[j].host_port <= 0) continue;
+      out.push_back(
+          {ports[j].host_port, ports[j].protocol, ports[j].host_ip,
+           "spec.containers[" + std::to_string(i) + "].ports[" + std::to_string(j) + "].hostPort"});
+    }
+  }
+  return out;
 }
 
 cni::RuntimeConf pod_runtime_conf(const spec::Pod& pod, const std::string& id,

@@ -5,10 +5,12 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cni/client.h"
 #include "cni/config.h"
 #include "runtime/spec/pod_spec.h"
+#include "runtime/state/host_ports.h"
 
 namespace minipod::sandbox {
 
@@ -25,9 +27,20 @@ inline constexpr const char* kBuiltinBridge = "minipod0";
 inline constexpr const char* kBuiltinSubnet = "10.87.0.0/16";
 cni::NetworkConfigList builtin_network(bool with_portmap);
 
-// `name` empty: the first network of `conf_dir`, or the built-in one when there is none.
-NetworkChoice choose_network(const std::filesystem::path& conf_dir, const std::string& name,
-                             const spec::Pod& pod);
+// Where every CNI runtime looks for network configs.
+inline constexpr const char* kDefaultCniConfDir = "/etc/cni/net.d";
+
+// The network named `name` (`--network`) in `conf_dir`, else the first network there. The
+// built-in network only stands in when no name was asked for and the config dir is the default
+// one (not given: no --cni-conf-dir, no NETCONFPATH; or given as kDefaultCniConfDir) holding no
+// config. A name that is not there, a given dir that does not exist or holds no config are
+// UsageErrors naming the flag, e.g. `--network mynet: no network "mynet" in DIR (found: a, b)`.
+NetworkChoice choose_network(const std::filesystem::path& conf_dir, bool conf_dir_given,
+                             const std::string& name, const spec::Pod& pod);
+
+// The host ports the pod publishes (the app containers' hostPorts, as pod_runtime_conf sends
+// them to portmap), with the manifest field of each.
+std::vector<state::HostPort> published_host_ports(const spec::Pod& pod);
 
 // IgnoreUnknown=1;K8S_POD_NAMESPACE=..;K8S_POD_NAME=..;K8S_POD_INFRA_CONTAINER_ID=..;K8S_POD_UID=..
 // and portMappings from the containers' hostPorts.

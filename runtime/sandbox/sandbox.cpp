@@ -83,6 +83,11 @@ std::unique_ptr<Sandbox> Sandbox::create(const spec::Pod& pod, SandboxOptions op
     sb->write_files();
     sb->checkpoint_();
     if (sb->options_.network) sb->start_network();
+  } catch (const Error& e) {
+    Tracer::get().step("pod creation failed: undoing every step done so far, in reverse");
+    sb->teardown();
+    if (!sb->network_held()) throw;
+    throw Error(e.step(), e.detail() + "; " + network_not_released(sb->record_), e.err(), e.kind());
   } catch (...) {
     Tracer::get().step("pod creation failed: undoing every step done so far, in reverse");
     sb->teardown();
@@ -128,7 +133,10 @@ void Sandbox::reserve() {
   lock_ = state::create_pod_dir(options_.paths, record_.id);
   undo_.push("remove the pod directory", [dir] { fs::remove_tree(dir); });
   state::crash_point("reserve", 1);
-  name_.emplace(options_.paths, pod_.name, record_.id);
+  // The host ports with the name, under one hold of the names lock: two pods started at once
+  // cannot both publish one.
+  name_.emplace(options_.paths, pod_.name, record_.id, published_host_ports(pod_),
+                options_.manifest_path);
   undo_.push("release the pod name", [this] { name_.reset(); });
   state::crash_point("reserve", 2);
   record_.monitor = state::process_ref(::getpid());
@@ -139,8 +147,10 @@ void Sandbox::reserve() {
   if (!pod_.host_network) record_.netns = (options_.paths.netns_dir / pod_.name).string();
   if (options_.network) {
     record_.network = options_.network->list.name;
+    record_.network_held = true;  // until a DEL succeeds: a crash during the ADD leaves a part
     record_.cni_cache_dir = options_.cni.cache_dir;
     record_.cni_path = options_.cni.plugin_dirs;
+    record_.cni_timeout_ms = options_.cni.timeout.count();
     record_.ifname = "eth0";
   }
   record_.shm_dir = (dir / "shm").string();
@@ -228,8 +238,14 @@ void Sandbox::pin_network_namespace() {
   // The undo only once the pin is ours: a name taken by `ip netns add` or another pod makes
   // pin_netns fail without touching it, and nothing of ours is there to undo.
   pin_netns(options_.paths.netns_dir, pod_.name, pause_.namespaces().net.get());
-  undo_.push("unpin the network namespace",
-             [this] { unpin_netns(record_.netns, record_.netns_inode); });
+  undo_.push("unpin the network namespace", [this] {
+    // A DEL that failed is retried later as it ran first: in the same namespace.
+    if (network_release_failed_) {
+      Tracer::get().step("keep " + record_.netns + ": the CNI DEL failed and will be retried");
+      return;
+    }
+    unpin_netns(record_.netns, record_.netns_inode);
+  });
   Tracer::get().step("pin the network namespace at " + record_.netns,
                      "touch " + record_.netns + " && mount --bind /proc/" +
                          std::to_string(pause_.pid()) + "/ns/net " + record_.netns);
@@ -250,8 +266,14 @@ void Sandbox::start_network() {
   cni::RuntimeConf rt = pod_runtime_conf(pod_, record_.id, record_.uid, record_.netns);
   // What the DEL needs is in the record (network_intent) since step 1: a crash in the middle of
   // the ADD can still be undone.
-  undo_.push("CNI DEL of network \"" + list.name + "\"",
-             [this] { network_down(record_, options_.cni); });
+  undo_.push("CNI DEL of network \"" + list.name + "\"", [this] {
+    try {
+      release_network(record_, options_.cni);
+    } catch (...) {
+      network_release_failed_ = true;
+      throw;
+    }
+  });
   Tracer::get().step(
       "CNI ADD: network \"" + list.name + "\" (" + list.source +
       "), plugins run in order, in the background while the containers are prepared");
@@ -308,8 +330,37 @@ std::vector<std::string> Sandbox::teardown(bool keep_record) {
   // Processes that joined the pod from outside (an ephemeral container with a PID namespace of
   // its own, `ip netns exec`) do not end with pause; they must, before the netns and cgroups go.
   kill_pod_processes(record_);
-  if (!keep_record) return undo_.unwind();
   auto failures = undo_.unwind_to(record_depth_);
+  // portmap's rules went with the DEL: the ports are free for other pods, even while this one's
+  // record stays. After a failed DEL they may still be published.
+  if (!network_release_failed_ && name_) {
+    try {
+      name_->release_ports();
+    } catch (const std::exception& e) {
+      std::string line = std::string("release the pod's host ports: ") + e.what();
+      std::fprintf(stderr, "minipod: warning: %s\n", line.c_str());
+      failures.push_back(std::move(line));
+    }
+  }
+  if (!keep_record && !network_release_failed_) {
+    auto rest = undo_.unwind();
+    failures.insert(failures.end(), rest.begin(), rest.end());
+    return failures;
+  }
+  if (network_release_failed_ && !keep_record) {
+    // The record is all that knows how to finish the DEL: it stays, with the name, until
+    // `minipod gc` or `minipod rm` has DELeted the attachment.
+    if (!record_.ended()) {
+      record_.status = "failed";
+      if (record_.reason.empty()) record_.reason = "torn down while it was being created";
+    }
+    for (auto& c : record_.containers) c.process = {};
+    try {
+      save_record();
+    } catch (const std::exception& e) {
+      failures.push_back(std::string("save the record of the held network: ") + e.what());
+    }
+  }
   undo_.dismiss();
   if (name_) name_->keep();  // the stopped pod keeps its name until `minipod rm`
   return failures;

@@ -57,8 +57,12 @@ class Sandbox {
   // Stops pause (and with it anything left in the pod PID namespace), then undoes every step in
   // reverse: CNI DEL, netns unpin, /dev/shm, layers, then (unless `keep_record`) the pod
   // directory with its record and the name. Idempotent. Returns the failures it went past (each
-  // already printed). A kept record is the stopped pod that `ps -a`, `logs` and `rm` see.
+  // already printed). A kept record is the stopped pod that `ps -a`, `logs` and `rm` see. When
+  // the CNI DEL fails, the record, the name and the netns pin stay whatever `keep_record` says
+  // (saved here unless `keep_record`), so that `minipod gc` can retry it: see network_held().
   std::vector<std::string> teardown(bool keep_record = false);
+  // The teardown's CNI DEL failed: the record says what is still held on the host.
+  bool network_held() const { return network_release_failed_; }
 
   const std::string& id() const { return record_.id; }
   const std::string& hostname() const { return hostname_; }
@@ -99,6 +103,7 @@ class Sandbox {
   const std::string& host_resolv_conf();
   std::function<void()> checkpoint_;
   bool connected_ = false;
+  bool network_release_failed_ = false;  // the teardown's CNI DEL failed
   cni::Client cni_;
   std::optional<cni::Result> cni_result_;
   std::future<cni::Result> network_add_;        // the CNI ADD, running until connect()

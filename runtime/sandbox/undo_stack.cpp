@@ -14,9 +14,8 @@ std::vector<std::string> UndoStack::unwind() {
 
 std::vector<std::string> UndoStack::unwind_to(size_t depth) {
   std::vector<std::string> failures;
-  int n = 0;
   while (steps_.size() > depth) {
-    state::crash_point("teardown", ++n);
+    state::crash_point("teardown", ++undone_);
     Step step = std::move(steps_.back());
     steps_.pop_back();
     Tracer::get().step("undo: " + step.what);

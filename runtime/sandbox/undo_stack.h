@@ -38,6 +38,7 @@ class UndoStack {
     std::function<void()> undo;
   };
   std::vector<Step> steps_;
+  int undone_ = 0;  // steps run so far, over every unwind: the crash test's step numbers
 };
 
 }  // namespace minipod::sandbox

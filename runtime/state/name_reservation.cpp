@@ -9,6 +9,7 @@
 #include "common/fs.h"
 
 namespace minipod::state {
+
 // Serialises name changes against `minipod gc` and concurrent `run`s.
 UniqueFd lock_names(const Paths& paths) {
   fs::make_dirs(paths.names_dir(), 0700);
@@ -19,8 +20,9 @@ UniqueFd lock_names(const Paths& paths) {
   return fd;
 }
 
-NameReservation::NameReservation(const Paths& paths, const std::string& name, const std::string& id)
-    : file_(paths.names_dir() / name) {
+NameReservation::NameReservation(const Paths& paths, const std::string& name, const std::string& id,
+                                 const std::vector<HostPort>& ports, const std::string& manifest)
+    : paths_(paths), id_(id), file_(paths.names_dir() / name) {
   UniqueFd lock = lock_names(paths);
   UniqueFd fd(::open(file_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (!fd) {
@@ -35,8 +37,17 @@ NameReservation::NameReservation(const Paths& paths, const std::string& name, co
   held_ = true;
   if (::write(fd.get(), id.data(), id.size()) != static_cast<ssize_t>(id.size())) {
     int err = errno;
-    release();
+    release_locked();
     throw Error("write", file_.string(), err);
+  }
+  if (ports.empty()) return;
+  try {
+    if (auto holder = find_port_holder(paths, ports, id)) throw_port_taken(manifest, *holder);
+    ports_held_ = true;
+    reserve_host_ports(paths, ports, id, name);
+  } catch (...) {
+    release_locked();
+    throw;
   }
 }
 
@@ -45,9 +56,23 @@ NameReservation::~NameReservation() {
 }
 
 void NameReservation::release() {
-  if (!held_) return;
+  if (!ports_held_) return release_locked();  // a name alone goes with one unlink
+  UniqueFd lock = lock_names(paths_);
+  release_locked();
+}
+
+void NameReservation::release_locked() {
+  if (ports_held_) remove_host_ports(paths_, id_);
+  ports_held_ = false;
+  if (held_) ::unlink(file_.c_str());
   held_ = false;
-  ::unlink(file_.c_str());
+}
+
+void NameReservation::release_ports() {
+  if (!ports_held_) return;
+  UniqueFd lock = lock_names(paths_);
+  remove_host_ports(paths_, id_);
+  ports_held_ = false;
 }
 
 }  // namespace minipod::state

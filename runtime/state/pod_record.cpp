@@ -99,6 +99,9 @@ nlohmann::json PodRecord::to_json() const {
           {"netns", netns},
           {"network", network},
           {"networkIntent", network_intent},
+          {"networkHeld", network_held},
+          {"networkError", network_error},
+          {"cniTimeoutMs", cni_timeout_ms},
           {"netnsInode", netns_inode},
           {"cniPath", cni_path},
           {"reason", reason},
@@ -126,6 +129,9 @@ PodRecord PodRecord::from_json(const nlohmann::json& j) {
   r.netns = j.value("netns", "");
   r.network = j.value("network", "");
   r.network_intent = j.value("networkIntent", nlohmann::json());
+  r.network_held = j.value("networkHeld", false);
+  r.network_error = j.value("networkError", "");
+  r.cni_timeout_ms = j.value("cniTimeoutMs", int64_t{0});
   r.netns_inode = j.value("netnsInode", uint64_t{0});
   r.cni_cache_dir = j.value("cniCacheDir", "");
   r.cni_path = j.value("cniPath", std::vector<std::string>{});

@@ -51,14 +51,25 @@ struct PodRecord {
   // runtimeConf}.
   nlohmann::json network_intent;
   uint64_t netns_inode = 0;  // of the pod's network namespace: finds every process in the pod
+  // True from the moment a CNI ADD may run until a DEL of the whole plugin list has succeeded. A
+  // pod that ended with it still set holds an attachment on the host (an address, NAT rules, the
+  // netns pin), and its record is kept until `minipod gc` or `rm` retries the DEL successfully.
+  bool network_held = false;
+  std::string network_error;  // why the last DEL failed, naming the plugins (while held)
   std::string cni_cache_dir;
   std::vector<std::string> cni_path;  // where the plugins were found, for a later DEL
+  int64_t cni_timeout_ms = 0;         // per plugin call, for a later DEL (0: the default)
   std::string ifname;
   std::vector<std::string> ips;
   std::string shm_dir;
   std::string layers_dir;
   std::vector<std::string> cgroups;  // the pod's cgroup, one directory per hierarchy
   std::vector<ContainerRecord> containers;
+
+  // Succeeded, failed or stopped: nothing of it runs any more.
+  bool ended() const { return status == "succeeded" || status == "failed" || status == "stopped"; }
+  // Ended, but its network attachment is still on the host (the DEL failed).
+  bool network_left() const { return network_held && ended(); }
 
   nlohmann::json to_json() const;
   static PodRecord from_json(const nlohmann::json& j);

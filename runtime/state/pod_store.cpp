@@ -126,9 +126,11 @@ StoredPod PodStore::resolve(const std::string& key) const {
 
 std::string display_status(const PodRecord& r, bool owner_alive) {
   const std::string& s = r.status;
-  if (s == "succeeded") return "Succeeded";
-  if (s == "failed") return "Failed";
-  if (s == "stopped") return "Stopped";
+  // Its CNI DEL failed: the pod is gone but an address, NAT rules or a netns pin are not.
+  std::string left = r.network_left() ? " (network not released)" : "";
+  if (s == "succeeded") return "Succeeded" + left;
+  if (s == "failed") return "Failed" + left;
+  if (s == "stopped") return "Stopped" + left;
   if (owner_alive) {
     if (s == "creating") return "Creating";
     if (s == "stopping") return "Stopping";

@@ -63,7 +63,8 @@ class PodStore {
 // The status a user should see: the record's, corrected by what is really running.
 // "Creating", "Running", "Stopping", then "Succeeded" or "Failed" (the containers ended by
 // themselves) or "Stopped" (`minipod stop`, Ctrl-C), and "Dead" for a pod whose owner is gone
-// without a clean stop (`minipod gc` cleans it).
+// without a clean stop (`minipod gc` cleans it). An ended pod whose CNI DEL failed has
+// " (network not released)" after its status: `minipod gc` retries the DEL.
 std::string display_status(const PodRecord& record, bool owner_alive);
 
 // Levenshtein distance, for "did you mean" lists.

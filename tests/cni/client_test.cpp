@@ -193,6 +193,85 @@ TEST_F(ClientTest, DelInReverseWithCachedPrevResultThenRemovesCache) {
   EXPECT_FALSE(in(calls(log(), "DEL").back()).contains("prevResult"));
 }
 
+// One failing plugin must not leak what the others hold (the bridge's veth, host-local's
+// address): each plugin still gets its DEL, the error names the one that failed, and the cache
+// entry stays, so a later DEL gets the same prevResult and finishes the job.
+TEST_F(ClientTest, DelGoesOnPastAFailingPluginAndKeepsTheCacheForARetry) {
+  std::string broken = tmp_ / "b-is-broken";
+  test::write(broken, "");
+  auto plugins = abc();
+  plugins[1]["behave"] = {
+      {"DEL", {{"while_exists", broken}, {"error", {{"code", 11}, {"msg", "busy"}}}}}};
+  auto list = net(plugins);
+  Result added = client().add(list, rt());
+  try {
+    client().del(list, rt());
+    FAIL();
+  } catch (const PluginError& e) {
+    EXPECT_STREQ(e.what(), "CNI DEL failed: plugin \"b\" (network \"mpt-cni-t\"): [code 11] busy");
+    EXPECT_EQ(e.plugin(), "b");
+  }
+  auto dels = calls(log(), "DEL");
+  EXPECT_EQ(order(dels), (std::vector<std::string>{"c", "b", "a"}));
+  EXPECT_TRUE(std::filesystem::exists(cache_file_of()));
+
+  std::filesystem::remove(broken);
+  client().del(list, rt());
+  dels = calls(log(), "DEL");
+  ASSERT_EQ(dels.size(), 6u);
+  for (const auto& d : dels) EXPECT_EQ(in(d)["prevResult"], added.to_json("1.0.0"));
+  EXPECT_FALSE(std::filesystem::exists(cache_file_of()));
+}
+
+TEST_F(ClientTest, DelNamesEveryFailingPluginIncludingOneKilledAtTheTimeout) {
+  auto plugins = abc();
+  plugins[0]["behave"] = {{"DEL", {{"error", {{"code", 999}, {"msg", "a broke"}}}}}};
+  plugins[2]["behave"] = {{"DEL", {{"sleep_ms", 5000}}}};
+  auto list = net(plugins);
+  client().add(list, rt());
+  auto start = std::chrono::steady_clock::now();
+  try {
+    client(std::chrono::milliseconds(300)).del(list, rt());
+    FAIL();
+  } catch (const DelError& e) {
+    ASSERT_EQ(e.failures().size(), 2u);
+    EXPECT_EQ(e.failures()[0].plugin(), "c");
+    EXPECT_EQ(e.failures()[1].plugin(), "a");
+    EXPECT_EQ(e.network(), "mpt-cni-t");
+    std::string m = e.what();
+    EXPECT_EQ(m.rfind("CNI DEL failed: 2 of 3 plugins of network \"mpt-cni-t\" failed: plugin "
+                      "\"c\" (network \"mpt-cni-t\"): killed after the 300 ms timeout",
+                      0),
+              0u)
+        << m;
+    EXPECT_NE(m.find("; and plugin \"a\" (network \"mpt-cni-t\"): [code 999] a broke"),
+              std::string::npos)
+        << m;
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+  EXPECT_EQ(order(calls(log(), "DEL")), (std::vector<std::string>{"c", "b", "a"}));
+  EXPECT_TRUE(std::filesystem::exists(cache_file_of()));
+}
+
+TEST_F(ClientTest, DelOfAListWhosePluginIsGoneStillDeletesTheOthers) {
+  test::link_plugin(plugins_, "gone");
+  auto list = net(json::array({{{"type", "a"}, {"tag", "a"}},
+                               {{"type", "gone"}, {"tag", "gone"}},
+                               {{"type", "c"}, {"tag", "c"}}}));
+  client().add(list, rt());
+  std::filesystem::remove(std::filesystem::path(plugins_) / "gone");  // uninstalled since
+  try {
+    client().del(list, rt());
+    FAIL();
+  } catch (const PluginError& e) {
+    EXPECT_EQ(e.plugin(), "gone");
+    EXPECT_NE(std::string(e.what()).find("failed to find plugin \"gone\""), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(order(calls(log(), "DEL")), (std::vector<std::string>{"c", "a"}));
+  EXPECT_TRUE(std::filesystem::exists(cache_file_of()));
+}
+
 TEST_F(ClientTest, DelBefore040HasNoPrevResult) {
   auto list = net(abc(), "0.3.1");
   client().add(list, rt());

@@ -135,13 +135,33 @@ TEST(Config, LoadNetworkByNameOrFirst) {
   try {
     load_network(dir.path(), "delta");
     FAIL();
-  } catch (const minipod::UsageError& e) {
-    EXPECT_EQ(std::string(e.what()),
-              "load CNI network: no network named \"delta\" in " + dir.path().string() +
-                  " (found \"alpha\", \"beta\", \"gamma\"); could not read " +
-                  (dir / "30-broken.conflist") + " (malformed JSON)");
+  } catch (const NetworkNotFound& e) {
+    EXPECT_EQ(std::string(e.what()), "load CNI network: no network \"delta\" in " +
+                                         dir.path().string() +
+                                         " (found: alpha, beta, gamma; could not read " +
+                                         (dir / "30-broken.conflist") + " (malformed JSON))");
+    EXPECT_EQ(e.name(), "delta");
   }
-  EXPECT_FALSE(load_network(dir / "none", "x").has_value());
+  EXPECT_FALSE(load_network(dir / "none", "").has_value());
+}
+
+// A name that is not there is refused the same way whatever the directory holds: never "no
+// config at all" (which lets a runtime fall back to a default network of its own).
+TEST(Config, AMissingNameIsNotFoundInAnEmptyOrMissingDirectoryToo) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "empty");
+  try {
+    load_network(dir / "empty", "mynet");
+    FAIL();
+  } catch (const NetworkNotFound& e) {
+    EXPECT_EQ(e.detail(), "no network \"mynet\" in " + (dir / "empty") + " (found: none)");
+  }
+  try {
+    load_network(dir / "missing", "mynet");
+    FAIL();
+  } catch (const NetworkNotFound& e) {
+    EXPECT_EQ(e.detail(), "no network \"mynet\" in " + (dir / "missing") + " (no such directory)");
+  }
 }
 
 TEST(Config, BrokenFileClaimingTheNameIsAnError) {

@@ -5,7 +5,9 @@
 //   "addIP"    an address it appends to the result's ips
 //   "behave"   {"ADD"|"DEL"|...|"*": {"sleep_ms", "stdout", "stderr", "exit", "error",
 //               "stdout_bytes"}} to sleep, print garbage, fail with a CNI error (printed
-//               without cniVersion, as real plugins do), or flood stdout
+//               without cniVersion, as real plugins do), or flood stdout; with "while_exists":
+//               PATH the behaviour applies only while that file exists (a test deletes it to
+//               make the plugin recover, e.g. a DEL that fails until then)
 // The versions it supports come from "<argv0>.versions" ({"cniVersion", "supportedVersions"})
 // when that file exists, else every version up to 1.1.0; like Go plugins it answers error code
 // 1 to a config version it does not support.
@@ -90,6 +92,9 @@ int main(int, char** argv) {
     else if (conf["behave"].contains("*"))
       behave = conf["behave"]["*"];
   }
+  if (behave.contains("while_exists") &&
+      !std::ifstream(behave["while_exists"].get<std::string>()).good())
+    behave = json::object();
   if (behave.contains("sleep_ms"))
     std::this_thread::sleep_for(std::chrono::milliseconds(behave["sleep_ms"].get<int>()));
   if (behave.contains("stderr")) std::cerr << behave["stderr"].get<std::string>() << std::flush;

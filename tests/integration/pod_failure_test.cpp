@@ -81,13 +81,41 @@ TEST_F(PodFailure, InvalidFieldNamesItsPath) {
   EXPECT_TRUE(nothing_created());
 }
 
-TEST_F(PodFailure, PluginFailureNamesThePluginAndUndoesEverything) {
+// --network NAME is the network NAME or an error: never the built-in network in its place, not
+// even when the config dir holds nothing.
+TEST_F(PodFailure, AnUnknownNetworkIsRefusedBeforeAnythingIsCreated) {
+  std::filesystem::create_directories(env().run_dir() / "pods");
+  auto r = run_pod(pod("probe", "true"), {"--network", "mpt-nonet"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("minipod: --network mpt-nonet: no network \"mpt-nonet\" in " +
+                               env().conf_dir().string() + " (found: " + env().network() + ")"));
+  EXPECT_TRUE(nothing_created());
+  for (const auto& f : std::filesystem::directory_iterator(env().conf_dir()))
+    std::filesystem::remove(f.path());
+  r = run_pod(pod("probe", "true"), {"--network", "mpt-nonet"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("minipod: --network mpt-nonet: no network \"mpt-nonet\" in " +
+                               env().conf_dir().string() + " (found: none)"));
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("built-in network")));
+  EXPECT_TRUE(nothing_created());
+}
+
+TEST_F(PodFailure, PluginFailureNamesThePluginAndKeepsWhatItCannotUndo) {
   env().write_network(nlohmann::json::array(), "nope");
   auto r = run_pod(pod("probe", "true"));
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_THAT(r.err, HasSubstr("\"bridge\""));
   EXPECT_THAT(r.err, HasSubstr("failed to find plugin \"nope\""));
-  // The veth that the half-done ADD left is gone with the DEL and the namespace (leak check).
+  // The bridge's DEL needs its IPAM plugin too, so the half-done ADD cannot be DELeted: like a
+  // containerd sandbox, the pod stays, saying so, until a DEL succeeds or it is removed by force.
+  EXPECT_THAT(r.err, HasSubstr("its network is not released: CNI DEL failed: plugin \"bridge\""));
+  EXPECT_THAT(r.err, HasSubstr("'minipod gc' retries the DEL"));
+  EXPECT_THAT(env().minipod({"ps", "-a"}).out, HasSubstr("Failed (network not released)"));
+  auto rm = env().minipod({"rm", "-f", "mpt-pod-bad"});
+  EXPECT_EQ(rm.exit_code, 0) << rm.err;
+  EXPECT_THAT(rm.err, HasSubstr("removed, but its network could not be released; left on the "
+                                "host: the attachment of container "));
+  // The veth that the half-done ADD left went with the namespace (leak check).
   // The bridge plugin (1.1.1) leaves its bridge with the MAC of that veth, which the kernel zeroes
   // when the veth goes; its next ADD then fails ("could not set bridge's mac: invalid argument").
   // An upstream plugin bug, not minipod's: start the next test with a new bridge.

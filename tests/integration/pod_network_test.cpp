@@ -151,6 +151,66 @@ TEST_F(PodNetwork, HostPortIsReachableFromHostLocalhost) {
   EXPECT_EQ(http_get("127.0.0.1", 18431, std::chrono::milliseconds(300)), "");
 }
 
+// Two pods cannot publish one hostPort: the second is refused before anything of it exists,
+// naming the pod that has the port; once that pod is gone the port is free again.
+TEST_F(PodNetwork, ASecondPodPublishingTheSameHostPortIsRefused) {
+  env().write_network(
+      nlohmann::json::array({{{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}}}));
+  auto first = start_pod(server("mpt-pod-port1", 18432));
+  auto state = env().wait_running("mpt-pod-port1");
+  ASSERT_FALSE(state.is_null()) << first->err_so_far();
+  std::string id = state["id"];
+
+  auto second = run_pod(server("mpt-pod-port2", 18432));
+  EXPECT_EQ(second.exit_code, 2) << second.err;
+  EXPECT_THAT(second.err, HasSubstr(".yaml: spec.containers[0].ports[0].hostPort: 18432/TCP is "
+                                    "already published by pod \"mpt-pod-port1\" (id " +
+                                    id.substr(0, 12) + ")"));
+  EXPECT_FALSE(std::filesystem::exists("/run/netns/mpt-pod-port2"));
+  EXPECT_FALSE(std::filesystem::exists(env().run_dir() / "names" / "mpt-pod-port2"));
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(env().run_dir() / "pods"),
+                          std::filesystem::directory_iterator()),
+            1);
+  EXPECT_EQ(wait_for_page("127.0.0.1", 18432), "page-of-mpt-pod-port1\n");
+
+  first->signal(SIGTERM);
+  ASSERT_TRUE(first->wait(std::chrono::seconds(20)));
+  auto third = start_pod(server("mpt-pod-port2", 18432));
+  ASSERT_FALSE(env().wait_running("mpt-pod-port2").is_null()) << third->err_so_far();
+  EXPECT_EQ(wait_for_page("127.0.0.1", 18432), "page-of-mpt-pod-port2\n");
+  third->signal(SIGTERM);
+  ASSERT_TRUE(third->wait(std::chrono::seconds(20)));
+}
+
+// Two `run`s at once with one hostPort: the port is reserved with the pod name, under its lock,
+// so exactly one of them gets it.
+TEST_F(PodNetwork, TwoRunsAtOnceWithOneHostPortStartOnlyOne) {
+  env().write_network(
+      nlohmann::json::array({{{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}}}));
+  for (int round = 0; round < 3; ++round) {
+    auto a = start_pod(server("mpt-pod-race-a", 18434));
+    auto b = start_pod(server("mpt-pod-race-b", 18434));
+    Background* refused = nullptr;
+    Background* running = nullptr;
+    for (int i = 0; i < 1000 && refused == nullptr; ++i) {
+      if (a->wait(std::chrono::milliseconds(10))) {
+        refused = a.get();
+        running = b.get();
+      } else if (b->wait(std::chrono::milliseconds(10))) {
+        refused = b.get();
+        running = a.get();
+      }
+    }
+    ASSERT_NE(refused, nullptr) << "both pods run with one hostPort (round " << round << ")";
+    EXPECT_EQ(refused->result().exit_code, 2) << refused->result().err;
+    EXPECT_THAT(refused->result().err, HasSubstr("18434/TCP is already published by pod"));
+    auto other = running == a.get() ? "mpt-pod-race-a" : "mpt-pod-race-b";
+    ASSERT_FALSE(env().wait_running(other).is_null()) << running->err_so_far();
+    running->signal(SIGTERM);
+    ASSERT_TRUE(running->wait(std::chrono::seconds(20)));
+  }
+}
+
 TEST_F(PodNetwork, NetworkNoneGivesAPodOnlyLoopback) {
   // No CNI call at all: the containers still share one network namespace with lo up, so they
   // reach each other on 127.0.0.1, and there is no other interface and no address.

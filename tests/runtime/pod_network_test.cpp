@@ -2,6 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <functional>
+
+#include "common/error.h"
+#include "tests/support/temp_dir.h"
+
 namespace minipod::sandbox {
 namespace {
 
@@ -62,9 +69,69 @@ TEST(BuiltinNetwork, BridgeAndHostLocalPlusPortmapOnlyWhenAsked) {
 
 TEST(ChooseNetwork, FallsBackToTheBuiltinNetworkOnlyWhenNoConfigExists) {
   auto pod = pod_with_ports();
-  auto choice = choose_network("/nonexistent/net.d", "", pod);
+  auto choice = choose_network("/nonexistent/net.d", false, "", pod);
   EXPECT_TRUE(choice.builtin);
   EXPECT_EQ(choice.list.plugins.size(), 2u);  // the pod publishes ports: portmap is in
+}
+
+void write_network(const std::filesystem::path& dir, const std::string& name) {
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / ("10-" + name + ".conflist"))
+      << R"({"cniVersion":"1.0.0","name":")" << name << R"(","plugins":[{"type":"bridge"}]})";
+}
+
+std::string usage_error(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "no UsageError";
+}
+
+// --network NAME never silently becomes another network: an unknown name is refused the same
+// way whether the config dir holds other networks, nothing, or does not exist, and whether the
+// dir is the default one or was given.
+TEST(ChooseNetwork, AnUnknownNameIsRefusedWhateverTheDirHolds) {
+  testing_support::TempDir tmp;
+  auto pod = pod_with_ports();
+  std::filesystem::path others = tmp / "others", empty = tmp / "empty", missing = tmp / "missing";
+  write_network(others, "a");
+  write_network(others, "b");
+  std::filesystem::create_directories(empty);
+  EXPECT_EQ(choose_network(others, true, "b", pod).list.name, "b");
+  for (bool given : {true, false}) {
+    EXPECT_EQ(usage_error([&] { choose_network(others, given, "mynet", pod); }),
+              "--network mynet: no network \"mynet\" in " + others.string() + " (found: a, b)");
+    EXPECT_EQ(usage_error([&] { choose_network(empty, given, "mynet", pod); }),
+              "--network mynet: no network \"mynet\" in " + empty.string() + " (found: none)");
+  }
+  EXPECT_EQ(
+      usage_error([&] { choose_network(missing, false, "mynet", pod); }),
+      "--network mynet: no network \"mynet\" in " + missing.string() + " (no such directory)");
+  // Not even the built-in network's own name picks it by the back door.
+  EXPECT_EQ(
+      usage_error([&] { choose_network(missing, false, kBuiltinNetwork, pod); }),
+      "--network minipod: no network \"minipod\" in " + missing.string() + " (no such directory)");
+}
+
+TEST(ChooseNetwork, AGivenConfigDirMustExistAndHoldANetwork) {
+  testing_support::TempDir tmp;
+  auto pod = pod_with_ports();
+  std::filesystem::path empty = tmp / "empty", typo = tmp / "net.dd";
+  std::filesystem::create_directories(empty);
+  EXPECT_EQ(usage_error([&] { choose_network(typo, true, "", pod); }),
+            "--cni-conf-dir " + typo.string() + ": no such directory");
+  EXPECT_EQ(usage_error([&] { choose_network(typo, true, "mynet", pod); }),
+            "--cni-conf-dir " + typo.string() + ": no such directory");
+  EXPECT_EQ(usage_error([&] { choose_network(empty, true, "", pod); }),
+            "--cni-conf-dir " + empty.string() +
+                ": holds no network config (*.conflist, *.conf, *.json); the built-in network "
+                "\"minipod\" stands in only for /etc/cni/net.d");
+  write_network(empty, "only");
+  auto choice = choose_network(empty, true, "", pod);
+  EXPECT_FALSE(choice.builtin);
+  EXPECT_EQ(choice.list.name, "only");
 }
 
 }  // namespace
