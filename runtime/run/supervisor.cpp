@@ -440,8 +440,10 @@ int Supervisor::run() {
     if (!running && !pending && !stopping_) stop_all("nothing left to run");
     if (!running && stopping_) break;
 
-    std::vector<pollfd> fds{{signals_.fd(), POLLIN, 0}};
-    std::vector<std::pair<Slot*, bool>> owners{{nullptr, false}};
+    // pause's exit is watched directly too: its SIGCHLD may have been read during creation.
+    int pause_fd = stopping_ ? -1 : sandbox_.pause().exit_fd();
+    std::vector<pollfd> fds{{signals_.fd(), POLLIN, 0}, {pause_fd, POLLIN, 0}};
+    std::vector<std::pair<Slot*, bool>> owners{{nullptr, false}, {nullptr, false}};
     for (auto& s : slots_) {
       if (s->out) {
         fds.push_back({s->out.get(), POLLIN, 0});
@@ -454,10 +456,11 @@ int Supervisor::run() {
     }
     int rc = ::poll(fds.data(), fds.size(), poll_timeout_ms());
     if (rc < 0 && errno != EINTR) throw_errno("poll");
-    for (size_t i = 1; rc > 0 && i < fds.size(); ++i)
+    for (size_t i = 2; rc > 0 && i < fds.size(); ++i)
       if (fds[i].revents != 0) read_output(*owners[i].first, owners[i].second, false);
     if (rc > 0 && fds[0].revents != 0)
       for (int sig = signals_.next(); sig != 0; sig = signals_.next()) on_signal(sig);
+    if (rc > 0 && fds[1].revents != 0) reap();
     run_timers();
     if (!stopping_) start_phase();
     if (dirty_) save_state();

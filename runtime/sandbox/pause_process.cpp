@@ -105,13 +105,17 @@ int enter_empty_root(const std::string& dir, int report) {
 }  // namespace
 
 PauseProcess::PauseProcess(PauseProcess&& o) noexcept
-    : ref_(o.ref_), ns_(std::move(o.ns_)), reaped_(std::exchange(o.reaped_, true)) {}
+    : ref_(o.ref_),
+      ns_(std::move(o.ns_)),
+      pidfd_(std::move(o.pidfd_)),
+      reaped_(std::exchange(o.reaped_, true)) {}
 
 PauseProcess& PauseProcess::operator=(PauseProcess&& o) noexcept {
   if (this != &o) {
     kill_and_reap();
     ref_ = o.ref_;
     ns_ = std::move(o.ns_);
+    pidfd_ = std::move(o.pidfd_);
     reaped_ = std::exchange(o.reaped_, true);
   }
   return *this;
@@ -139,6 +143,7 @@ PauseProcess PauseProcess::start(const PauseOptions& o) {
   PauseProcess p;
   p.ref_.pid = pid;
   p.reaped_ = false;
+  p.pidfd_ = UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   ns::ChildFailure failure{};
   if (ns::read_child_failure(report.read.get(), failure)) {
     std::string what =

@@ -43,6 +43,10 @@ class PauseProcess {
   static PauseProcess start(const PauseOptions& options);
 
   pid_t pid() const { return ref_.pid; }
+  bool started() const { return ref_.pid > 0; }
+  // Readable once pause has exited (a pidfd): for the poll loop that supervises the pod. -1 on a
+  // kernel without pidfd_open (before 5.3).
+  int exit_fd() const { return pidfd_.get(); }
   const state::ProcessRef& ref() const { return ref_; }
   ns::PodNamespaces& namespaces() { return ns_; }
 
@@ -55,6 +59,7 @@ class PauseProcess {
  private:
   state::ProcessRef ref_;
   ns::PodNamespaces ns_;
+  UniqueFd pidfd_;
   bool reaped_ = true;
 };
 

@@ -70,18 +70,18 @@ std::unique_ptr<Sandbox> Sandbox::create(const spec::Pod& pod, SandboxOptions op
   sb->checkpoint_ = std::move(checkpoint);
   try {
     sb->reserve();
-    sb->checkpoint_();
+    sb->step_done();
     sb->create_cgroups();
     sb->start_pause();
     sb->configure_pause();
-    sb->checkpoint_();
+    sb->step_done();
     if (!pod.host_network) {
       sb->pin_network_namespace();
-      sb->checkpoint_();
+      sb->step_done();
     }
     sb->mount_shm();
     sb->write_files();
-    sb->checkpoint_();
+    sb->step_done();
     if (sb->options_.network) sb->start_network();
   } catch (const Error& e) {
     Tracer::get().step("pod creation failed: undoing every step done so far, in reverse");
@@ -102,12 +102,23 @@ void Sandbox::connect() {
     cni_result_ = network_add_.get();  // rethrows the ADD's failure
     // Recorded with the containers' pids, in the next write: the CNI cache already has the result.
     record_.ips = strip_prefix_lengths(*cni_result_);
-    checkpoint_();
+    step_done();
     write_files();
   }
   cgroups();  // rethrows what making the containers' cgroups threw
-  checkpoint_();
+  step_done();
   connected_ = true;
+}
+
+// Between steps: the caller's checkpoint (Ctrl-C, the crash-test switch), and pause still alive.
+// Its SIGCHLD may have been read (and dropped) by a checkpoint, so it is asked directly: a pod
+// whose pause died while it was being made would otherwise show Running forever.
+void Sandbox::step_done() {
+  checkpoint_();
+  if (pause_.started() && pause_.exited())
+    throw Error("create pod \"" + pod_.name + "\"",
+                "pause (pid " + std::to_string(pause_.pid()) +
+                    ") exited while the pod was being created: its namespaces are gone");
 }
 
 Sandbox::~Sandbox() {

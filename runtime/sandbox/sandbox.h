@@ -89,6 +89,7 @@ class Sandbox {
   void mount_shm();
   void start_network();
   void write_files();
+  void step_done();
 
   spec::Pod pod_;
   SandboxOptions options_;

@@ -140,6 +140,43 @@ TEST_F(CrashSafety, EveryProcessOfAPodKilledAtOnce) {
   gc_and_expect_clean("every process killed");
 }
 
+// pause killed while the pod is being made (held at each later creation step): the pod used to
+// show Running forever and a foreground `run` never returned, because the SIGCHLD had been read
+// and dropped between two steps. Now creation fails naming pause, and everything is undone.
+TEST_F(CrashSafety, PauseDyingDuringCreationIsNoticed) {
+  auto manifest = manifest_path(pod_yaml("mpt-pod-crash"));
+  for (const char* at : {"create:2", "create:4", "create:5"}) {
+    for (bool detached : {false, true}) {
+      SCOPED_TRACE(std::string(at) + (detached ? " run -d" : " run"));
+      std::vector<std::string> args{"run"};
+      if (detached) args.push_back("-d");
+      args.push_back(manifest);
+      auto run = std::async(std::launch::async, [&] {
+        return env().minipod(args, std::chrono::seconds(30),
+                             {std::string("MINIPOD_TEST_DELAY_AT=") + at + ":1500"});
+      });
+      // pause's pid, from the record, while creation is held.
+      pid_t pause = 0;
+      for (int i = 0; i < 100 && pause == 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        std::error_code ec;
+        for (const auto& e : std::filesystem::directory_iterator(env().run_dir() / "pods", ec)) {
+          auto text = fs::read_file_if_exists(e.path() / "state.json");
+          if (!text) continue;
+          auto j = nlohmann::json::parse(*text);
+          if (j.contains("pause")) pause = j["pause"].value("pid", 0);
+        }
+      }
+      ASSERT_GT(pause, 0);
+      ::kill(pause, SIGKILL);
+      auto r = run.get();
+      EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+      EXPECT_THAT(r.err, HasSubstr("exited while the pod was being created"));
+      gc_and_expect_clean(std::string("pause killed at ") + at);
+    }
+  }
+}
+
 TEST_F(CrashSafety, TwentyPodsAtOnce) {
   constexpr int kPods = 20;
   std::vector<std::future<CommandResult>> runs;
