@@ -25,4 +25,8 @@ void add_stop_command(CLI::App& app);
 void add_rm_command(CLI::App& app);
 void add_gc_command(CLI::App& app, int& exit_code);
 
+// A check for an integer option that must not be negative ("--grace", "--tail"): CLI11 then says
+// "--grace: must be a number of seconds >= 0, got -3".
+CLI::Validator non_negative(const std::string& expected);
+
 }  // namespace minipod::cli
