@@ -1,9 +1,14 @@
 // The minipod command line, run as a user would (the real binary): errors on one line starting
 // with "minipod: ", exit code 2 for wrong usage, `run -`, `version`.
+#include <seccomp.h>
+
 #include <filesystem>
+#include <regex>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
+#include "cni/version.h"
 #include "common/subprocess.h"
 #include "tests/support/temp_dir.h"
 
@@ -30,7 +35,7 @@ Run minipod(std::vector<std::string> args, const std::string& stdin_data = "",
   return Run{r.exit_code, r.out, r.err};
 }
 
-const char* const kVerbs = "run, ps, inspect, logs, exec, debug, stop, rm, gc, image, cni";
+const char* const kVerbs = "run, ps, inspect, logs, exec, debug, stop, rm, gc, image, cni, version";
 
 TEST(Cli, UnknownVerbIsNamedWithTheVerbs) {
   auto r = minipod({"--trace", "frobnicate", "x"});
@@ -99,6 +104,35 @@ TEST(Cli, RunReadsTheManifestFromStdin) {
   EXPECT_TRUE(no_image.err.starts_with("minipod: <stdin>: spec.containers[0].image: "))
       << no_image.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "run/pods"));
+}
+
+TEST(Cli, VersionSaysWhatMinipodIsMadeOf) {
+  auto j = minipod({"version", "-o", "json"});
+  ASSERT_EQ(j.code, 0) << j.err;
+  auto v = nlohmann::json::parse(j.out);
+  EXPECT_EQ(v["version"], MINIPOD_TEST_VERSION);
+  EXPECT_TRUE(
+      std::regex_match(v["commit"].get<std::string>(), std::regex("[0-9a-f]{40}(-dirty)?|unknown")))
+      << v["commit"];
+  const scmp_version* s = seccomp_version();
+  EXPECT_EQ(
+      v["libraries"]["libseccomp"],
+      std::to_string(s->major) + "." + std::to_string(s->minor) + "." + std::to_string(s->micro));
+  for (const char* lib : {"libcap", "yaml-cpp", "nlohmann-json", "CLI11", "OpenSSL"})
+    EXPECT_TRUE(std::regex_match(v["libraries"][lib].get<std::string>(),
+                                 std::regex("[0-9]+\\.[0-9]+(\\.[0-9]+)?[a-z]?")))
+        << lib << ": " << v["libraries"][lib];
+  EXPECT_EQ(v["cniVersions"], nlohmann::json(cni::supported_versions()));
+
+  auto text = minipod({"version"});
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_TRUE(std::regex_search(
+      text.out, std::regex(std::string("^minipod +") + MINIPOD_TEST_VERSION + "\ncommit +")))
+      << text.out;
+  EXPECT_TRUE(std::regex_search(text.out, std::regex("\nCNI spec +0\\.1\\.0 .*1\\.1\\.0\n$")))
+      << text.out;
+  EXPECT_EQ(minipod({"version", "-o", "yaml"}).err,
+            "minipod: --output: \"yaml\" is not one of text, json\n");
 }
 
 }  // namespace
