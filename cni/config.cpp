@@ -7,6 +7,7 @@
 #include "cni/version.h"
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/json_parse.h"
 
 namespace cni {
 namespace {
@@ -16,22 +17,6 @@ using nlohmann::json;
 [[noreturn]] void bad(const std::string& source, const std::string& field,
                       const std::string& problem) {
   throw minipod::UsageError(source, "field \"" + field + "\": " + problem);
-}
-
-// nlohmann's message without its "[json.exception.parse_error.101] " prefix; it already says
-// "parse error at line L, column C: ...".
-std::string json_error(const json::parse_error& e) {
-  std::string m = e.what();
-  if (m.starts_with("[json.exception")) m = m.substr(m.find("] ") + 2);
-  return m;
-}
-
-json parse_json(const std::string& bytes, const std::string& source) {
-  try {
-    return json::parse(bytes);
-  } catch (const json::parse_error& e) {
-    throw minipod::UsageError(source, "malformed JSON: " + json_error(e));
-  }
 }
 
 bool read_bool(const json& list, const char* key, const std::string& source) {
@@ -125,10 +110,9 @@ PluginConfig parse_plugin(const json& p, const std::string& field, const std::st
   return PluginConfig{type, p};
 }
 
-}  // namespace
-
-NetworkConfigList parse_network_config(const std::string& bytes, const std::string& source) {
-  json raw = parse_json(bytes, source);
+// The list once parsed (see parse_network_config).
+NetworkConfigList parse_network_config_json(json raw, const std::string& bytes,
+                                            const std::string& source) {
   if (!raw.is_object()) throw minipod::UsageError(source, "expected a JSON object");
 
   NetworkConfigList list;
@@ -169,6 +153,18 @@ NetworkConfigList parse_network_config(const std::string& bytes, const std::stri
     list.plugins.push_back(parse_plugin(plugins[i], "plugins[" + std::to_string(i) + "]", source));
   list.raw = std::move(raw);
   return list;
+}
+
+}  // namespace
+
+NetworkConfigList parse_network_config(const std::string& bytes, const std::string& source) {
+  try {
+    return parse_network_config_json(minipod::parse_json(bytes, source), bytes, source);
+  } catch (const json::exception& e) {
+    // The checks above read values only after checking their type; this is the net below them,
+    // so that no nlohmann exception leaves without the file's name.
+    throw minipod::UsageError(source, minipod::json_message(e));
+  }
 }
 
 std::vector<std::filesystem::path> config_files(const std::filesystem::path& dir) {

@@ -4,7 +4,8 @@
 # one. `--sanitize` builds and runs everything with AddressSanitizer and UBSan in build-asan/.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cmake_args=()
+# Warnings are errors here (and so in CI), where the code is developed; not in users' builds.
+cmake_args=(-DMINIPOD_WERROR=ON)
 if [ "${1:-}" = "--sanitize" ]; then
   export MINIPOD_BUILD_DIR=$root/build-asan
   cmake_args+=(-DMINIPOD_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug)

@@ -151,7 +151,7 @@ void cmd_ls(const Flags& f) {
     rows.push_back({e.network->name, version, join(types, ","), e.path.string()});
   }
   if (files.empty()) {
-    std::fprintf(stderr, "no network configs in %s\n", f.global->conf_dir.c_str());
+    std::fprintf(stderr, "minipod: no network configs in %s\n", f.global->conf_dir.c_str());
     return;
   }
   minipod::print_table(rows, 2);

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/json_parse.h"
 
 namespace minipod::images {
 
@@ -40,7 +41,7 @@ Image read_image_record(const std::filesystem::path& image_dir, const std::strin
       image.config.working_dir = c.value("workingDir", "");
     }
   } catch (const nlohmann::json::exception& e) {
-    throw Error("read image " + name, file.string() + ": " + e.what());
+    throw Error("read image " + name, file.string() + ": " + json_message(e));
   }
   return image;
 }

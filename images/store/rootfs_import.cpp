@@ -26,7 +26,10 @@ std::string find_tool(const std::string& name) {
 
 void run_tool(const std::vector<std::string>& argv, const std::string& what) {
   std::string command;
-  for (const auto& a : argv) command += (command.empty() ? "" : " ") + shell_quote(a);
+  for (const auto& a : argv) {  // appended: see the -Wrestrict note in runtime/spec/quantity.cpp
+    if (!command.empty()) command += ' ';
+    command += shell_quote(a);
+  }
   Tracer::get().step(what, command);
   ProcessRequest req;
   req.path = find_tool(argv.front());

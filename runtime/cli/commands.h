@@ -24,5 +24,11 @@ void add_debug_command(CLI::App& app, GlobalOptions& global, int& exit_code);
 void add_stop_command(CLI::App& app, int& exit_code);
 void add_rm_command(CLI::App& app);
 void add_gc_command(CLI::App& app, int& exit_code);
+// `minipod version [-o json]`: minipod's version and commit, its libraries, the CNI versions.
+void add_version_command(CLI::App& app);
+
+// A check for an integer option that must not be negative ("--grace", "--tail"): CLI11 then says
+// "--grace: must be a number of seconds >= 0, got -3".
+CLI::Validator non_negative(const std::string& expected);
 
 }  // namespace minipod::cli

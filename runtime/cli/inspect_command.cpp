@@ -9,6 +9,7 @@
 #include "runtime/cli/commands.h"
 #include "runtime/control/pod_control.h"
 #include "runtime/sandbox/pod_cleanup.h"
+#include "runtime/spec/yaml_documents.h"
 #include "runtime/state/pod_store.h"
 
 namespace minipod::cli {
@@ -51,10 +52,16 @@ void run_inspect(const std::string& key) {
   j["ownerAlive"] = alive;
   j["pauseAlive"] = sandbox::process_alive(r.pause);
   if (auto manifest = fs::read_file_if_exists(pod.dir / "pod.yaml")) {
+    // The stored manifest passed `run`'s checks; still, it goes through the same guarded
+    // loader (yaml-cpp 0.7 can loop on some input), and is shown as text if it does not parse.
+    j["spec"] = *manifest;
     try {
-      j["spec"] = to_json(YAML::Load(*manifest));
+      for (const auto& doc : spec::load_yaml_documents(*manifest, (pod.dir / "pod.yaml").string()))
+        if (doc.IsDefined() && !doc.IsNull()) {
+          j["spec"] = to_json(doc);
+          break;
+        }
     } catch (const std::exception&) {
-      j["spec"] = *manifest;
     }
   }
   if (!r.network.empty()) {

@@ -79,7 +79,8 @@ void add_logs_command(CLI::App& app) {
   cmd->add_option("-c,--container", o->container,
                   "Container (default: all of the pod's, prefixed)");
   cmd->add_flag("-f,--follow", o->follow, "Keep printing new output until the pod ends");
-  cmd->add_option("--tail", o->tail, "Only the last N lines of each container");
+  cmd->add_option("--tail", o->tail, "Only the last N lines of each container")
+      ->check(non_negative("a number of lines >= 0"));
   cmd->add_flag("--timestamps", o->timestamps, "Prefix each line with its time");
   cmd->callback([o] { run_logs(*o); });
 }

@@ -1,4 +1,5 @@
-// `minipod run POD.yaml`: a pod in the foreground, until its containers are done or Ctrl-C.
+// `minipod run POD.yaml` (or `-` for stdin): a pod in the foreground, until its containers are done
+// or Ctrl-C.
 #include <cstdio>
 #include <cstdlib>
 
@@ -23,9 +24,15 @@ void add_run_command(CLI::App& app, GlobalOptions& global, int& exit_code) {
   cmd->add_option("--log-max-size", opts->log_max_bytes,
                   "Rotate a container's log file past this many bytes")
       ->capture_default_str();
-  cmd->add_option("manifest", opts->manifest, "Pod manifest file")
+  cmd->add_option("manifest", opts->manifest, "Pod manifest file, or - to read it from stdin")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(CLI::Validator(
+          [](std::string& path) {
+            // "-" is standard input (spec::parse_manifest_file reads it); CLI11's ExistingFile
+            // refused it.
+            return path == "-" ? std::string() : CLI::ExistingFile(path);
+          },
+          "FILE|-"));
   auto* conf_dir = cmd->add_option("--cni-conf-dir", opts->cni_conf_dir, "CNI network configs")
                        ->envname("NETCONFPATH")
                        ->capture_default_str();
@@ -40,7 +47,8 @@ void add_run_command(CLI::App& app, GlobalOptions& global, int& exit_code) {
   cmd->add_option("--cni-timeout", *timeout_s, "Seconds before a CNI plugin call is killed")
       ->capture_default_str();
   cmd->add_option("--grace", *grace,
-                  "Seconds between SIGTERM and SIGKILL (overrides terminationGracePeriodSeconds)");
+                  "Seconds between SIGTERM and SIGKILL (overrides terminationGracePeriodSeconds)")
+      ->check(non_negative("a number of seconds >= 0"));
   cmd->add_option("--restart-backoff", *backoff_s,
                   "First restart delay in seconds (doubles each restart, at most 300)")
       ->capture_default_str();

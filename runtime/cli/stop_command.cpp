@@ -15,8 +15,9 @@ void add_stop_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("stop", "Stop pods");
   cmd->add_option("pods", *pods, "Pod names or id prefixes")->required();
   cmd->add_option(
-      "--grace", *grace,
-      "Seconds between SIGTERM and SIGKILL (default: the pod's terminationGracePeriodSeconds)");
+         "--grace", *grace,
+         "Seconds between SIGTERM and SIGKILL (default: the pod's terminationGracePeriodSeconds)")
+      ->check(non_negative("a number of seconds >= 0"));
   cmd->callback([pods, grace, &exit_code] {
     auto paths = state::Paths::from_environment();
     state::PodStore store(paths);

@@ -162,9 +162,14 @@ std::vector<std::string> exec_candidates(const std::string& command,
   while (pos <= path.size()) {
     size_t end = path.find(':', pos);
     if (end == std::string::npos) end = path.size();
-    std::string dir = path.substr(pos, end - pos);
+    // A view and append, not std::string dir = ...; dir = ".": that assignment makes GCC 12
+    // report a false -Wrestrict at -O3 (see runtime/spec/quantity.cpp).
+    std::string_view dir(path.data() + pos, end - pos);
     if (dir.empty()) dir = ".";
-    out.push_back(dir + "/" + command);
+    std::string candidate;
+    candidate.reserve(dir.size() + 1 + command.size());
+    candidate.append(dir).append(1, '/').append(command);
+    out.push_back(std::move(candidate));
     pos = end + 1;
   }
   return out;

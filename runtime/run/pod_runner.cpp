@@ -25,6 +25,11 @@
 namespace minipod::run {
 namespace {
 
+// How messages and the record name the manifest: its path, or <stdin> for `minipod run -`.
+std::string manifest_name(const RunOptions& o) {
+  return o.manifest == "-" ? "<stdin>" : o.manifest;
+}
+
 struct Prepared {
   spec::Pod pod;
   std::vector<ContainerPlan> plans;
@@ -34,31 +39,31 @@ struct Prepared {
 Prepared prepare(const RunOptions& o) {
   auto parsed = spec::parse_manifest_file(o.manifest);
   for (const auto& w : parsed.warnings)
-    std::fprintf(stderr, "minipod: warning: %s: %s\n", o.manifest.c_str(), w.c_str());
+    std::fprintf(stderr, "minipod: warning: %s: %s\n", manifest_name(o).c_str(), w.c_str());
   Prepared p{std::move(parsed.pod), {}, std::move(parsed.text)};
   const auto& pod = p.pod;
   std::string hostname = pod.hostname.empty() ? pod.name : pod.hostname;
   // What the parser cannot know: capability names, seccomp profiles, users, cgroup controllers.
   auto paths = state::Paths::from_environment();
   auto security_options = security::start_options(paths.data_dir, paths.run_dir);
-  security_options.field_prefix = o.manifest + ": ";
+  security_options.field_prefix = manifest_name(o) + ": ";
   security::check_pod(pod, security_options);
-  cgroups::check_pod(pod, o.manifest + ": ");
+  cgroups::check_pod(pod, manifest_name(o) + ": ");
 
   images::ImageStore store(o.image_dir);
   auto plan_for = [&](const spec::Container& c, const std::string& field,
                       ContainerPlan::Role role) {
     // Builds the busybox image the first time it is asked for (and says so).
-    auto image = with_context(o.manifest + ": " + field + ".image",
+    auto image = with_context(manifest_name(o) + ": " + field + ".image",
                               [&] { return store.find_or_build(c.image); });
     if (!image)
-      throw UsageError(o.manifest + ": " + field + ".image",
+      throw UsageError(manifest_name(o) + ": " + field + ".image",
                        "no image \"" + c.image + "\"; see 'minipod image ls'");
     ContainerPlan plan;
     plan.spec = &c;
     plan.role = role;
     plan.image_rootfs = image->rootfs.string();
-    std::string where = o.manifest + ": " + field;
+    std::string where = manifest_name(o) + ": " + field;
     auto process = resolve_process(c, *image, hostname, where,
                                    where + (c.command.empty() ? ".args" : ".command"));
     plan.argv = std::move(process.argv);
@@ -84,7 +89,7 @@ sandbox::SandboxOptions sandbox_options(const RunOptions& o, const Prepared& pre
   sandbox::SandboxOptions so;
   so.paths = state::Paths::from_environment();
   so.pause_binary = sandbox::find_pause_binary();
-  so.manifest_path = o.manifest;
+  so.manifest_path = manifest_name(o);
   so.manifest_text = prepared.manifest_text;
   so.cni.plugin_dirs = o.cni_path;
   so.cni.cache_dir = o.cni_cache_dir;
@@ -95,7 +100,7 @@ sandbox::SandboxOptions sandbox_options(const RunOptions& o, const Prepared& pre
       for (const auto& c : *list)
         for (const auto& p : c.ports)
           if (p.host_port > 0)
-            throw UsageError(o.manifest + ": container \"" + c.name + "\"",
+            throw UsageError(manifest_name(o) + ": container \"" + c.name + "\"",
                              "hostPort " + std::to_string(p.host_port) +
                                  " cannot be published with --network none (the pod has only lo)");
   } else if (!pod.host_network) {
@@ -208,7 +213,7 @@ std::unique_ptr<sandbox::Sandbox> create_sandbox(const spec::Pod& pod,
 }  // namespace
 
 int run_pod(const RunOptions& o) {
-  Tracer::get().step("read " + o.manifest);
+  Tracer::get().step("read " + manifest_name(o));
   Prepared prepared = prepare(o);
   const spec::Pod& pod = prepared.pod;
   sandbox::SandboxOptions so = sandbox_options(o, prepared);

@@ -206,8 +206,7 @@ std::vector<std::string> release_pod_resources(state::PodRecord& record,
   step(network_failure, "CNI DEL of network \"" + record.network + "\"",
        [&] { release_network(record, options); });
   if (!record.netns.empty() && !record.network_held)
-    step(failures, "unpin " + record.netns, 
-         [&] { unpin_netns(record.netns, record.netns_inode); });
+    step(failures, "unpin " + record.netns, [&] { unpin_netns(record.netns, record.netns_inode); });
   if (!record.shm_dir.empty())
     step(failures, "unmount " + record.shm_dir, [&] { unmount_pod_shm(record.shm_dir); });
   if (!record.layers_dir.empty())

@@ -1,5 +1,5 @@
-// The explicit undo list of pod creation (docs/design.md): every step pushes its undo before the next
-// step runs; unwinding runs them in reverse, goes on past failures and reports each one.
+// The explicit undo list of pod creation (docs/design.md): every step pushes its undo before the
+// next step runs; unwinding runs them in reverse, goes on past failures and reports each one.
 #pragma once
 
 #include <functional>

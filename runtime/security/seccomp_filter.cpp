@@ -180,14 +180,22 @@ std::string cache_key(const FilterRequest& req) {
                      std::to_string(seccomp_api_get()) + "\nnative " +
                      std::to_string(seccomp_arch_native()) + "\ndefault " +
                      std::to_string(req.default_action) + "\narches";
-  for (uint32_t a : req.arches) text += " " + std::to_string(a);
+  // Appended piece by piece: " " + std::to_string(...) makes GCC 12 report a false -Wrestrict at
+  // -O3 (see runtime/spec/quantity.cpp).
+  for (uint32_t a : req.arches) text.append(" ").append(std::to_string(a));
   for (const auto& rule : req.rules) {
     text += "\nrule " + std::to_string(rule.action) + " names";
     for (const auto& n : rule.source->names) text += " " + n;
     text += " args";
     for (const auto& a : rule.source->args)
-      text += " " + std::to_string(a.index) + ":" + a.op + ":" + std::to_string(a.value) + ":" +
-              std::to_string(a.value_two);
+      text.append(" ")
+          .append(std::to_string(a.index))
+          .append(":")
+          .append(a.op)
+          .append(":")
+          .append(std::to_string(a.value))
+          .append(":")
+          .append(std::to_string(a.value_two));
   }
   return sha256_hex(text);
 }

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/json_parse.h"
 
 namespace minipod::security {
 namespace {
@@ -519,15 +520,8 @@ std::string action_field(const json& obj, const char* key, const std::string& wh
   return a;
 }
 
-}  // namespace
-
-SeccompProfile parse_profile(const std::string& text, const std::string& what) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    bad(what, "", std::string("not valid JSON: ") + e.what());
-  }
+// The profile once parsed (see parse_profile).
+SeccompProfile parse_profile_json(const json& j, const std::string& what) {
   if (!j.is_object()) bad(what, "", "must be a JSON object with defaultAction and syscalls");
   SeccompProfile p;
   p.default_action = action_field(j, "defaultAction", what, "defaultAction");
@@ -572,6 +566,8 @@ SeccompProfile parse_profile(const std::string& text, const std::string& what) {
         if (arg.index > 5) bad(what, af + ".index", "must be 0-5");
         arg.value = u64_field(a, "value", what, af);
         arg.value_two = u64_field(a, "valueTwo", what, af);
+        if (a.contains("op") && !a["op"].is_string())
+          bad(what, af + ".op", "must be a comparison such as SCMP_CMP_EQ, got " + a["op"].dump());
         arg.op = a.value("op", "");
         static const char* const ops[] = {"SCMP_CMP_NE",       "SCMP_CMP_LT", "SCMP_CMP_LE",
                                           "SCMP_CMP_EQ",       "SCMP_CMP_GE", "SCMP_CMP_GT",
@@ -594,6 +590,18 @@ SeccompProfile parse_profile(const std::string& text, const std::string& what) {
     p.syscalls.push_back(std::move(r));
   }
   return p;
+}
+
+}  // namespace
+
+SeccompProfile parse_profile(const std::string& text, const std::string& what) {
+  try {
+    return parse_profile_json(parse_json(text, what), what);
+  } catch (const json::exception& e) {
+    // The checks read values only after checking their type; this is the net below them, so
+    // that no nlohmann exception leaves without the profile's name.
+    bad(what, "", json_message(e));
+  }
 }
 
 }  // namespace minipod::security

@@ -13,6 +13,7 @@
 #include "runtime/spec/names.h"
 #include "runtime/spec/parse_parts.h"
 #include "runtime/spec/sysctl.h"
+#include "runtime/spec/yaml_documents.h"
 #include "runtime/spec/yaml_field.h"
 
 namespace minipod::spec {
@@ -265,13 +266,8 @@ ParseOutput parse_document(const YAML::Node& doc, Context& ctx) {
 ParseOutput parse_manifest(const std::string& text, const std::string& source) {
   Context ctx(source);
   std::vector<YAML::Node> docs;
-  try {
-    for (auto& doc : YAML::LoadAll(text))
-      if (doc.IsDefined() && !doc.IsNull()) docs.push_back(doc);
-  } catch (const YAML::Exception& e) {
-    throw UsageError(source, "line " + std::to_string(e.mark.line + 1) + ", column " +
-                                 std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
-  }
+  for (auto& doc : load_yaml_documents(text, source))
+    if (doc.IsDefined() && !doc.IsNull()) docs.push_back(doc);
   if (docs.empty())
     ctx.fail("", "empty manifest: expected a Kubernetes Pod (apiVersion: v1, kind: Pod)");
   if (docs.size() > 1)

@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/json_parse.h"
 
 namespace minipod::state {
 
@@ -72,7 +73,12 @@ std::optional<StoredPod> PodStore::load(const std::string& id) const {
   auto dir = paths_.pod_dir(id);
   auto text = fs::read_file_if_exists(dir / "state.json");
   if (!text) return std::nullopt;
-  return StoredPod{PodRecord::from_json(nlohmann::json::parse(*text)), dir};
+  std::string file = (dir / "state.json").string();
+  try {
+    return StoredPod{PodRecord::from_json(parse_json(*text, file, ExitKind::kRuntime)), dir};
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(file, "unreadable pod record: " + json_message(e));
+  }
 }
 
 size_t edit_distance(const std::string& a, const std::string& b) {

@@ -208,8 +208,17 @@ TEST_F(CliTest, BadInputGivesOneLineAndTheRightExitCode) {
       << json_err.err;
   EXPECT_TRUE(test::read_log(log_).empty());  // no plugin ever ran
   // The default network is the first file; a broken first file is reported with its error.
+  // A number beyond a double is nlohmann's out_of_range, not a parse_error: still one invalid
+  // file among others, not a failure of the whole listing.
+  conf("36-overflow.conflist",
+       R"({"cniVersion":"1.0.0","name":"mpt-cni-big","plugins":[{"type":"a","mtu":1e999}]})");
   auto ls = run({"cni", "ls"});
-  EXPECT_EQ(ls.code, 0);
+  EXPECT_EQ(ls.code, 0) << ls.err;
+  EXPECT_NE(ls.out.find("(invalid: " + d +
+                        "36-overflow.conflist: field \"plugins[0].mtu\": number overflow parsing "
+                        "'1e999')"),
+            std::string::npos)
+      << ls.out;
   EXPECT_NE(ls.out.find("mpt-cni-cli"), std::string::npos);
   EXPECT_NE(ls.out.find("(invalid: " + d +
                         "30-json.conflist: malformed JSON: parse error at line 1, column 26"),

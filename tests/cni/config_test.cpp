@@ -92,6 +92,26 @@ TEST(Config, MalformedJsonSaysWhere) {
   EXPECT_EQ(e.rfind("/etc/x.conflist: malformed JSON: parse error at line 3, column", 0), 0u) << e;
 }
 
+// nlohmann throws out_of_range, not parse_error, for a number beyond a double ("1e999"): it is
+// still a UsageError naming the file, and the field holding the number.
+TEST(Config, NumberBeyondADoubleNamesTheFileAndField) {
+  EXPECT_EQ(
+      usage_error(
+          R"({"cniVersion":"1.0.0","name":"n","plugins":[{"type":"a"},{"type":"b","mtu":1e999}]})"),
+      "/etc/x.conflist: field \"plugins[1].mtu\": number overflow parsing '1e999'");
+  EXPECT_EQ(usage_error("-1e999"), "/etc/x.conflist: number overflow parsing '-1e999'");
+  TempDir dir;
+  write(dir / "10-big.conflist", R"({"name":"big","plugins":[{"type":"a","x":[1,2e400]}]})");
+  write(dir / "20-ok.conflist", R"({"cniVersion":"1.0.0","name":"ok","plugins":[{"type":"a"}]})");
+  auto files = list_network_files(dir.path());
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_FALSE(files[0].network.has_value());
+  EXPECT_EQ(files[0].error, (dir / "10-big.conflist") +
+                                ": field \"plugins[0].x[1]\": number overflow parsing '2e400'");
+  ASSERT_TRUE(files[1].network.has_value());
+  EXPECT_EQ(files[1].network->name, "ok");
+}
+
 TEST(Config, CniVersionsPicksNewestSupported) {
   auto list = parse_network_config(
       R"({"cniVersion":"0.4.0","cniVersions":["1.0.0","1.1.0","7.0.0"],"name":"n","plugins":[{"type":"a"}]})",

@@ -110,7 +110,9 @@ class DebianPlugins : public ::testing::Test {
   }
 
   void SetUp() override {
-    if (!usable()) GTEST_SKIP() << "needs root and Debian's CNI plugins in /usr/lib/cni";
+    if (::geteuid() != 0)
+      GTEST_SKIP() << "needs root: creates network namespaces and links, runs Debian's plugins";
+    if (!usable()) GTEST_SKIP() << "needs Debian's CNI plugins in /usr/lib/cni";
     static int counter = 0;
     ++counter;
     tag_ = std::to_string(::getpid() % 10000) + "x" + std::to_string(counter);

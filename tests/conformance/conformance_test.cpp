@@ -34,7 +34,7 @@ struct Outcome {
 class Conformance : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces, iptables)";
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root: network namespaces, links and iptables";
     static int counter = 0;
     prefix_ = "mpt-cf-" + std::to_string(::getpid() % 100000) + "-" + std::to_string(++counter);
     std::string tmpl = "/tmp/mpt-cf-XXXXXX";

@@ -19,6 +19,7 @@ using ::testing::HasSubstr;
 class Ephemeral : public PodTest {
  protected:
   void TearDown() override {
+    if (IsSkipped()) return;
     env().minipod({"rm", "-f", "mpt-pod-e1"});
     PodTest::TearDown();
   }

@@ -16,6 +16,9 @@ class PodTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite();
   static void TearDownTestSuite();
+  // Skips the test, with the reason, when not run as root. Subclasses that override SetUp or
+  // TearDown call these first and return when IsSkipped().
+  void SetUp() override;
   void TearDown() override;
 
   static HostEnv& env() { return *env_; }

@@ -125,6 +125,25 @@ spec:
   EXPECT_THAT(lines_of(r.out, "b"), ::testing::Contains("pid 1 ppid 0"));
 }
 
+// `minipod run -`: the manifest from standard input (kept through the re-exec from a read-only
+// copy of minipod), a pod like any other.
+TEST_F(PodRun, ManifestFromStdin) {
+  auto r = env().minipod({"run", "-"}, std::chrono::seconds(60), {}, R"(
+apiVersion: v1
+kind: Pod
+metadata:
+  name: mpt-pod-stdin
+spec:
+  restartPolicy: Never
+  containers:
+  - name: c
+    image: probe
+    command: [probe, pid]
+)");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(lines_of(r.out, "c"), ::testing::Contains("pid 1 ppid 0")) << r.out;
+}
+
 TEST_F(PodRun, WritesStayInTheContainersOwnLayer) {
   auto r = run_pod(R"(
 apiVersion: v1

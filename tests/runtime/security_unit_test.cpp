@@ -152,8 +152,8 @@ TEST(Seccomp, MalformedProfilesNameTheField) {
   };
   for (
       Case c :
-      {Case{"{\"defaultAction\": ", "not valid JSON"}, Case{"[]", "must be a JSON object"},
-       Case{"{\"syscalls\": []}", "defaultAction"},
+      {Case{"{\"defaultAction\": ", "malformed JSON: parse error at line 1"},
+       Case{"[]", "must be a JSON object"}, Case{"{\"syscalls\": []}", "defaultAction"},
        Case{R"({"defaultAction": "SCMP_ACT_NOPE"})", "defaultAction: unknown action"},
        Case{R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"]}]})",
             "syscalls[0].action"},
@@ -175,6 +175,33 @@ TEST(Seccomp, MalformedProfilesNameTheField) {
     } catch (const UsageError& e) {
       EXPECT_EQ(e.step(), "p.yaml: spec.containers[0].securityContext.seccompProfile");
       EXPECT_NE(std::string(e.what()).find(c.where), std::string::npos) << e.what();
+    }
+  }
+}
+
+// nlohmann throws out_of_range for a number beyond a double and type_error for a value of the
+// wrong type; both used to escape raw, without the profile's name.
+TEST(Seccomp, NumbersBeyondADoubleAndWrongTypesNameTheProfile) {
+  const std::string what = "p.yaml: localhostProfile (/var/lib/minipod/seccomp/x.json)";
+  struct Case {
+    const char* json;
+    const char* message;
+  };
+  for (Case c : {
+           Case{R"({"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1e999})",
+                "field \"defaultErrnoRet\": number overflow parsing '1e999'"},
+           Case{R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"],
+                "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": -1e999}]}]})",
+                "field \"syscalls[0].args[0].value\": number overflow parsing '-1e999'"},
+           Case{R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"],
+                "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 1, "op": 5}]}]})",
+                "syscalls[0].args[0].op: must be a comparison such as SCMP_CMP_EQ, got 5"},
+       }) {
+    try {
+      parse_profile(c.json, what);
+      ADD_FAILURE() << "accepted: " << c.json;
+    } catch (const UsageError& e) {
+      EXPECT_EQ(std::string(e.what()), what + ": " + c.message);
     }
   }
 }
