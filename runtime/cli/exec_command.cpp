@@ -40,12 +40,12 @@ int run_exec(const ExecOptions& o) {
     throw UsageError("exec", "pod \"" + r.name + "\" has no container \"" + o.container +
                                  "\" (it has " + have + ")");
   }
-  if (target->status != "running" || !sandbox::process_alive(target->process)) {
-    std::string why =
-        target->status == "exited"
-            ? "it exited with code " + std::to_string(target->exit_code) + " (" + target->reason +
-                  ")"
-            : "it is " + (target->status.empty() ? std::string("not started") : target->status);
+  if (target->status != state::ContainerStatus::kRunning ||
+      !sandbox::process_alive(target->process)) {
+    std::string why = target->status == state::ContainerStatus::kExited
+                          ? "it exited with code " + std::to_string(target->exit_code) + " (" +
+                                target->reason + ")"
+                          : std::string("it has not started yet");
     throw UsageError("exec", "container \"" + target->name + "\" of pod \"" + r.name +
                                  "\" is not running: " + why);
   }

@@ -43,7 +43,7 @@ void run_ps(const PsOptions& o) {
     bool active = status == "Running" || status == "Creating" || status == "Stopping";
     if (!o.all && !active) continue;
     int ready = 0;
-    for (const auto& c : r.containers) ready += c.status == "running";
+    for (const auto& c : r.containers) ready += c.status == state::ContainerStatus::kRunning;
     std::string ip = r.ips.empty() ? "" : r.ips.front();
     if (o.output == "json") {
       auto j = r.to_json();
@@ -54,10 +54,11 @@ void run_ps(const PsOptions& o) {
     }
     if (o.containers) {
       for (const auto& c : r.containers)
-        rows.push_back({r.name, c.name, c.status,
-                        c.status == "exited" ? std::to_string(c.exit_code) : "", c.reason,
-                        std::to_string(c.restarts),
-                        c.process.pid ? std::to_string(c.process.pid) : ""});
+        rows.push_back(
+            {r.name, c.name, state::to_string(c.status),
+             c.status == state::ContainerStatus::kExited ? std::to_string(c.exit_code) : "",
+             c.reason, std::to_string(c.restarts),
+             c.process.pid ? std::to_string(c.process.pid) : ""});
     } else {
       rows.push_back({r.name, r.id.substr(0, 12), status, ip.empty() ? "-" : ip,
                       std::to_string(ready) + "/" + std::to_string(r.containers.size()),

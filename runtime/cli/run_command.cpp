@@ -21,6 +21,9 @@ void add_run_command(CLI::App& app, GlobalOptions& global, int& exit_code) {
       "Run a pod from a Kubernetes Pod manifest (YAML or JSON), in the foreground or with -d");
   cmd->add_flag("-d,--detach", *detach,
                 "Start the pod under its own monitor, print its id and return");
+  cmd->add_flag("--keep-logs", opts->keep_logs,
+                "Keep the containers' CRI logs after a foreground run ends (removed with the pod "
+                "otherwise)");
   cmd->add_option("--log-max-size", opts->log_max_bytes,
                   "Rotate a container's log file past this many bytes")
       ->capture_default_str();

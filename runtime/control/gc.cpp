@@ -30,13 +30,13 @@ std::string label(const state::PodRecord& r) {
 
 // An ended pod whose CNI DEL failed: everything else is released already; the DEL is retried
 // with what the record and the CNI cache kept, and the netns pin goes once it succeeded.
-void retry_network(const state::Paths& paths, const fsys::path& dir, state::PodRecord& r,
-                   GcReport& report) {
+void retry_network(const state::Paths& paths, const state::PodLock& lock, const fsys::path& dir,
+                   state::PodRecord& r, GcReport& report) {
   std::string before = r.network_error;
   try {
     retry_network_release(r);
   } catch (const std::exception&) {
-    state::save_record(dir, r);
+    state::save_record(lock, dir, r);
     report.warnings.push_back(label(r) + ": the CNI DEL of network \"" + r.network +
                               "\" still fails: " + r.network_error +
                               "; its record is kept, with the attachment it holds, for the next "
@@ -46,11 +46,11 @@ void retry_network(const state::Paths& paths, const fsys::path& dir, state::PodR
   std::string what = "released network \"" + r.network + "\" of " + label(r) +
                      ": the CNI DEL succeeded (it had failed: " + before + ")";
   if (r.detached) {
-    state::save_record(dir, r);
+    state::save_record(lock, dir, r);
     state::release_host_ports(paths, r.id);  // portmap's rules went with the DEL
     what += "; the pod is kept as " + state::display_status(r, false) + " until 'minipod rm'";
   } else {
-    sandbox::remove_pod(paths, r, false);
+    sandbox::remove_pod(paths, r, /*logs=*/true);
     what += ", and removed its record";
   }
   report.actions.push_back(what);
@@ -63,7 +63,7 @@ void clean_pod(const state::Paths& paths, const std::string& id, GcReport& repor
   auto text = fs::read_file_if_exists(dir / "state.json");
   if (!text) {
     // Killed between creating the directory and writing the record: nothing else exists yet.
-    fs::remove_tree(dir);
+    state::remove_pod_dir(paths, id);
     report.actions.push_back("removed the record-less pod directory " + dir.string());
     return;
   }
@@ -76,13 +76,13 @@ void clean_pod(const state::Paths& paths, const std::string& id, GcReport& repor
     return;
   }
   if (r.network_left()) {
-    retry_network(paths, dir, r, report);
+    retry_network(paths, lock, dir, r, report);
     return;
   }
   if (r.ended() && r.detached) return;  // a stopped pod, kept until `minipod rm`
   // A detached pod whose monitor died still runs and can be stopped; a foreground pod whose
   // `minipod run` died has nobody left to stop it.
-  if (r.detached && r.status == "running" && sandbox::process_alive(r.pause)) {
+  if (r.detached && r.status == state::PodStatus::kRunning && sandbox::process_alive(r.pause)) {
     report.warnings.push_back(label(r) + " runs without its monitor; 'minipod stop " + r.name +
                               "' stops it and 'minipod rm' removes it");
     return;
@@ -91,33 +91,42 @@ void clean_pod(const state::Paths& paths, const std::string& id, GcReport& repor
   for (const auto& f : failures) report.warnings.push_back(label(r) + ": " + f);
   if (r.network_held) {
     report.warnings.push_back(label(r) + ": " + sandbox::network_not_released(r));
-    state::save_record(dir, r);
+    state::save_record(lock, dir, r);
   }
   if (!failures.empty() || r.network_held) return;
   std::string what =
-      "released " + label(r) + " (was " + r.status + " when its owner died: processes, " +
+      "released " + label(r) + " (was " + state::to_string(r.status) +
+      " when its owner died: processes, " +
       (r.network.empty() ? std::string() : "network \"" + r.network + "\", netns pin, ") +
       "/dev/shm, writable layers)";
-  if (!r.detached || r.status == "creating") {
-    sandbox::remove_pod(paths, r, r.detached);
+  if (!r.detached || r.status == state::PodStatus::kCreating) {
+    sandbox::remove_pod(paths, r, /*logs=*/true);
     what += " and removed it";
   } else {
-    r.status = "failed";
+    r.status = state::PodStatus::kFailed;
     r.reason = "its monitor died; cleaned by 'minipod gc'";
     for (auto& c : r.containers) c.process = {};
-    state::save_record(dir, r);
+    state::save_record(lock, dir, r);
     what += "; it is kept as Failed until 'minipod rm'";
   }
   report.actions.push_back(what);
 }
 
-// What a creator killed before its pod's directory was in place left (state::create_pod_dir).
-void clean_creating(const fsys::path& dir, GcReport& report) {
+// What a creator killed before its pod's directory was in place left (state::create_pod_dir),
+// or a remover killed before the directory was gone (state::remove_pod_dir). A held lock means
+// that process is alive; a missing lock file, that it is between two steps (or died there): such
+// a directory is only taken once it is a minute old.
+void clean_hidden(const fsys::path& dir, GcReport& report) {
   state::PodLock lock(dir, false);
-  if (!lock.held()) return;  // its creator is alive
+  if (!lock.held() && !lock.gone()) return;
+  if (lock.gone()) {
+    std::error_code ec;
+    auto age = fsys::file_time_type::clock::now() - fsys::last_write_time(dir, ec);
+    if (ec || age < std::chrono::minutes(1)) return;
+  }
   fs::remove_tree(dir);
   report.actions.push_back("removed " + dir.string() +
-                           " (its creator died before the pod existed)");
+                           " (left by a minipod that died while it created or removed a pod)");
 }
 
 }  // namespace
@@ -128,8 +137,8 @@ GcReport collect_garbage(const state::Paths& paths) {
     // One pod that cannot be cleaned (a full disk, a pod removed meanwhile) must not stop the
     // others from being cleaned: said, with the pod's directory, and gc goes on.
     try {
-      if (id.rfind(state::kCreatingPrefix, 0) == 0)
-        clean_creating(paths.run_dir / "pods" / id, report);
+      if (id.front() == '.')
+        clean_hidden(paths.run_dir / "pods" / id, report);
       else
         clean_pod(paths, id, report);
     } catch (const std::exception& e) {

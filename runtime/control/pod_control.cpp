@@ -39,46 +39,26 @@ cni::Options cni_options_of(const state::PodRecord& r) {
 }
 
 bool owner_alive(const state::StoredPod& pod) {
-  return !state::PodLock(pod.dir, false).held();
+  state::PodLock lock(pod.dir, false);
+  return !lock.held() && !lock.gone();
 }
 
-bool stop_pod(const state::StoredPod& pod, const state::Paths& paths,
-              std::optional<long long> grace_seconds) {
-  const auto& r = pod.record;
-  state::PodLock lock(pod.dir, false);
-  if (!lock.held()) {
-    // The owner is alive: it stops the containers and tears the pod down itself.
-    if (grace_seconds)
-      fs::write_file(pod.dir / "stop", std::to_string(*grace_seconds) + "\n", 0600);
-    Tracer::get().step("ask the pod's owner (pid " + std::to_string(r.monitor.pid) + ") to stop it",
-                       "kill -TERM " + std::to_string(r.monitor.pid));
-    if (!sandbox::signal_process(r.monitor, SIGTERM))
-      throw Error("stop pod \"" + r.name + "\"",
-                  "its owner (pid " + std::to_string(r.monitor.pid) +
-                      ") holds the pod's lock but cannot be signalled");
-    // Grace period, then the teardown (CNI DEL can take a while with slow plugins).
-    auto wait = std::chrono::seconds(grace_seconds.value_or(300) + 120);
-    sandbox::wait_for_exit(r.monitor, wait);  // woken by its exit, not by polling the lock
-    if (!state::PodLock::wait_for(pod.dir, std::chrono::seconds(5)))
-      throw Error("stop pod \"" + r.name + "\"",
-                  "its owner did not finish within " + std::to_string(wait.count()) + " s");
-    return true;
-  }
-  // Under the lock, the record as it is now: another command may have finished the pod since.
-  auto now = state::PodStore(paths).load(r.id);
-  if (!now || now->record.ended()) return false;
-  // The owner is gone: do its work from the record.
-  Tracer::get().step("the pod's owner is gone: stopping it from its record");
-  state::PodRecord updated = now->record;
+namespace {
+
+// The owner's work, done from the record by whoever holds the lock now: its processes stopped, its
+// resources released, the record saved as stopped (or removed, for a foreground pod).
+void finish_from_record(const state::PodLock& lock, const state::StoredPod& pod,
+                        const state::Paths& paths, std::optional<long long> grace_seconds) {
+  state::PodRecord updated = pod.record;
   std::vector<state::ProcessRef> procs;
   for (const auto& c : updated.containers) procs.push_back(c.process);
   sandbox::stop_processes(procs, std::chrono::seconds(grace_seconds.value_or(30)));
   auto failures = sandbox::release_pod_resources(updated, cni_options_of(updated));
-  updated.status = "stopped";
+  updated.status = state::PodStatus::kStopped;
   updated.reason = "stopped by 'minipod stop' after its monitor was gone";
   for (auto& c : updated.containers) {
-    if (c.status == "running") {
-      c.status = "exited";
+    if (c.status == state::ContainerStatus::kRunning) {
+      c.status = state::ContainerStatus::kExited;
       c.reason = "Unknown";
     }
     c.process = {};
@@ -86,12 +66,46 @@ bool stop_pod(const state::StoredPod& pod, const state::Paths& paths,
   // A record whose network is still held stays, whoever started the pod: it is what a retried
   // DEL starts from.
   if (!updated.detached && !updated.network_held) {
-    sandbox::remove_pod(paths, updated, false);
+    sandbox::remove_pod(paths, updated, /*logs=*/true);
   } else {
-    state::save_record(pod.dir, updated);
+    state::save_record(lock, pod.dir, updated);
     if (!updated.network_held) state::release_host_ports(paths, updated.id);
   }
-  if (!failures.empty()) throw Error("stop pod \"" + r.name + "\"", failures.front());
+  if (!failures.empty()) throw Error("stop pod \"" + pod.record.name + "\"", failures.front());
+}
+
+}  // namespace
+
+bool stop_pod(const state::StoredPod& pod, const state::Paths& paths,
+              std::optional<long long> grace_seconds) {
+  const auto& r = pod.record;
+  state::PodLock lock(pod.dir, false);
+  if (lock.gone()) return false;  // removed meanwhile: by its owner, or by an `rm`
+  if (!lock.held()) {
+    // The owner is alive: it stops the containers and tears the pod down itself.
+    if (grace_seconds)
+      fs::write_file(pod.dir / "stop", std::to_string(*grace_seconds) + "\n", 0600);
+    Tracer::get().step("ask the pod's owner (pid " + std::to_string(r.monitor.pid) + ") to stop it",
+                       "kill -TERM " + std::to_string(r.monitor.pid));
+    // Grace period, then the teardown (CNI DEL can take a while with slow plugins). An owner that
+    // cannot be signalled has just gone: its lock tells.
+    auto wait = std::chrono::seconds(grace_seconds.value_or(300) + 120);
+    if (sandbox::signal_process(r.monitor, SIGTERM))
+      sandbox::wait_for_exit(r.monitor, wait);  // woken by its exit, not by polling the lock
+    auto after = state::PodLock::wait_for(pod.dir, std::chrono::seconds(5));
+    if (!after)
+      throw Error("stop pod \"" + r.name + "\"",
+                  "its owner did not finish within " + std::to_string(wait.count()) + " s");
+    if (after->gone()) return true;  // a foreground pod: its owner removed it on its way out
+    lock = std::move(*after);
+  }
+  // Under the lock, the record as it is now: the owner may have finished the pod, or died in the
+  // middle of its teardown (then its work is finished here), or another command was first.
+  auto now = state::PodStore(paths).load(r.id);
+  if (!now || now->record.ended()) return !pod.record.ended();
+  Tracer::get().step(
+      "the pod's owner is gone before its teardown ended: stopping it from its record");
+  finish_from_record(lock, *now, paths, grace_seconds);
   return true;
 }
 
@@ -121,6 +135,7 @@ std::string remove_pod(const state::StoredPod& pod, const state::Paths& paths, b
   }
   auto lock = state::PodLock::wait_for(pod.dir, std::chrono::seconds(30));
   if (!lock) throw Error("remove pod \"" + r.name + "\"", "another minipod command holds its lock");
+  if (lock->gone()) return "";  // removed meanwhile (its owner, or another `rm`): done
   // The record as the owner left it: a finished teardown needs nothing more; anything else (a
   // crash in the middle) is finished here, from the record.
   state::PodStore store(paths);
@@ -129,7 +144,7 @@ std::string remove_pod(const state::StoredPod& pod, const state::Paths& paths, b
   if (!current.ended()) {
     auto failures = sandbox::release_pod_resources(current, cni_options_of(current));
     if (!failures.empty()) {
-      state::save_record(pod.dir, current);
+      state::save_record(*lock, pod.dir, current);
       throw Error("remove pod \"" + r.name + "\"",
                   failures.front() + "; the record was kept so you can retry");
     }
@@ -143,7 +158,7 @@ std::string remove_pod(const state::StoredPod& pod, const state::Paths& paths, b
   std::string left;
   if (current.network_held) {
     if (!force) {
-      state::save_record(pod.dir, current);
+      state::save_record(*lock, pod.dir, current);
       throw Error("remove pod \"" + r.name + "\"",
                   sandbox::network_not_released(current) + "; 'minipod rm -f " + r.name +
                       "' removes the pod anyway and says what it leaves on the host");

@@ -88,8 +88,9 @@ int run_ephemeral_container(const EphemeralRequest& req) {
   state::PodStore store(paths);
   auto stored = store.resolve(req.pod);
   const auto& r = stored.record;
-  if (r.status != "running" || !sandbox::process_alive(r.pause))
-    throw UsageError("debug", "pod \"" + r.name + "\" is not running (it is " + r.status +
+  if (r.status != state::PodStatus::kRunning || !sandbox::process_alive(r.pause))
+    throw UsageError("debug", "pod \"" + r.name + "\" is not running (it is " +
+                                  state::to_string(r.status) +
                                   "): an ephemeral container joins a running pod");
   auto& trace = Tracer::get();
   auto parsed = spec::parse_manifest_file((stored.dir / "pod.yaml").string());
@@ -160,7 +161,7 @@ int run_ephemeral_container(const EphemeralRequest& req) {
     const state::ContainerRecord* target = nullptr;
     for (const auto& rc : r.containers)
       if (rc.name == req.target) target = &rc;
-    if (target == nullptr || target->status != "running")
+    if (target == nullptr || target->status != state::ContainerStatus::kRunning)
       throw UsageError("debug --target",
                        "pod \"" + r.name + "\" has no running container \"" + req.target + "\"");
     pid_ns = ns::open_namespace(target->process.pid, "pid");

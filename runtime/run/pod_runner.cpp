@@ -88,6 +88,7 @@ sandbox::SandboxOptions sandbox_options(const RunOptions& o, const Prepared& pre
   const spec::Pod& pod = prepared.pod;
   sandbox::SandboxOptions so;
   so.paths = state::Paths::from_environment();
+  so.keep_logs = o.keep_logs;
   so.pause_binary = sandbox::find_pause_binary();
   so.manifest_path = manifest_name(o);
   so.manifest_text = prepared.manifest_text;
@@ -187,19 +188,20 @@ std::unique_ptr<sandbox::Sandbox> create_sandbox(const spec::Pod& pod,
              "; the pod was torn down" + held);
         ::_exit(1);
       }
-      sb->record().status = "failed";
+      sb->record().status = state::PodStatus::kFailed;
       sb->record().reason = e.what();
-      sb->save_record();
+      sb->update_record();
     }
     // The final status is recorded once teardown is over: a crash in between leaves "stopping",
-    // which `minipod gc` knows how to finish.
-    std::string final_status = sb->record().status;
-    sb->record().status = "stopping";
-    sb->save_record();
+    // which `minipod gc` knows how to finish. A record that cannot be written (a full run
+    // directory) never stops the teardown, and the pod keeps the record it has.
+    state::PodStatus final_status = sb->record().status;
+    sb->record().status = state::PodStatus::kStopping;
+    sb->update_record();
     sb->teardown(/*keep_record=*/true);
     sb->record().status = final_status;
     for (auto& c : sb->record().containers) c.process = {};
-    sb->save_record();
+    sb->update_record();
   } catch (const Error& e) {
     send("error " + std::to_string(static_cast<int>(e.kind())) + " " + e.what());
     ::_exit(static_cast<int>(e.kind()));

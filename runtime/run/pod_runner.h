@@ -25,6 +25,9 @@ struct RunOptions {
   std::optional<long long> grace_seconds;  // --grace overrides terminationGracePeriodSeconds
   std::chrono::milliseconds backoff_base{10'000};
   uint64_t log_max_bytes = 10 << 20;
+  // A foreground pod's CRI logs go with it when it ends, unless asked to stay (a detached pod's
+  // stay with its record until `minipod rm`).
+  bool keep_logs = false;
 };
 
 // Returns the process exit code.

@@ -105,15 +105,15 @@ void Supervisor::save_state() {
   for (size_t i = 0; i < slots_.size(); ++i) {
     auto& s = *slots_[i];
     auto& cr = record.containers[i];
-    cr.status = s.state == Slot::State::kRunning  ? "running"
-                : s.state == Slot::State::kExited ? "exited"
-                                                  : "waiting";
+    cr.status = s.state == Slot::State::kRunning  ? state::ContainerStatus::kRunning
+                : s.state == Slot::State::kExited ? state::ContainerStatus::kExited
+                                                  : state::ContainerStatus::kWaiting;
     cr.process = s.state == Slot::State::kRunning ? state::process_ref(s.pid) : state::ProcessRef{};
     cr.exit_code = s.exit_code;
     cr.reason = s.reason;
     cr.restarts = s.restarts;
   }
-  sandbox_.save_record();
+  sandbox_.update_record();
 }
 
 void Supervisor::start(Slot& slot) {
@@ -340,7 +340,7 @@ void Supervisor::reap() {
 void Supervisor::stop_all(const std::string& why) {
   if (stopping_) return;
   stopping_ = true;
-  sandbox_.record().status = "stopping";
+  sandbox_.record().status = state::PodStatus::kStopping;
   save_state();
   Tracer::get().step("stop the pod (" + why + "): SIGTERM to every container, SIGKILL after " +
                      std::to_string(options_.grace.count()) + " s");
@@ -427,7 +427,7 @@ void Supervisor::on_signal(int sig) {
 }
 
 int Supervisor::run() {
-  sandbox_.record().status = "running";
+  sandbox_.record().status = state::PodStatus::kRunning;
   start_phase();
   save_state();
   if (options_.on_started) options_.on_started();
@@ -472,11 +472,11 @@ int Supervisor::run() {
   }
   auto& record = sandbox_.record();
   if (have_exit_code_ && exit_code_ != 0)
-    record.status = "failed";
+    record.status = state::PodStatus::kFailed;
   else if (signals_.stop_signal() != 0)
-    record.status = "stopped";
+    record.status = state::PodStatus::kStopped;
   else
-    record.status = "succeeded";
+    record.status = state::PodStatus::kSucceeded;
   if (signals_.stop_signal() != 0 && record.reason.empty())
     record.reason = std::string("stopped by SIG") + sigabbrev_np(signals_.stop_signal());
   save_state();

@@ -19,6 +19,7 @@
 #include "runtime/sandbox/netns_pin.h"
 #include "runtime/sandbox/pod_shm.h"
 #include "runtime/state/host_ports.h"
+#include "runtime/state/pod_store.h"
 
 namespace minipod::sandbox {
 namespace {
@@ -223,7 +224,7 @@ std::filesystem::path pod_log_dir(const state::Paths& paths, const std::string& 
 
 void remove_pod(const state::Paths& paths, const state::PodRecord& record, bool logs) {
   if (logs) fs::remove_tree(pod_log_dir(paths, record.namespace_, record.name));
-  fs::remove_tree(paths.pod_dir(record.id));
+  state::remove_pod_dir(paths, record.id);
   state::release_host_ports(paths, record.id);
   // The name goes last: while it is held, nobody can create a pod that the steps above would hurt.
   auto name_file = paths.names_dir() / record.name;

@@ -126,7 +126,26 @@ Sandbox::~Sandbox() {
 }
 
 void Sandbox::save_record() {
-  state::save_record(options_.paths.pod_dir(record_.id), record_);
+  state::save_record(lock_, options_.paths.pod_dir(record_.id), record_);
+}
+
+bool Sandbox::update_record() noexcept {
+  try {
+    save_record();
+    record_error_.clear();
+    return true;
+  } catch (const std::exception& e) {
+    // Said once per distinct problem (a full run directory fails every write alike).
+    if (record_error_ != e.what()) {
+      record_error_ = e.what();
+      std::fprintf(
+          stderr,
+          "minipod: warning: pod \"%s\": its record could not be updated (%s); the pod "
+          "goes on, and its last saved record is what 'minipod gc' and 'stop' start from\n",
+          pod_.name.c_str(), e.what());
+    }
+    return false;
+  }
 }
 
 // Step 1: the name, the id and the record that later cleanup starts from.
@@ -142,7 +161,8 @@ void Sandbox::reserve() {
   // directory whose lock is held, and treats a name whose pod directory does not exist as stale.
   auto dir = options_.paths.pod_dir(record_.id);
   lock_ = state::create_pod_dir(options_.paths, record_.id);
-  undo_.push("remove the pod directory", [dir] { fs::remove_tree(dir); });
+  undo_.push("remove the pod directory",
+             [this] { state::remove_pod_dir(options_.paths, record_.id); });
   state::crash_point("reserve", 1);
   // The host ports with the name, under one hold of the names lock: two pods started at once
   // cannot both publish one.
@@ -150,6 +170,12 @@ void Sandbox::reserve() {
                 options_.manifest_path);
   undo_.push("release the pod name", [this] { name_.reset(); });
   state::crash_point("reserve", 2);
+  // The containers' logs belong to the record: they go when it goes (the end of a foreground
+  // run, a failed creation), and stay with a stopped pod until `minipod rm`. Only a directory
+  // this run makes (a new pod's name is free, so its logs directory normally is too).
+  auto logs = pod_log_dir(options_.paths, pod_.namespace_, pod_.name);
+  if (!options_.keep_logs && !std::filesystem::exists(logs))
+    undo_.push("remove the pod's logs", [logs] { fs::remove_tree(logs); });
   record_.monitor = state::process_ref(::getpid());
   record_depth_ = undo_.size();
   if (!options_.manifest_text.empty())
@@ -362,7 +388,7 @@ std::vector<std::string> Sandbox::teardown(bool keep_record) {
     // The record is all that knows how to finish the DEL: it stays, with the name, until
     // `minipod gc` or `minipod rm` has DELeted the attachment.
     if (!record_.ended()) {
-      record_.status = "failed";
+      record_.status = state::PodStatus::kFailed;
       if (record_.reason.empty()) record_.reason = "torn down while it was being created";
     }
     for (auto& c : record_.containers) c.process = {};

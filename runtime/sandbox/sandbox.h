@@ -33,6 +33,7 @@ struct SandboxOptions {
   std::string manifest_path;
   std::string manifest_text;  // kept in the pod directory for `inspect` and `exec`
   bool detached = false;
+  bool keep_logs = false;  // the CRI logs stay when the record goes (`run --keep-logs`)
 };
 
 class Sandbox {
@@ -77,7 +78,11 @@ class Sandbox {
   const state::Paths& paths() const { return options_.paths; }
   UndoStack& undo() { return undo_; }
   state::PodRecord& record() { return record_; }
+  // Writes the record; throws. For creation, where nothing may exist before it is recorded.
   void save_record();
+  // Writes the record once the pod exists (container starts and exits, teardown): a failure (a
+  // full run directory) is said and survived, never a reason to lose the pod or its teardown.
+  bool update_record() noexcept;
 
  private:
   Sandbox(const spec::Pod& pod, SandboxOptions options);
@@ -104,6 +109,7 @@ class Sandbox {
   const std::string& host_resolv_conf();
   std::function<void()> checkpoint_;
   bool connected_ = false;
+  std::string record_error_;             // the last update_record() failure, said once
   bool network_release_failed_ = false;  // the teardown's CNI DEL failed
   cni::Client cni_;
   std::optional<cni::Result> cni_result_;

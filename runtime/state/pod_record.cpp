@@ -76,11 +76,54 @@ ProcessRef process_from(const nlohmann::json& j) {
 
 }  // namespace
 
+const char* to_string(PodStatus s) {
+  switch (s) {
+    case PodStatus::kCreating:
+      return "creating";
+    case PodStatus::kRunning:
+      return "running";
+    case PodStatus::kStopping:
+      return "stopping";
+    case PodStatus::kSucceeded:
+      return "succeeded";
+    case PodStatus::kFailed:
+      return "failed";
+    case PodStatus::kStopped:
+      return "stopped";
+  }
+  return "failed";
+}
+
+const char* to_string(ContainerStatus s) {
+  switch (s) {
+    case ContainerStatus::kWaiting:
+      return "waiting";
+    case ContainerStatus::kRunning:
+      return "running";
+    case ContainerStatus::kExited:
+      return "exited";
+  }
+  return "exited";
+}
+
+PodStatus pod_status_from(std::string_view name) {
+  for (auto s : {PodStatus::kCreating, PodStatus::kRunning, PodStatus::kStopping,
+                 PodStatus::kSucceeded, PodStatus::kFailed, PodStatus::kStopped})
+    if (name == to_string(s)) return s;
+  return PodStatus::kFailed;
+}
+
+ContainerStatus container_status_from(std::string_view name) {
+  for (auto s : {ContainerStatus::kWaiting, ContainerStatus::kRunning, ContainerStatus::kExited})
+    if (name == to_string(s)) return s;
+  return ContainerStatus::kExited;
+}
+
 nlohmann::json PodRecord::to_json() const {
   nlohmann::json cs = nlohmann::json::array();
   for (const auto& c : containers) {
     cs.push_back({{"name", c.name},
-                  {"status", c.status},
+                  {"status", to_string(c.status)},
                   {"process", process_json(c.process)},
                   {"exitCode", c.exit_code},
                   {"reason", c.reason},
@@ -91,7 +134,7 @@ nlohmann::json PodRecord::to_json() const {
           {"name", name},
           {"namespace", namespace_},
           {"uid", uid},
-          {"status", status},
+          {"status", to_string(status)},
           {"created", created},
           {"manifest", manifest},
           {"detached", detached},
@@ -121,7 +164,7 @@ PodRecord PodRecord::from_json(const nlohmann::json& j) {
   r.name = j.value("name", "");
   r.namespace_ = j.value("namespace", "");
   r.uid = j.value("uid", "");
-  r.status = j.value("status", "");
+  r.status = pod_status_from(j.value("status", ""));
   r.created = j.value("created", "");
   r.manifest = j.value("manifest", "");
   r.detached = j.value("detached", false);
@@ -145,7 +188,7 @@ PodRecord PodRecord::from_json(const nlohmann::json& j) {
   for (const auto& c : j.value("containers", nlohmann::json::array())) {
     ContainerRecord cr;
     cr.name = c.value("name", "");
-    cr.status = c.value("status", "");
+    cr.status = container_status_from(c.value("status", ""));
     cr.process = process_from(c.value("process", nlohmann::json()));
     cr.exit_code = c.value("exitCode", 0);
     cr.reason = c.value("reason", "");
@@ -154,13 +197,6 @@ PodRecord PodRecord::from_json(const nlohmann::json& j) {
     r.containers.push_back(std::move(cr));
   }
   return r;
-}
-
-void save_record(const std::filesystem::path& pod_dir, const PodRecord& record) {
-  // No fsync: the record describes processes, mounts and a netns that a reboot ends anyway, and
-  // it is written up to three times on the start path (see Durability).
-  fs::write_file_atomic(pod_dir / "state.json", record.to_json().dump(2) + "\n", 0600,
-                        fs::Durability::kProcessCrash);
 }
 
 std::string rfc3339_nano_now() {

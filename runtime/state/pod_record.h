@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -26,9 +27,20 @@ uint64_t process_start_time(pid_t pid);
 uint64_t process_start_time(int stat_fd, const std::string& path);
 ProcessRef process_ref(pid_t pid);
 
+// Where a pod is in its life, as recorded (the record's "status" field keeps these lower-case
+// names). A pod whose owner died shows "Dead" to users (display_status) whatever its record says.
+enum class PodStatus { kCreating, kRunning, kStopping, kSucceeded, kFailed, kStopped };
+enum class ContainerStatus { kWaiting, kRunning, kExited };
+
+const char* to_string(PodStatus status);
+const char* to_string(ContainerStatus status);
+// An unknown name (a record written by a newer minipod) reads as kFailed / kExited.
+PodStatus pod_status_from(std::string_view name);
+ContainerStatus container_status_from(std::string_view name);
+
 struct ContainerRecord {
   std::string name;
-  std::string status = "waiting";  // waiting, running, exited
+  ContainerStatus status = ContainerStatus::kWaiting;
   ProcessRef process;
   int exit_code = 0;
   std::string reason;
@@ -38,12 +50,12 @@ struct ContainerRecord {
 
 struct PodRecord {
   std::string id, name, namespace_, uid;
-  std::string status = "creating";  // creating, running, stopping, succeeded, failed, stopped
-  std::string reason;               // why it stopped or failed, when not obvious
-  ProcessRef monitor;               // the process that owns the pod (minipod run, or its monitor)
-  std::string created;              // RFC 3339
-  std::string manifest;             // path the pod came from
-  bool detached = false;            // `run -d`: the record stays after the pod ends, until `rm`
+  PodStatus status = PodStatus::kCreating;
+  std::string reason;     // why it stopped or failed, when not obvious
+  ProcessRef monitor;     // the process that owns the pod (minipod run, or its monitor)
+  std::string created;    // RFC 3339
+  std::string manifest;   // path the pod came from
+  bool detached = false;  // `run -d`: the record stays after the pod ends, until `rm`
   ProcessRef pause;
   std::string netns;    // /run/netns/<name>, empty for hostNetwork
   std::string network;  // CNI network name
@@ -67,15 +79,16 @@ struct PodRecord {
   std::vector<ContainerRecord> containers;
 
   // Succeeded, failed or stopped: nothing of it runs any more.
-  bool ended() const { return status == "succeeded" || status == "failed" || status == "stopped"; }
+  bool ended() const {
+    return status == PodStatus::kSucceeded || status == PodStatus::kFailed ||
+           status == PodStatus::kStopped;
+  }
   // Ended, but its network attachment is still on the host (the DEL failed).
   bool network_left() const { return network_held && ended(); }
 
   nlohmann::json to_json() const;
   static PodRecord from_json(const nlohmann::json& j);
 };
-
-void save_record(const std::filesystem::path& pod_dir, const PodRecord& record);
 
 // "2026-11-26T04:15:16.123456789Z"
 std::string rfc3339_nano_now();

@@ -17,11 +17,23 @@ namespace minipod::state {
 PodLock::PodLock(const std::filesystem::path& pod_dir, bool wait) {
   auto path = pod_dir / "lock";
   // Close-on-exec: a container or plugin must never inherit (and so keep) the owner's lock.
-  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-  if (!fd) throw_errno("open", path.string());
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+  if (!fd) {
+    if (errno == ENOENT) {
+      gone_ = true;
+      return;
+    }
+    throw_errno("open", path.string());
+  }
   if (::flock(fd.get(), LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
     if (errno == EWOULDBLOCK) return;
     throw_errno("flock", path.string());
+  }
+  // Acquired, but the remover may have unlinked the file while we waited for it.
+  struct stat held {};
+  if (::fstat(fd.get(), &held) == 0 && held.st_nlink == 0) {
+    gone_ = true;
+    return;
   }
   fd_ = std::move(fd);
 }
@@ -31,7 +43,7 @@ std::optional<PodLock> PodLock::wait_for(const std::filesystem::path& pod_dir,
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     PodLock lock(pod_dir, false);
-    if (lock.held()) return lock;
+    if (lock.held() || lock.gone()) return lock;
     if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -42,7 +54,14 @@ PodLock create_pod_dir(const Paths& paths, const std::string& id) {
   fs::make_dirs(pods, 0700);
   auto hidden = pods / (std::string(kCreatingPrefix) + id);
   if (::mkdir(hidden.c_str(), 0700) != 0) throw_errno("create the pod directory", hidden.string());
-  PodLock lock(hidden, true);
+  auto lock_file = hidden / "lock";
+  PodLock lock;
+  lock.fd_ = UniqueFd(::open(lock_file.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!lock.fd_ || ::flock(lock.fd_.get(), LOCK_EX) != 0) {
+    int err = errno;
+    fs::remove_tree(hidden);
+    throw Error("lock the pod directory", lock_file.string(), err);
+  }
   auto dir = paths.pod_dir(id);
   if (::rename(hidden.c_str(), dir.c_str()) != 0) {
     int err = errno;
@@ -52,10 +71,39 @@ PodLock create_pod_dir(const Paths& paths, const std::string& id) {
   return lock;  // still held: the open file is the same, whatever its directory is called now
 }
 
+void save_record(const PodLock& held, const std::filesystem::path& pod_dir,
+                 const PodRecord& record) {
+  if (!held.held())
+    throw Error("save the pod record",
+                (pod_dir / "state.json").string() + ": its writer must hold the pod's lock");
+  // No fsync: the record describes processes, mounts and a netns that a reboot ends anyway, and
+  // it is written up to three times on the start path (see Durability).
+  fs::write_file_atomic(pod_dir / "state.json", record.to_json().dump(2) + "\n", 0600,
+                        fs::Durability::kProcessCrash);
+}
+
+void remove_pod_dir(const Paths& paths, const std::string& id) {
+  auto dir = paths.pod_dir(id);
+  auto hidden = paths.run_dir / "pods" / (std::string(kRemovingPrefix) + id);
+  if (::rename(dir.c_str(), hidden.c_str()) != 0) {
+    if (errno != ENOENT) throw_errno("remove the pod directory", dir.string());
+    if (!std::filesystem::exists(hidden)) return;  // gone already
+  }
+  // Everything but the lock, then the lock: until then, a locker sees the pod as busy, never as
+  // lockable anew.
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(hidden, ec))
+    if (e.path().filename() != "lock") fs::remove_tree(e.path());
+  if (::unlink((hidden / "lock").c_str()) != 0 && errno != ENOENT)
+    throw_errno("remove", (hidden / "lock").string());
+  if (::rmdir(hidden.c_str()) != 0 && errno != ENOENT) throw_errno("rmdir", hidden.string());
+}
+
 std::vector<StoredPod> PodStore::list() const {
   std::vector<StoredPod> pods;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(paths_.run_dir / "pods", ec)) {
+    if (entry.path().filename().string().front() == '.') continue;  // being created or removed
     auto text = fs::read_file_if_exists(entry.path() / "state.json");
     if (!text) continue;  // a pod still being reserved, or a directory left half-removed
     try {
@@ -131,16 +179,21 @@ StoredPod PodStore::resolve(const std::string& key) const {
 }
 
 std::string display_status(const PodRecord& r, bool owner_alive) {
-  const std::string& s = r.status;
   // Its CNI DEL failed: the pod is gone but an address, NAT rules or a netns pin are not.
   std::string left = r.network_left() ? " (network not released)" : "";
-  if (s == "succeeded") return "Succeeded" + left;
-  if (s == "failed") return "Failed" + left;
-  if (s == "stopped") return "Stopped" + left;
-  if (owner_alive) {
-    if (s == "creating") return "Creating";
-    if (s == "stopping") return "Stopping";
-    return "Running";
+  switch (r.status) {
+    case PodStatus::kSucceeded:
+      return "Succeeded" + left;
+    case PodStatus::kFailed:
+      return "Failed" + left;
+    case PodStatus::kStopped:
+      return "Stopped" + left;
+    case PodStatus::kCreating:
+      return owner_alive ? "Creating" : "Dead";
+    case PodStatus::kStopping:
+      return owner_alive ? "Stopping" : "Dead";
+    case PodStatus::kRunning:
+      return owner_alive ? "Running" : "Dead";
   }
   return "Dead";
 }

@@ -22,19 +22,35 @@ struct StoredPod {
 // The owner's lock: held by the process that owns the pod (`minipod run` or the monitor of
 // `run -d`) for its whole life, and by whoever cleans up after it. The kernel drops it when the
 // holder dies, so a free lock on a pod that is not stopped means its owner crashed.
+//
+// The lock file is made only by the pod's creator (create_pod_dir), before the directory is
+// visible, and removed only by remove_pod_dir, last: a pod directory without it is being
+// removed. Nobody else ever creates it, or two processes could each hold "the" lock of one pod
+// (one on a file the other had just unlinked).
 class PodLock {
  public:
   PodLock() = default;
-  // Blocks until acquired when `wait`; otherwise check held().
+  // Blocks until acquired when `wait`; otherwise check held() and gone().
   PodLock(const std::filesystem::path& pod_dir, bool wait);
   bool held() const { return fd_.valid(); }
-  // Waits up to `timeout` for the current holder to let go; true when acquired.
+  // The pod's directory (or its lock) no longer exists: the pod was removed, or is being removed.
+  bool gone() const { return gone_; }
+  // Waits up to `timeout` for the current holder to let go: a lock that is held() or gone(), or
+  // nullopt when the holder is still there.
   static std::optional<PodLock> wait_for(const std::filesystem::path& pod_dir,
                                          std::chrono::milliseconds timeout);
 
  private:
+  friend PodLock create_pod_dir(const Paths& paths, const std::string& id);
   UniqueFd fd_;
+  bool gone_ = false;
 };
+
+// Writes the pod's record (<pod dir>/state.json, atomically). Only the holder of the pod's lock
+// writes it (its owner, or whoever cleans up after the owner died): the lock it passes is the
+// proof, so two commands never write one record at once.
+void save_record(const PodLock& held, const std::filesystem::path& pod_dir,
+                 const PodRecord& record);
 
 // Creates <run>/pods/<id> with its lock already held by the caller: made as a hidden
 // ".creating-<id>" directory, locked, then renamed into place. Nobody (`minipod gc` above all)
@@ -42,6 +58,13 @@ class PodLock {
 // directory whose lock is free is what a creator killed in between left.
 PodLock create_pod_dir(const Paths& paths, const std::string& id);
 constexpr const char* kCreatingPrefix = ".creating-";
+
+// Removes <run>/pods/<id> (its record, pod files), by whoever holds its lock: renamed to a
+// hidden ".removing-<id>" first, so that it leaves every listing at once and nobody locks it
+// anew, then emptied, the lock file last. A missing directory is fine. `minipod gc` finishes a
+// ".removing-*" directory whose remover died.
+void remove_pod_dir(const Paths& paths, const std::string& id);
+constexpr const char* kRemovingPrefix = ".removing-";
 
 class PodStore {
  public:

@@ -101,6 +101,9 @@ spec:
   EXPECT_GE(crashed, 6);
 }
 
+// The monitor killed at each step of its teardown: `minipod stop` used to say success and leave
+// the rest of the teardown undone (it never read the record again). It now finishes the teardown
+// from the record itself: the pod is Stopped, its netns pin and cgroups gone, before any gc.
 TEST_F(CrashSafety, MonitorKilledAtEachTeardownStep) {
   auto manifest = manifest_path(pod_yaml("mpt-pod-crash"));
   int crashed = 0;
@@ -108,13 +111,21 @@ TEST_F(CrashSafety, MonitorKilledAtEachTeardownStep) {
     std::string at = "teardown:" + std::to_string(step);
     auto up = minipod_env({"run", "-d", manifest}, at);
     ASSERT_EQ(up.exit_code, 0) << at << ": " << up.err;
+    auto cgroups = env().wait_running("mpt-pod-crash")["cgroups"];
     auto stop = env().minipod({"stop", "mpt-pod-crash"});
     EXPECT_EQ(stop.exit_code, 0) << at << ": " << stop.err;
     auto state = nlohmann::json::parse(env().minipod({"ps", "-a", "-o", "json"}).out);
-    bool finished = !state.empty() && state[0]["status"] == "stopped";
-    if (!finished) ++crashed;
+    ASSERT_EQ(state.size(), 1u) << at;
+    EXPECT_EQ(state[0]["status"], "stopped") << at;
+    // Released by the monitor or, where it died, by stop itself: not left for gc.
+    EXPECT_FALSE(std::filesystem::exists("/run/netns/mpt-pod-crash")) << at;
+    for (const auto& dir : cgroups)
+      EXPECT_FALSE(std::filesystem::exists(dir.get<std::string>())) << at;
+    bool monitor_died =
+        state[0]["reason"].get<std::string>().find("monitor was gone") != std::string::npos;
     gc_and_expect_clean("monitor killed at " + at);
-    if (finished) break;  // past the last step: the teardown completed
+    if (!monitor_died) break;  // past the last step: the monitor's own teardown completed
+    ++crashed;
   }
   EXPECT_GE(crashed, 4) << "fewer teardown steps than expected";
 }

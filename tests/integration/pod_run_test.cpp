@@ -188,7 +188,7 @@ spec:
       n=$(cat /dev/shm/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /dev/shm/n
       echo attempt $n; test -e /tmp/fresh && echo layer-reused; touch /tmp/fresh; [ $n -ge 3 ]
 )",
-                   {"--restart-backoff", "0.05"});
+                   {"--restart-backoff", "0.05", "--keep-logs"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto flaky = lines_of(r.out, "flaky");
   EXPECT_EQ(flaky, (std::vector<std::string>{"attempt 1", "attempt 2", "attempt 3"})) << r.out;
@@ -213,7 +213,8 @@ spec:
   - name: good
     image: probe
     command: [sh, -c, "sleep 0.3; echo fine"]
-)");
+)",
+                   {"--keep-logs"});
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_THAT(r.err, HasSubstr("container \"bad\" exited with code 3 (Error)"));
   EXPECT_THAT(lines_of(r.err, "bad"), ::testing::Contains("to-stderr"));
@@ -227,6 +228,22 @@ spec:
     ++records;
   }
   EXPECT_EQ(records, 2);
+  // Without --keep-logs, a foreground pod's logs go with it: nothing piles up in the log dir.
+  fs::remove_tree(env().log_dir() / "default_mpt-pod-exit");
+  auto again = run_pod(R"(
+apiVersion: v1
+kind: Pod
+metadata:
+  name: mpt-pod-exit
+spec:
+  restartPolicy: Never
+  containers:
+  - name: bad
+    image: probe
+    command: [sh, -c, "echo to-stdout; exit 3"]
+)");
+  EXPECT_EQ(again.exit_code, 3) << again.err;
+  EXPECT_FALSE(std::filesystem::exists(env().log_dir() / "default_mpt-pod-exit"));
 }
 
 TEST_F(PodRun, HostNetworkUsesTheHostsNetworkNamespace) {

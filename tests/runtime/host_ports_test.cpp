@@ -7,6 +7,7 @@
 #include "common/fs.h"
 #include "runtime/state/name_reservation.h"
 #include "runtime/state/pod_record.h"
+#include "runtime/state/pod_store.h"
 #include "tests/support/temp_dir.h"
 
 namespace minipod::state {
@@ -36,10 +37,10 @@ class HostPorts : public ::testing::Test {
     PodRecord r;
     r.id = id;
     r.name = "pod-" + id;
-    r.status = status;
+    r.status = pod_status_from(status);
     r.network_held = network_held;
-    fs::make_dirs(paths_.pod_dir(id), 0700);
-    save_record(paths_.pod_dir(id), r);
+    PodLock lock = create_pod_dir(paths_, id);
+    save_record(lock, paths_.pod_dir(id), r);
   }
 
   testing_support::TempDir tmp_;

@@ -300,6 +300,11 @@ CommandResult HostEnv::minipod(const std::vector<std::string>& args,
   req.argv = minipod_args(args);
   req.path = req.argv[0];
   req.env = environment();
+  // An extra variable replaces the environment's own (getenv would find the first of two).
+  for (const auto& kv : extra_env) {
+    std::string key = kv.substr(0, kv.find('=') + 1);
+    std::erase_if(req.env, [&](const std::string& e) { return e.rfind(key, 0) == 0; });
+  }
   req.env.insert(req.env.end(), extra_env.begin(), extra_env.end());
   req.timeout = timeout;
   auto r = run_process(req);
