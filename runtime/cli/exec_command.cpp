@@ -28,17 +28,26 @@ int run_exec(const ExecOptions& o) {
   state::PodStore store(state::Paths::from_environment());
   auto pod = store.resolve(o.pod);
   const auto& r = pod.record;
+  auto parsed = spec::parse_manifest_file((pod.dir / "pod.yaml").string());
+  // Without -c, as kubectl does: the container the pod's
+  // kubectl.kubernetes.io/default-container annotation names, else its first app container
+  // (never an init container or a native sidecar, which come first in the record).
+  std::string wanted = o.container;
+  if (wanted.empty()) {
+    auto named = parsed.pod.annotations.find("kubectl.kubernetes.io/default-container");
+    if (named != parsed.pod.annotations.end())
+      wanted = named->second;
+    else if (!parsed.pod.containers.empty())
+      wanted = parsed.pod.containers.front().name;
+  }
   const state::ContainerRecord* target = nullptr;
   for (const auto& c : r.containers)
-    if (o.container.empty() ? true : c.name == o.container) {
-      target = &c;
-      if (o.container.empty()) break;
-    }
+    if (c.name == wanted) target = &c;
   if (target == nullptr) {
     std::string have;
     for (const auto& c : r.containers) have += (have.empty() ? "" : ", ") + c.name;
-    throw UsageError("exec", "pod \"" + r.name + "\" has no container \"" + o.container +
-                                 "\" (it has " + have + ")");
+    throw UsageError(
+        "exec", "pod \"" + r.name + "\" has no container \"" + wanted + "\" (it has " + have + ")");
   }
   if (target->status != state::ContainerStatus::kRunning ||
       !sandbox::process_alive(target->process)) {
@@ -61,7 +70,6 @@ int run_exec(const ExecOptions& o) {
   req.interactive = o.interactive || o.tty;
   req.tty = o.tty;
   // The same security context and cgroup as the container's own process (kubectl exec does too).
-  auto parsed = spec::parse_manifest_file((pod.dir / "pod.yaml").string());
   const spec::Container* c = nullptr;
   for (const auto* list : {&parsed.pod.init_containers, &parsed.pod.containers})
     for (const auto& candidate : *list)
@@ -90,7 +98,9 @@ void add_exec_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("exec", "Run a command in a running container of a pod");
   cmd->add_option("pod", o->pod, "Pod name or id prefix")->required();
   cmd->add_option("command", o->command, "Command and arguments (after --)")->required();
-  cmd->add_option("-c,--container", o->container, "Container (default: the pod's first)");
+  cmd->add_option("-c,--container", o->container,
+                  "Container (default: the one the pod's kubectl.kubernetes.io/default-container "
+                  "annotation names, else its first app container)");
   cmd->add_flag("-i,--interactive", o->interactive, "Pass standard input to the command");
   cmd->add_flag("-t,--tty", o->tty, "Allocate a terminal in the container");
   cmd->callback([o, &exit_code] { exit_code = run_exec(*o); });

@@ -14,6 +14,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <optional>
@@ -234,6 +236,13 @@ int exec_in_container(const ExecRequest& r) {
   if (r.argv.empty()) throw UsageError("exec", "no command given");
   Namespaces ns = open_container_namespaces(r);
   auto env = read_environ(r.target.pid);
+  // With a terminal, programs need to know which one (docker exec -t sets it too): the caller's,
+  // else xterm, unless the container sets its own.
+  if (r.tty && std::none_of(env.begin(), env.end(),
+                            [](const std::string& e) { return e.rfind("TERM=", 0) == 0; })) {
+    const char* term = std::getenv("TERM");
+    env.push_back(std::string("TERM=") + (term != nullptr && *term != '\0' ? term : "xterm"));
+  }
   std::error_code ec;
   auto cwd = std::filesystem::read_symlink("/proc/" + std::to_string(r.target.pid) + "/cwd", ec);
 

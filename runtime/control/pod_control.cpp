@@ -88,10 +88,23 @@ bool stop_pod(const state::StoredPod& pod, const state::Paths& paths,
     Tracer::get().step("ask the pod's owner (pid " + std::to_string(r.monitor.pid) + ") to stop it",
                        "kill -TERM " + std::to_string(r.monitor.pid));
     // Grace period, then the teardown (CNI DEL can take a while with slow plugins). An owner that
-    // cannot be signalled has just gone: its lock tells.
-    auto wait = std::chrono::seconds(grace_seconds.value_or(300) + 120);
-    if (sandbox::signal_process(r.monitor, SIGTERM))
-      sandbox::wait_for_exit(r.monitor, wait);  // woken by its exit, not by polling the lock
+    // cannot be signalled has just gone: its lock tells. What is waited for is said, and when the
+    // grace period is over (the owner then kills the containers).
+    auto grace = std::chrono::seconds(grace_seconds.value_or(r.grace_seconds));
+    auto wait = grace + std::chrono::seconds(120);
+    if (sandbox::signal_process(r.monitor, SIGTERM)) {
+      std::fprintf(
+          stderr, "minipod: stopping pod \"%s\": SIGTERM to its containers, SIGKILL after %lld s\n",
+          r.name.c_str(), static_cast<long long>(grace.count()));
+      // Woken by its exit, not by polling the lock.
+      if (!sandbox::wait_for_exit(r.monitor, grace)) {
+        std::fprintf(stderr,
+                     "minipod: pod \"%s\": grace period over: its containers are killed, waiting "
+                     "for its teardown\n",
+                     r.name.c_str());
+        sandbox::wait_for_exit(r.monitor, wait - grace);
+      }
+    }
     auto after = state::PodLock::wait_for(pod.dir, std::chrono::seconds(5));
     if (!after)
       throw Error("stop pod \"" + r.name + "\"",

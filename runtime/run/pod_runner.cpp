@@ -88,6 +88,7 @@ sandbox::SandboxOptions sandbox_options(const RunOptions& o, const Prepared& pre
   const spec::Pod& pod = prepared.pod;
   sandbox::SandboxOptions so;
   so.paths = state::Paths::from_environment();
+  so.grace_seconds = o.grace_seconds.value_or(prepared.pod.termination_grace_period_seconds);
   so.keep_logs = o.keep_logs;
   so.pause_binary = sandbox::find_pause_binary();
   so.manifest_path = manifest_name(o);

@@ -73,8 +73,9 @@ bool wait_for_exit(const state::ProcessRef& p, std::chrono::milliseconds timeout
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, p.pid, 0)));
   if (pidfd && process_alive(p)) {
     pollfd fd{pidfd.get(), POLLIN, 0};
-    ::poll(&fd, 1, static_cast<int>(timeout.count()));
+    if (::poll(&fd, 1, static_cast<int>(timeout.count())) == 0) return !process_alive(p);
   }
+  // It exited (or there is no pidfd): until its parent has reaped it, /proc still shows it.
   auto deadline = Clock::now() + std::chrono::milliseconds(200);
   while (process_alive(p) && Clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(2));

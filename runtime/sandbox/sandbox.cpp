@@ -157,6 +157,7 @@ void Sandbox::reserve() {
   record_.created = state::rfc3339_nano_now();
   record_.manifest = options_.manifest_path;
   record_.detached = options_.detached;
+  record_.grace_seconds = options_.grace_seconds;
   // The directory, locked before anyone can see it, then the name: `minipod gc` skips a
   // directory whose lock is held, and treats a name whose pod directory does not exist as stale.
   auto dir = options_.paths.pod_dir(record_.id);

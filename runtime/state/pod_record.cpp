@@ -138,6 +138,7 @@ nlohmann::json PodRecord::to_json() const {
           {"created", created},
           {"manifest", manifest},
           {"detached", detached},
+          {"graceSeconds", grace_seconds},
           {"pause", process_json(pause)},
           {"netns", netns},
           {"network", network},
@@ -168,6 +169,7 @@ PodRecord PodRecord::from_json(const nlohmann::json& j) {
   r.created = j.value("created", "");
   r.manifest = j.value("manifest", "");
   r.detached = j.value("detached", false);
+  r.grace_seconds = j.value("graceSeconds", int64_t{30});
   r.pause = process_from(j.value("pause", nlohmann::json()));
   r.netns = j.value("netns", "");
   r.network = j.value("network", "");

@@ -56,6 +56,7 @@ struct PodRecord {
   std::string created;    // RFC 3339
   std::string manifest;   // path the pod came from
   bool detached = false;  // `run -d`: the record stays after the pod ends, until `rm`
+  int64_t grace_seconds = 30;  // terminationGracePeriodSeconds, or run's --grace
   ProcessRef pause;
   std::string netns;    // /run/netns/<name>, empty for hostNetwork
   std::string network;  // CNI network name

@@ -199,7 +199,7 @@ TEST_F(Detached, ExecWithATerminal) {
     ::_exit(127);
   }
   ::close(slave);
-  std::string typed = "tty; stty size; exit 5\n";
+  std::string typed = "tty; stty size; echo term=$TERM; exit 5\n";
   ASSERT_EQ(::write(master, typed.data(), typed.size()), static_cast<ssize_t>(typed.size()));
   std::string seen;
   auto deadline = Clock::now() + std::chrono::seconds(10);
@@ -218,6 +218,8 @@ TEST_F(Detached, ExecWithATerminal) {
   EXPECT_EQ(WEXITSTATUS(status), 5) << seen;
   EXPECT_THAT(seen, HasSubstr("/dev/pts/0"));
   EXPECT_THAT(seen, HasSubstr("33 101"));  // the window size reached the container's terminal
+  // A terminal type, as docker exec -t gives (the caller's, else xterm).
+  EXPECT_TRUE(std::regex_search(seen, std::regex("term=[a-z0-9-]+"))) << seen;
 }
 
 TEST_F(Detached, UnknownPodListsCloseNames) {

@@ -137,5 +137,63 @@ TEST_F(Lifecycle, AFullRunDirectoryAtStopKeepsTheRecord) {
   EXPECT_EQ(ps().size(), 0u);
 }
 
+// `minipod stop` of several pods stopped them one after the other, silently: 15 pods whose
+// containers ignore SIGTERM took 15 grace periods. They now stop side by side, and stop says what
+// it waits for and when the grace period is over.
+TEST_F(Lifecycle, StopOfManyPodsRunsTheirGracePeriodsSideBySide) {
+  std::vector<std::string> names;
+  for (int i = 0; i < 3; ++i) {
+    std::string name = "mpt-life-" + std::to_string(i);
+    names.push_back(name);
+    auto up = env().minipod(
+        {"run", "-d",
+         manifest_path("apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + name +
+                       "\nspec:\n  terminationGracePeriodSeconds: 2\n  containers:\n  - name: c\n"
+                       "    image: probe\n    command: [sh, -c, 'trap \"\" TERM; while :; do sleep "
+                       "0.1; done']\n")});
+    ASSERT_EQ(up.exit_code, 0) << up.err;
+  }
+  auto start = std::chrono::steady_clock::now();
+  std::vector<std::string> args{"stop"};
+  args.insert(args.end(), names.begin(), names.end());
+  auto stop = env().minipod(args);
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(stop.exit_code, 0) << stop.err;
+  EXPECT_EQ(stop.out, "mpt-life-0\nmpt-life-1\nmpt-life-2\n");
+  for (const auto& n : names) {
+    EXPECT_THAT(stop.err, HasSubstr("stopping pod \"" + n +
+                                    "\": SIGTERM to its containers, "
+                                    "SIGKILL after 2 s"));
+    EXPECT_THAT(stop.err, HasSubstr("pod \"" + n + "\": grace period over"));
+  }
+  // Three grace periods of 2 s end to end would be 6 s.
+  EXPECT_LT(took, std::chrono::milliseconds(5000));
+  for (const auto& n : names) EXPECT_EQ(env().minipod({"rm", n}).exit_code, 0);
+}
+
+// `exec` without -c entered the first container of the record, which is a native sidecar when
+// the pod has one. As kubectl: the annotated default container, else the first app container.
+TEST_F(Lifecycle, ExecWithoutDashCEntersTheDefaultContainer) {
+  auto pod = [](const std::string& annotation) {
+    return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: mpt-life\n" + annotation +
+           "spec:\n  terminationGracePeriodSeconds: 1\n  initContainers:\n  - name: side\n"
+           "    image: probe\n    restartPolicy: Always\n    env: [{name: WHO, value: side}]\n"
+           "    command: [probe, sleep, \"600\"]\n  containers:\n  - name: app\n    image: probe\n"
+           "    env: [{name: WHO, value: app}]\n    command: [probe, sleep, \"600\"]\n";
+  };
+  for (auto [annotation, expected] :
+       {std::pair{std::string(), "app"},
+        std::pair{std::string("  annotations: {kubectl.kubernetes.io/default-container: side}\n"),
+                  "side"}}) {
+    SCOPED_TRACE(expected);
+    ASSERT_EQ(env().minipod({"run", "-d", manifest_path(pod(annotation))}).exit_code, 0);
+    ASSERT_FALSE(env().wait_running("mpt-life").is_null());
+    auto who = env().minipod({"exec", "mpt-life", "--", "sh", "-c", "echo $WHO"});
+    EXPECT_EQ(who.exit_code, 0) << who.err;
+    EXPECT_EQ(who.out, std::string(expected) + "\n");
+    EXPECT_EQ(env().minipod({"rm", "-f", "mpt-life"}).exit_code, 0);
+  }
+}
+
 }  // namespace
 }  // namespace minipod::testing
