@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "common/digest.h"
@@ -73,10 +74,30 @@ class Escape : public PodTest {
   }
 
   // `/evil` is `#!/proc/self/exe`: whoever executes it runs its own binary again, in the pod.
+  // A minipod linked dynamically (the sanitizer build) needs the host's loader and libraries to
+  // start in there: the image ships them, as any glibc-based image would, so the attack is real.
   void make_evil_image() {
     make_image("evil", [](const fsys::path& rootfs) {
       fs::write_file(rootfs / "evil", "#!/proc/self/exe\n", 0755);
+      for (const auto& lib : shared_libraries_of(bin_dir() / "minipod")) {
+        auto copy = host_command({"/bin/cp", "-L", "--parents", lib, rootfs.string()});
+        ASSERT_EQ(copy.exit_code, 0) << copy.err;
+      }
     });
+  }
+
+  // The loader and libraries a binary is linked against (none for a static one), from ldd.
+  static std::vector<std::string> shared_libraries_of(const fsys::path& binary) {
+    auto ldd = host_command({"/usr/bin/ldd", binary.string()});
+    std::vector<std::string> libs;
+    if (ldd.exit_code != 0) return libs;  // "not a dynamic executable"
+    std::istringstream lines(ldd.out);
+    for (std::string line; std::getline(lines, line);) {
+      std::istringstream words(line);
+      for (std::string w; words >> w;)
+        if (w.front() == '/') libs.push_back(w);
+    }
+    return libs;
   }
 
   fsys::path canary_dir_, canary_;
