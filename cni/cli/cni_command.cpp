@@ -14,11 +14,13 @@
 #include "cni/names.h"
 #include "common/digest.h"
 #include "common/error.h"
+#include "common/strings.h"
 #include "common/table.h"
 
 namespace cni::cli {
 namespace {
 
+using minipod::join;
 using nlohmann::json;
 
 // Options of `minipod cni` itself, shared by every verb.
@@ -40,22 +42,10 @@ struct Flags {
   std::vector<std::string> valid;
 };
 
-std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= path.size()) {
-    size_t end = path.find(':', pos);
-    if (end == std::string::npos) end = path.size();
-    if (end > pos) out.push_back(path.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  return out;
-}
-
 Options client_options(const Flags& flags) {
   const Global& f = *flags.global;
   Options o;
-  o.plugin_dirs = split_path(f.cni_path);
+  o.plugin_dirs = minipod::split_nonempty(f.cni_path, ':');
   if (o.plugin_dirs.empty())
     throw minipod::UsageError("--cni-path/CNI_PATH",
                               "is empty (expected directories like /usr/lib/cni)");
@@ -101,12 +91,6 @@ RuntimeConf runtime_conf(const Flags& f) {
                                 "expected a JSON object such as {\"portMappings\": [...]}");
   }
   return rt;
-}
-
-std::string join(const std::vector<std::string>& v, const char* sep) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
 }
 
 void check_output(const std::string& output) {

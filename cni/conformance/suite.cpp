@@ -14,18 +14,14 @@
 #include "cni/conformance/shape.h"
 #include "cni/version.h"
 #include "common/error.h"
+#include "common/strings.h"
 
 namespace cni::conformance {
 
+using minipod::join;
 using nlohmann::json;
 
 namespace {
-
-std::string join(const std::vector<std::string>& v, const std::string& sep = ", ") {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
 
 bool contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
@@ -379,12 +375,12 @@ void Runner::scenario_lifecycle() {
   if (!d.ok())
     fail("del.removes", "DEL failed: " + d.summary(), ids({&d}));
   else if (!left.empty())
-    fail("del.removes", "DEL succeeded but left " + join(left), ids({&d}));
+    fail("del.removes", "DEL succeeded but left " + join(left, ", "), ids({&d}));
   else
     pass("del.removes",
          "removed " + (o.sandbox_interfaces().empty()
                            ? std::string("(nothing in the sandbox to remove)")
-                           : join(o.sandbox_interfaces())),
+                           : join(o.sandbox_interfaces(), ", ")),
          ids({&d}));
   CallRecord d2 = net->del(s.att, &o);
   if (d2.ok())
@@ -478,13 +474,14 @@ void Runner::scenario_release() {
   } else if (!ob.ok()) {
     released_ = false;
     fail("del.releases-address",
-         "after DEL of " + a.att.container_id + " (" + join(first) +
+         "after DEL of " + a.att.container_id + " (" + join(first, ", ") +
              "), a new ADD in the one-address pool failed: " + ob.describe(),
          calls);
   } else {
     released_ = true;
     pass("del.releases-address",
-         "the address " + join(first) + " was given again (" + join(second) + ")", calls);
+         "the address " + join(first, ", ") + " was given again (" + join(second, ", ") + ")",
+         calls);
   }
   net->del(b.att, &ob);
 }
@@ -515,7 +512,7 @@ void Runner::scenario_del_netns(bool vanished) {
     std::vector<size_t> calls = ids({&*oa.call, &d});
     if (ob.call) calls.push_back(ob.call->index);
     if (ob.ok())
-      pass(id, how + " succeeded and released " + join(oa.addresses()), calls);
+      pass(id, how + " succeeded and released " + join(oa.addresses(), ", "), calls);
     else if (released_ && !*released_)
       pass(id,
            how +
@@ -524,7 +521,7 @@ void Runner::scenario_del_netns(bool vanished) {
            calls);
     else
       fail(id,
-           how + " succeeded but did not release " + join(oa.addresses()) +
+           how + " succeeded but did not release " + join(oa.addresses(), ", ") +
                ": a new ADD in the one-address pool failed: " + ob.describe(),
            calls);
     net->del(b.att, &ob);
@@ -552,7 +549,7 @@ void Runner::scenario_no_prev_result() {
   if (!d.ok())
     fail("del.no-prev-result", d.summary(), ids({&d}));
   else if (!left.empty())
-    fail("del.no-prev-result", "DEL succeeded but left " + join(left) + " in the sandbox",
+    fail("del.no-prev-result", "DEL succeeded but left " + join(left, ", ") + " in the sandbox",
          ids({&d}));
   else
     pass("del.no-prev-result", d.summary(), ids({&d}));
@@ -620,11 +617,7 @@ void Runner::scenario_parallel() {
          std::to_string(n) + " parallel ADDs and DELs" +
              (owner.empty() ? std::string()
                             : ", distinct addresses " +
-                                  [&] {
-                                    std::vector<std::string> v;
-                                    for (const auto& [ip, id] : owner) v.push_back(ip);
-                                    return join(v, " ");
-                                  }()),
+                                  join(owner, " ", [](const auto& ip_id) { return ip_id.first; })),
          calls);
   else
     fail("parallel.add-del", join(problems, "; "), calls);
@@ -662,7 +655,8 @@ void Runner::scenario_exhaustion() {
          "a second ADD in a one-address pool succeeded: " + one_line(ob.result.dump(), 120), calls);
   else if (!left.empty())
     fail("ipam.exhaustion",
-         "the failed ADD (" + ob.describe() + ") left " + join(left) + " in the sandbox", calls);
+         "the failed ADD (" + ob.describe() + ") left " + join(left, ", ") + " in the sandbox",
+         calls);
   else
     pass("ipam.exhaustion", ob.describe(), calls);
   net->del(b.att, &ob);
@@ -698,11 +692,11 @@ void Runner::scenario_gc() {
       AddOutcome oc = add(*net, c.att);
       if (oc.call) calls.push_back(oc.call->index);
       if (oc.ok())
-        pass("gc.verb", "GC kept " + a.att.container_id + " and freed " + join(ob.addresses()),
-             calls);
+        pass("gc.verb",
+             "GC kept " + a.att.container_id + " and freed " + join(ob.addresses(), ", "), calls);
       else
         fail("gc.verb",
-             "GC did not free " + join(ob.addresses()) + " of the invalid attachment " +
+             "GC did not free " + join(ob.addresses(), ", ") + " of the invalid attachment " +
                  b.att.container_id + ": a new ADD failed: " + oc.describe(),
              calls);
       net->del(c.att, &oc);

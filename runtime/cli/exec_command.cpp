@@ -44,10 +44,8 @@ int run_exec(const ExecOptions& o) {
   for (const auto& c : r.containers)
     if (c.name == wanted) target = &c;
   if (target == nullptr) {
-    std::string have;
-    for (const auto& c : r.containers) have += (have.empty() ? "" : ", ") + c.name;
-    throw UsageError(
-        "exec", "pod \"" + r.name + "\" has no container \"" + wanted + "\" (it has " + have + ")");
+    throw UsageError("exec", "pod \"" + r.name + "\" has no container \"" + wanted + "\" (it has " +
+                                 r.container_names() + ")");
   }
   if (target->status != state::ContainerStatus::kRunning ||
       !sandbox::process_alive(target->process)) {

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/strings.h"
 #include "runtime/cli/commands.h"
 #include "runtime/run/pod_runner.h"
 
@@ -59,13 +60,7 @@ void add_run_command(CLI::App& app, GlobalOptions& global, int& exit_code) {
       [&global, &exit_code, opts, cni_path, timeout_s, grace, backoff_s, detach, conf_dir] {
         opts->image_dir = global.image_dir;
         opts->cni_conf_dir_given = conf_dir->count() > 0;  // counts NETCONFPATH too
-        opts->cni_path.clear();
-        for (size_t pos = 0; pos <= cni_path->size();) {
-          size_t end = cni_path->find(':', pos);
-          if (end == std::string::npos) end = cni_path->size();
-          if (end > pos) opts->cni_path.push_back(cni_path->substr(pos, end - pos));
-          pos = end + 1;
-        }
+        opts->cni_path = split_nonempty(*cni_path, ':');
         opts->cni_timeout = std::chrono::milliseconds(static_cast<long long>(*timeout_s * 1000));
         if (*grace >= 0) opts->grace_seconds = *grace;
         opts->backoff_base = std::chrono::milliseconds(static_cast<long long>(*backoff_s * 1000));

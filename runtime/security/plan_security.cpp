@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/strings.h"
 #include "common/trace.h"
 #include "runtime/security/identity.h"
 #include "runtime/security/seccomp_filter.h"
@@ -82,8 +83,7 @@ SecurityPlan plan_pause_security(const SecurityOptions& o) {
 }
 
 std::string describe(const SecurityPlan& plan) {
-  std::string groups;
-  for (gid_t g : plan.groups) groups += (groups.empty() ? "" : ",") + std::to_string(g);
+  std::string groups = join(plan.groups, ",", [](gid_t g) { return std::to_string(g); });
   return "user " + std::to_string(plan.uid) + ":" + std::to_string(plan.gid) + " groups [" +
          groups + "]" + (plan.privileged ? ", privileged" : "") + "; capabilities: bounding " +
          capability_names(plan.caps.bounding) + ", effective " +

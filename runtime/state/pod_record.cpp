@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "common/fd.h"
 #include "common/fs.h"
+#include "common/strings.h"
 
 namespace minipod::state {
 
@@ -117,6 +118,10 @@ ContainerStatus container_status_from(std::string_view name) {
   for (auto s : {ContainerStatus::kWaiting, ContainerStatus::kRunning, ContainerStatus::kExited})
     if (name == to_string(s)) return s;
   return ContainerStatus::kExited;
+}
+
+std::string PodRecord::container_names() const {
+  return join(containers, ", ", [](const ContainerRecord& c) { return c.name; });
 }
 
 nlohmann::json PodRecord::to_json() const {

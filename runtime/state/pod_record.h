@@ -51,11 +51,11 @@ struct ContainerRecord {
 struct PodRecord {
   std::string id, name, namespace_, uid;
   PodStatus status = PodStatus::kCreating;
-  std::string reason;     // why it stopped or failed, when not obvious
-  ProcessRef monitor;     // the process that owns the pod (minipod run, or its monitor)
-  std::string created;    // RFC 3339
-  std::string manifest;   // path the pod came from
-  bool detached = false;  // `run -d`: the record stays after the pod ends, until `rm`
+  std::string reason;          // why it stopped or failed, when not obvious
+  ProcessRef monitor;          // the process that owns the pod (minipod run, or its monitor)
+  std::string created;         // RFC 3339
+  std::string manifest;        // path the pod came from
+  bool detached = false;       // `run -d`: the record stays after the pod ends, until `rm`
   int64_t grace_seconds = 30;  // terminationGracePeriodSeconds, or run's --grace
   ProcessRef pause;
   std::string netns;    // /run/netns/<name>, empty for hostNetwork
@@ -86,6 +86,8 @@ struct PodRecord {
   }
   // Ended, but its network attachment is still on the host (the DEL failed).
   bool network_left() const { return network_held && ended(); }
+  // "web, sidecar": what a verb that names a container it does not have lists instead.
+  std::string container_names() const;
 
   nlohmann::json to_json() const;
   static PodRecord from_json(const nlohmann::json& j);
