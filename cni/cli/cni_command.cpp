@@ -11,6 +11,7 @@
 #include "cni/client.h"
 #include "cni/config.h"
 #include "cni/conformance/command.h"
+#include "cni/defaults.h"
 #include "cni/names.h"
 #include "common/digest.h"
 #include "common/error.h"
@@ -25,9 +26,9 @@ using nlohmann::json;
 
 // Options of `minipod cni` itself, shared by every verb.
 struct Global {
-  std::string conf_dir = "/etc/cni/net.d";
-  std::string cni_path = "/opt/cni/bin:/usr/lib/cni";
-  std::string cache_dir = "/var/lib/cni/results";
+  std::string conf_dir = kDefaultConfDir;
+  std::string cni_path = default_cni_path();
+  std::string cache_dir = kDefaultCacheDir;
   double timeout_s = 60;
 };
 
@@ -36,7 +37,7 @@ struct Global {
 // overwrite `add`'s --ifname.
 struct Flags {
   std::shared_ptr<Global> global;
-  std::string args, cap_args, ifname = "eth0", container_id;
+  std::string args, cap_args, ifname = kDefaultIfname, container_id;
   std::string output = "text";
   std::string network, netns, plugin;
   std::vector<std::string> valid;
@@ -47,8 +48,9 @@ Options client_options(const Flags& flags) {
   Options o;
   o.plugin_dirs = minipod::split_nonempty(f.cni_path, ':');
   if (o.plugin_dirs.empty())
-    throw minipod::UsageError("--cni-path/CNI_PATH",
-                              "is empty (expected directories like /usr/lib/cni)");
+    throw minipod::UsageError(
+        "--cni-path/CNI_PATH",
+        std::string("is empty (expected directories like ") + kDebianPluginDir + ")");
   o.cache_dir = f.cache_dir;
   if (!(f.timeout_s > 0))
     throw minipod::UsageError("--timeout", "must be a positive number of seconds");

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "cni/defaults.h"
 #include "common/strings.h"
 #include "runtime/cli/commands.h"
 #include "runtime/run/pod_runner.h"
@@ -11,7 +12,7 @@ namespace minipod::cli {
 
 void add_run_command(CLI::App& app, GlobalOptions& global, int& exit_code) {
   auto opts = std::make_shared<run::RunOptions>();
-  auto cni_path = std::make_shared<std::string>("/opt/cni/bin:/usr/lib/cni");
+  auto cni_path = std::make_shared<std::string>(cni::default_cni_path());
   auto timeout_s = std::make_shared<double>(60);
   auto grace = std::make_shared<long long>(-1);
   auto backoff_s = std::make_shared<double>(10);
@@ -41,8 +42,9 @@ void add_run_command(CLI::App& app, GlobalOptions& global, int& exit_code) {
                        ->envname("NETCONFPATH")
                        ->capture_default_str();
   cmd->add_option("--network", opts->network,
-                  "CNI network name (default: the first config, or the built-in network when "
-                  "/etc/cni/net.d holds none); \"none\": only lo");
+                  std::string("CNI network name (default: the first config, or the built-in "
+                              "network when ") +
+                      cni::kDefaultConfDir + " holds none); \"none\": only lo");
   cmd->add_option("--cni-path", *cni_path, "Directories with CNI plugins, ':'-separated")
       ->envname("CNI_PATH")
       ->capture_default_str();

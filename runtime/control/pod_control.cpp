@@ -18,7 +18,7 @@ namespace {
 // What a forced removal leaves on the host when the DEL still fails: what the failing plugins
 // hold of the attachment, and the cache entry that a later DEL of it needs.
 std::string left_on_host(const state::PodRecord& r) {
-  std::string ifname = r.ifname.empty() ? "eth0" : r.ifname;
+  std::string ifname = r.cni_ifname();
   std::string out = "the attachment of container " + r.id + " (interface " + ifname +
                     ") to network \"" + r.network + "\"";
   if (!r.ips.empty()) out += " with address " + join(r.ips, ", ");

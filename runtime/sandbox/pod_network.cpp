@@ -4,6 +4,7 @@
 #include <cctype>
 #include <system_error>
 
+#include "cni/defaults.h"
 #include "common/error.h"
 
 namespace minipod::sandbox {
@@ -41,12 +42,12 @@ NetworkChoice choose_network(const std::filesystem::path& conf_dir, bool conf_di
     }
   }
   if (auto found = cni::load_network(conf_dir, "")) return {std::move(*found), false};
-  if (conf_dir_given && conf_dir != kDefaultCniConfDir)
+  if (conf_dir_given && conf_dir != cni::kDefaultConfDir)
     throw UsageError("--cni-conf-dir " + conf_dir.string(),
                      "holds no network config (*.conflist, *.conf, *.json); the built-in "
                      "network \"" +
                          std::string(kBuiltinNetwork) + "\" stands in only for " +
-                         kDefaultCniConfDir);
+                         cni::kDefaultConfDir);
   bool publishes = false;
   for (const auto& c : pod.containers)
     for (const auto& p : c.ports) publishes |= p.host_port > 0;
@@ -72,7 +73,7 @@ cni::RuntimeConf pod_runtime_conf(const spec::Pod& pod, const std::string& id,
   cni::RuntimeConf rt;
   rt.container_id = id;
   rt.netns = netns;
-  rt.ifname = "eth0";
+  rt.ifname = cni::kDefaultIfname;
   rt.args = {{"IgnoreUnknown", "1"},
              {"K8S_POD_NAMESPACE", pod.namespace_},
              {"K8S_POD_NAME", pod.name},

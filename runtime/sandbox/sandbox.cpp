@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "cni/defaults.h"
 #include "cni/error.h"
 #include "common/error.h"
 #include "common/fs.h"
@@ -189,7 +190,7 @@ void Sandbox::reserve() {
     record_.cni_cache_dir = options_.cni.cache_dir;
     record_.cni_path = options_.cni.plugin_dirs;
     record_.cni_timeout_ms = options_.cni.timeout.count();
-    record_.ifname = "eth0";
+    record_.ifname = cni::kDefaultIfname;
   }
   record_.shm_dir = (dir / "shm").string();
   record_.layers_dir = options_.paths.layers_dir(record_.id).string();
