@@ -42,7 +42,7 @@ Prepared prepare(const RunOptions& o) {
     std::fprintf(stderr, "minipod: warning: %s: %s\n", manifest_name(o).c_str(), w.c_str());
   Prepared p{std::move(parsed.pod), {}, std::move(parsed.text)};
   const auto& pod = p.pod;
-  std::string hostname = pod.hostname.empty() ? pod.name : pod.hostname;
+  const std::string& hostname = spec::effective_hostname(pod);
   // What the parser cannot know: capability names, seccomp profiles, users, cgroup controllers.
   auto paths = state::Paths::from_environment();
   auto security_options = security::start_options(paths.data_dir, paths.run_dir);

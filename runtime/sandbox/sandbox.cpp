@@ -62,7 +62,7 @@ std::string new_uuid() {
 
 Sandbox::Sandbox(const spec::Pod& pod, SandboxOptions options)
     : pod_(pod), options_(std::move(options)), cni_(options_.cni) {
-  hostname_ = pod_.hostname.empty() ? pod_.name : pod_.hostname;
+  hostname_ = spec::effective_hostname(pod_);
 }
 
 std::unique_ptr<Sandbox> Sandbox::create(const spec::Pod& pod, SandboxOptions options,
