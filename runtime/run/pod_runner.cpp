@@ -19,6 +19,7 @@
 #include "runtime/sandbox/pod_cleanup.h"
 #include "runtime/sandbox/sandbox.h"
 #include "runtime/security/plan_security.h"
+#include "runtime/spec/field_path.h"
 #include "runtime/spec/manifest.h"
 #include "runtime/state/crash_point.h"
 
@@ -75,12 +76,12 @@ Prepared prepare(const RunOptions& o) {
   for (size_t i = 0; i < pod.init_containers.size(); ++i) {
     const auto& c = pod.init_containers[i];
     p.plans.push_back(plan_for(
-        c, "spec.initContainers[" + std::to_string(i) + "]",
+        c, spec::init_container_field(i),
         c.restart_policy == "Always" ? ContainerPlan::Role::kSidecar : ContainerPlan::Role::kInit));
   }
   for (size_t i = 0; i < pod.containers.size(); ++i)
-    p.plans.push_back(plan_for(pod.containers[i], "spec.containers[" + std::to_string(i) + "]",
-                               ContainerPlan::Role::kApp));
+    p.plans.push_back(
+        plan_for(pod.containers[i], spec::container_field(i), ContainerPlan::Role::kApp));
   return p;
 }
 

@@ -19,6 +19,7 @@
 #include "runtime/run/restart_policy.h"
 #include "runtime/security/plan_security.h"
 #include "runtime/security/seccomp_filter.h"
+#include "runtime/spec/field_path.h"
 
 namespace minipod::run {
 namespace {
@@ -42,7 +43,7 @@ void compile_security_plans(const spec::Pod& pod, std::vector<ContainerPlan>& pl
     std::vector<security::SecurityPlan> out;
     for (const auto* c : specs)
       out.push_back(
-          security::plan_container_security(pod, *c, security::container_field(pod, c), options));
+          security::plan_container_security(pod, *c, spec::container_field(pod, *c), options));
     return out;
   };
   auto all = std::async(std::launch::async, compile).share();
@@ -129,7 +130,7 @@ Supervisor::Starting Supervisor::prepare(Slot& slot) {
   if (!plan.security.valid()) {
     slot.plan.security = std::async(std::launch::deferred, [&sb, &plan] {
                            return security::plan_container_security(
-                               sb.pod(), *plan.spec, security::container_field(sb.pod(), plan.spec),
+                               sb.pod(), *plan.spec, spec::container_field(sb.pod(), *plan.spec),
                                security::start_options(sb.paths().data_dir, sb.paths().run_dir));
                          }).share();
   }

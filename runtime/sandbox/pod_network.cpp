@@ -6,6 +6,7 @@
 
 #include "cni/defaults.h"
 #include "common/error.h"
+#include "runtime/spec/field_path.h"
 
 namespace minipod::sandbox {
 
@@ -60,9 +61,8 @@ std::vector<state::HostPort> published_host_ports(const spec::Pod& pod) {
     const auto& ports = pod.containers[i].ports;
     for (size_t j = 0; j < ports.size(); ++j) {
       if (ports[j].host_port <= 0) continue;
-      out.push_back(
-          {ports[j].host_port, ports[j].protocol, ports[j].host_ip,
-           "spec.containers[" + std::to_string(i) + "].ports[" + std::to_string(j) + "].hostPort"});
+      out.push_back({ports[j].host_port, ports[j].protocol, ports[j].host_ip,
+                     spec::container_field(i) + ".ports[" + std::to_string(j) + "].hostPort"});
     }
   }
   return out;
