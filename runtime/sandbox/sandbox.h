@@ -33,7 +33,7 @@ struct SandboxOptions {
   std::string manifest_path;
   std::string manifest_text;  // kept in the pod directory for `inspect` and `exec`
   bool detached = false;
-  bool keep_logs = false;  // the CRI logs stay when the record goes (`run --keep-logs`)
+  bool keep_logs = false;      // the CRI logs stay when the record goes (`run --keep-logs`)
   int64_t grace_seconds = 30;  // between SIGTERM and SIGKILL when it stops (recorded for `stop`)
 };
 
