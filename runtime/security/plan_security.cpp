@@ -8,6 +8,7 @@
 #include "common/fs.h"
 #include "common/strings.h"
 #include "common/trace.h"
+#include "runtime/security/default_profile.h"
 #include "runtime/security/identity.h"
 #include "runtime/security/seccomp_filter.h"
 #include "runtime/spec/field_path.h"
