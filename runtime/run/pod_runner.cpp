@@ -13,6 +13,7 @@
 #include "images/store/image_store.h"
 #include "runtime/container/launcher.h"
 #include "runtime/run/container_command.h"
+#include "runtime/run/container_plan.h"
 #include "runtime/run/signal_watch.h"
 #include "runtime/run/supervisor.h"
 #include "runtime/run/working_set.h"

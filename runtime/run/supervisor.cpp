@@ -17,9 +17,7 @@
 #include "runtime/run/cri_log.h"
 #include "runtime/run/output_lines.h"
 #include "runtime/run/restart_policy.h"
-#include "runtime/security/plan_security.h"
 #include "runtime/security/seccomp_filter.h"
-#include "runtime/spec/field_path.h"
 
 namespace minipod::run {
 namespace {
@@ -33,24 +31,6 @@ void print_line(bool echo, FILE* to, const std::string& name, std::string_view l
 }
 
 }  // namespace
-
-void compile_security_plans(const spec::Pod& pod, std::vector<ContainerPlan>& plans,
-                            const state::Paths& paths) {
-  std::vector<const spec::Container*> specs;
-  for (const auto& p : plans) specs.push_back(p.spec);
-  auto compile = [&pod, specs, options = security::start_options(paths.data_dir, paths.run_dir)] {
-    Tracer::MuteThisThread quiet;  // start() traces each plan
-    std::vector<security::SecurityPlan> out;
-    for (const auto* c : specs)
-      out.push_back(
-          security::plan_container_security(pod, *c, spec::container_field(pod, *c), options));
-    return out;
-  };
-  auto all = std::async(std::launch::async, compile).share();
-  for (size_t i = 0; i < plans.size(); ++i)
-    plans[i].security =
-        std::async(std::launch::deferred, [all, i] { return all.get()[i]; }).share();
-}
 
 struct Supervisor::Slot {
   ContainerPlan plan;
@@ -126,15 +106,8 @@ void Supervisor::start(Slot& slot) {
 Supervisor::Starting Supervisor::prepare(Slot& slot) {
   const auto& plan = slot.plan;
   auto& sb = sandbox_;
-  // Capabilities, user, seccomp, rlimits (checked before the pod was created; built per start).
-  if (!plan.security.valid()) {
-    slot.plan.security = std::async(std::launch::deferred, [&sb, &plan] {
-                           return security::plan_container_security(
-                               sb.pod(), *plan.spec, spec::container_field(sb.pod(), *plan.spec),
-                               security::start_options(sb.paths().data_dir, sb.paths().run_dir));
-                         }).share();
-  }
-  const security::SecurityPlan& security = plan.security.get();
+  // Capabilities, user, seccomp, rlimits (checked before the pod was created).
+  const security::SecurityPlan& security = security_plan(slot.plan, sb.pod(), sb.paths());
   // `minipod exec` loads the container's seccomp program from here instead of compiling it again.
   if (!security.seccomp.empty() && slot.restarts == 0)
     security::save_program(sb.paths().pod_dir(sb.id()) / ("seccomp-" + slot.name + ".bpf"),

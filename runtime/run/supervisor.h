@@ -7,37 +7,18 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <future>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "common/fd.h"
 #include "runtime/container/launcher.h"
+#include "runtime/run/container_plan.h"
 #include "runtime/run/restart_policy.h"
 #include "runtime/run/signal_watch.h"
 #include "runtime/sandbox/sandbox.h"
 
 namespace minipod::run {
-
-// One container of the pod, ready to launch (argv resolved, image found).
-struct ContainerPlan {
-  const spec::Container* spec;
-  using Role = ContainerRole;
-  Role role;
-  std::string image_rootfs;
-  std::vector<std::string> argv, env, exec_paths;
-  std::string working_dir;
-  // Capabilities, user, seccomp program...: compiled in the background while the sandbox is
-  // created (see compile_security_plans), ready by the container's first start.
-  std::shared_future<security::SecurityPlan> security;
-};
-
-// Starts building every container's security plan on a background thread: libseccomp takes ~8 ms
-// of CPU for Docker's profile when the program is not in the run dir's cache yet (overlapped with
-// pause, the netns and the CNI ADD).
-void compile_security_plans(const spec::Pod& pod, std::vector<ContainerPlan>& plans,
-                            const state::Paths& paths);
 
 struct SupervisorOptions {
   std::chrono::seconds grace{30};
