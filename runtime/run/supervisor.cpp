@@ -15,6 +15,7 @@
 #include "common/trace.h"
 #include "runtime/run/container_launch.h"
 #include "runtime/run/cri_log.h"
+#include "runtime/run/exit_status.h"
 #include "runtime/run/output_lines.h"
 #include "runtime/run/restart_policy.h"
 #include "runtime/security/seccomp_filter.h"
@@ -247,16 +248,8 @@ void Supervisor::exited(Slot& slot, int status) {
   read_output(slot, true, true);
   slot.state = Slot::State::kExited;
   slot.pid = 0;
-  std::string how;
-  if (WIFSIGNALED(status)) {
-    int sig = WTERMSIG(status);
-    slot.exit_code = 128 + sig;
-    how = "was killed by signal " + std::string(sigabbrev_np(sig) ? sigabbrev_np(sig) : "?") +
-          " (exit code " + std::to_string(slot.exit_code) + ")";
-  } else {
-    slot.exit_code = WEXITSTATUS(status);
-    how = "exited with code " + std::to_string(slot.exit_code);
-  }
+  ContainerExit end = container_exit(status);
+  slot.exit_code = end.code;
   slot.reason = slot.exit_code == 0 ? "Completed" : "Error";
   if (sandbox_.cgroups().oom_killed(slot.name)) slot.reason = "OOMKilled";
 
@@ -265,7 +258,8 @@ void Supervisor::exited(Slot& slot, int status) {
   if (!stopping_)
     next = decide_restart(slot.plan.role, policy, slot.exit_code, slot.restarts,
                           Clock::now() - slot.started_at, options_.backoff_base);
-  std::string line = "minipod: container \"" + slot.name + "\" " + how + " (" + slot.reason + ")";
+  std::string line =
+      "minipod: container \"" + slot.name + "\" " + end.how + " (" + slot.reason + ")";
   if (next.restart) {
     slot.restart_at = Clock::now() + next.delay;
     slot.restart_pending = true;
@@ -278,10 +272,7 @@ void Supervisor::exited(Slot& slot, int status) {
             ")";
   } else {
     slot.finished = true;
-    if (slot.exit_code != 0 && !have_exit_code_ && !stopping_) {
-      exit_code_ = slot.exit_code;
-      have_exit_code_ = true;
-    }
+    if (slot.exit_code != 0 && !failure_ && !stopping_) failure_ = slot.exit_code;
   }
   std::fprintf(stderr, "%s\n", line.c_str());
   // While stopping, one write at the end records every exit.
@@ -303,8 +294,7 @@ void Supervisor::reap() {
     std::fprintf(
         stderr,
         "minipod: pause exited: the pod's namespaces are gone; stopping the pod (Failed)\n");
-    exit_code_ = 1;
-    have_exit_code_ = true;
+    failure_ = 1;
     sandbox_.record().reason = "pause exited: the pod's namespaces are gone";
     stop_all("pause died");
     kill_now();
@@ -444,18 +434,12 @@ int Supervisor::run() {
     read_output(*s, false, false);
     read_output(*s, true, false);
   }
+  PodEnd end = pod_end(failure_, signals_.stop_signal());
   auto& record = sandbox_.record();
-  if (have_exit_code_ && exit_code_ != 0)
-    record.status = state::PodStatus::kFailed;
-  else if (signals_.stop_signal() != 0)
-    record.status = state::PodStatus::kStopped;
-  else
-    record.status = state::PodStatus::kSucceeded;
-  if (signals_.stop_signal() != 0 && record.reason.empty())
-    record.reason = std::string("stopped by SIG") + sigabbrev_np(signals_.stop_signal());
+  record.status = end.status;
+  if (record.reason.empty()) record.reason = end.reason;
   save_state();
-  if (signals_.stop_signal() != 0) return 128 + signals_.stop_signal();
-  return have_exit_code_ ? exit_code_ : 0;
+  return end.exit_code;
 }
 
 }  // namespace minipod::run

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,8 +72,7 @@ class Supervisor {
   size_t next_init_ = 0;
   bool apps_started_ = false;
   bool stopping_ = false;
-  int exit_code_ = 0;
-  bool have_exit_code_ = false;
+  std::optional<int> failure_;  // the first failed container's exit code; 1 once pause died
   bool dirty_ = false;  // the record lags behind: containers were started since the last write
 };
 
