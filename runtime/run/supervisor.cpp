@@ -1,6 +1,5 @@
 #include "runtime/run/supervisor.h"
 
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -13,12 +12,10 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/trace.h"
-#include "runtime/run/container_launch.h"
 #include "runtime/run/cri_log.h"
 #include "runtime/run/exit_status.h"
 #include "runtime/run/output_lines.h"
 #include "runtime/run/restart_policy.h"
-#include "runtime/security/seccomp_filter.h"
 
 namespace minipod::run {
 namespace {
@@ -99,76 +96,20 @@ void Supervisor::save_state() {
 }
 
 void Supervisor::start(Slot& slot) {
-  Starting starting = prepare(slot);
+  PreparedStart starting = prepare(slot);
   begin(slot, starting);
 }
 
-// Everything of a start up to the point where the container's process exists, set up and held.
-Supervisor::Starting Supervisor::prepare(Slot& slot) {
-  const auto& plan = slot.plan;
-  auto& sb = sandbox_;
-  // Capabilities, user, seccomp, rlimits (checked before the pod was created).
-  const security::SecurityPlan& security = security_plan(slot.plan, sb.pod(), sb.paths());
-  // `minipod exec` loads the container's seccomp program from here instead of compiling it again.
-  if (!security.seccomp.empty() && slot.restarts == 0)
-    security::save_program(sb.paths().pod_dir(sb.id()) / ("seccomp-" + slot.name + ".bpf"),
-                           security.seccomp);
-
-  auto& ns = sb.pause().namespaces();
-  PodSide side{ns.net.get(),
-               ns.uts.get(),
-               ns.ipc.get(),
-               sb.pod().share_process_namespace ? ns.pid.get() : -1,
-               sb.shm_dir(),
-               sb.files().hostname.string(),
-               sb.files().hosts.string(),
-               sb.files().resolv_conf.string()};
-  ContainerLaunch launch{
-      slot.name,
-      plan.spec->image,
-      plan.image_rootfs,
-      slot.layer_dir,
-      ContainerProcess{plan.argv, plan.env, plan.working_dir, plan.exec_paths},
-      security,
-      sb.cgroups().prepare_container(slot.name, cgroups::container_limits(*plan.spec))};
-  container::LaunchSpec ls = launch_spec(std::move(launch), side);
-
-  Pipe out = make_pipe(), err = make_pipe();
-  ls.stdout_fd = out.write.get();
-  ls.stderr_fd = err.write.get();
-
-  auto log_path = options_.log_dir / slot.name / (std::to_string(slot.restarts) + ".log");
-  slot.log = std::make_unique<CriLog>(log_path, options_.log_max_bytes);
-
-  // Traced once the container has started (a trace line is printed when its step is done).
-  std::function<void()> announce;
-  if (Tracer::get().enabled()) {
-    auto dirs = sb.cgroups().container_dirs(slot.name);
-    std::string cgroup =
-        dirs.empty() ? std::string("none (no cgroup file system)")
-                     : dirs.front() +
-                           (dirs.size() > 1
-                                ? " (and " + std::to_string(dirs.size() - 1) + " more hierarchies)"
-                                : "") +
-                           ": " + sb.cgroups().container_applied(slot.name);
-    announce = [t = describe_start(ls, sb.pause().pid()), log = log_path.string(), name = slot.name,
-                cgroup] {
-      auto& tracer = Tracer::get();
-      tracer.step(t.step, t.command);
-      tracer.detail("cgroup", cgroup);
-      tracer.detail("log", log);
-      tracer.detail("security of \"" + name + "\"", t.security);
-    };
-  }
-
-  Starting starting{container::prepare(ls), std::move(out.read), std::move(err.read),
-                    std::move(announce)};
-  for (int fd : {starting.out.get(), starting.err.get()})
-    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-  return starting;  // our write ends close here: the child has its own
+PreparedStart Supervisor::prepare(Slot& slot) {
+  PreparedStart start =
+      prepare_start(sandbox_, slot.plan, slot.name, slot.layer_dir, slot.restarts,
+                    options_.log_dir / slot.name / (std::to_string(slot.restarts) + ".log"),
+                    options_.log_max_bytes);
+  slot.log = std::move(start.log);
+  return start;
 }
 
-void Supervisor::begin(Slot& slot, Starting& starting) {
+void Supervisor::begin(Slot& slot, PreparedStart& starting) {
   slot.pid = container::start(starting.process);
   if (starting.announce) starting.announce();
   slot.out = std::move(starting.out);
@@ -206,7 +147,7 @@ void Supervisor::start_phase() {
       if (s->plan.role == ContainerPlan::Role::kApp && s->state == Slot::State::kWaiting)
         batch.push_back(s.get());
   }
-  std::vector<Starting> prepared;
+  std::vector<PreparedStart> prepared;
   prepared.reserve(batch.size());
   for (Slot* s : batch) prepared.push_back(prepare(*s));
   // The first batch is prepared while the CNI plugins wire the pod's network: the children join

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "common/fd.h"
-#include "runtime/container/launcher.h"
 #include "runtime/run/container_plan.h"
+#include "runtime/run/container_start.h"
 #include "runtime/run/restart_policy.h"
 #include "runtime/run/signal_watch.h"
 #include "runtime/sandbox/sandbox.h"
@@ -45,14 +45,9 @@ class Supervisor {
 
  private:
   struct Slot;
-  struct Starting {
-    container::PreparedContainer process;
-    UniqueFd out, err;               // read ends of its stdout and stderr
-    std::function<void()> announce;  // its --trace lines, printed once it has started
-  };
   void start(Slot& slot);
-  Starting prepare(Slot& slot);
-  void begin(Slot& slot, Starting& starting);
+  PreparedStart prepare(Slot& slot);
+  void begin(Slot& slot, PreparedStart& starting);
   void start_phase();
   void on_signal(int sig);
   void reap();
