@@ -31,11 +31,9 @@ void Runner::scenario_release() {
   auto net = network("release (one-address pool)", 1);
   Sandbox a = sandbox(), b = sandbox();
   AddOutcome oa = add(*net, a.att);
-  if (!oa.ok()) {
-    skip("del.releases-address", "not run: ADD in a one-address pool failed: " + oa.describe());
-    net->del(a.att, &oa);
+  if (skipped_after_failed_add("del.releases-address", "ADD in a one-address pool", *net, a.att,
+                               oa))
     return;
-  }
   CallRecord d = net->del(a.att, &oa);
   AddOutcome ob = add(*net, b.att);
   std::vector<size_t> calls = ids({&*oa.call, &d});
@@ -66,11 +64,7 @@ void Runner::scenario_del_netns(bool vanished) {
   auto net = network(vanished ? "DEL, netns gone" : "DEL, empty CNI_NETNS", why.empty() ? 1 : 0);
   Sandbox a = sandbox(), b = sandbox();
   AddOutcome oa = add(*net, a.att);
-  if (!oa.ok()) {
-    skip(id, "not run: ADD failed: " + oa.describe());
-    net->del(a.att, &oa);
-    return;
-  }
+  if (skipped_after_failed_add(id, "ADD", *net, a.att, oa)) return;
   if (vanished) a.ns->remove();
   CallRecord d = net->del(a.att, &oa, vanished ? DelMode::kNormal : DelMode::kEmptyNetns);
   std::string how = vanished ? "DEL with CNI_NETNS=" + a.att.netns_path + " (deleted)"
@@ -108,11 +102,7 @@ void Runner::scenario_no_prev_result() {
   Sandbox s = sandbox();
   auto net = network("DEL without prevResult");
   AddOutcome o = add(*net, s.att);
-  if (!o.ok()) {
-    skip("del.no-prev-result", "not run: ADD failed: " + o.describe());
-    net->del(s.att, &o);
-    return;
-  }
+  if (skipped_after_failed_add("del.no-prev-result", "ADD", *net, s.att, o)) return;
   CallRecord d = net->del(s.att, &o, DelMode::kNoPrevResult);
   auto links = netns_links(s.att.netns_name);
   std::vector<std::string> left;

@@ -93,11 +93,8 @@ void Runner::scenario_exhaustion() {
   auto net = network("exhausted pool", 1);
   Sandbox a = sandbox(), b = sandbox();
   AddOutcome oa = add(*net, a.att);
-  if (!oa.ok()) {
-    skip("ipam.exhaustion", "not run: ADD in a one-address pool failed: " + oa.describe());
-    net->del(a.att, &oa);
+  if (skipped_after_failed_add("ipam.exhaustion", "ADD in a one-address pool", *net, a.att, oa))
     return;
-  }
   AddOutcome ob = add(*net, b.att);
   std::vector<size_t> calls = ids({&*oa.call});
   if (ob.call) calls.push_back(ob.call->index);

@@ -77,6 +77,15 @@ class Runner {
     if (o.call && o.call->timed_out) add_hung_ = true;
     return o;
   }
+  // When the ADD a scenario needs first has failed: skips `id` ("not run: <what> failed: ...")
+  // and DELetes what the ADD left. Returns whether it did.
+  bool skipped_after_failed_add(const std::string& id, const std::string& what, Network& net,
+                                const Attachment& a, const AddOutcome& o) {
+    if (o.ok()) return false;
+    skip(id, "not run: " + what + " failed: " + o.describe());
+    net.del(a, &o);
+    return true;
+  }
   std::vector<size_t> ids(std::initializer_list<const CallRecord*> calls) {
     std::vector<size_t> out;
     for (auto* c : calls)
