@@ -7,6 +7,7 @@
 #include "cni/error.h"
 #include "cni/names.h"
 #include "cni/version.h"
+#include "common/strings.h"
 #include "common/trace.h"
 
 namespace cni {
@@ -67,12 +68,7 @@ Client::Client(Options options) : options_(std::move(options)) {
 }
 
 std::string Client::cni_path() const {
-  std::string out;
-  for (const auto& d : options_.plugin_dirs) {
-    if (!out.empty()) out += ':';
-    out += d;
-  }
-  return out;
+  return minipod::join(options_.plugin_dirs, ":");
 }
 
 std::string Client::pick_version(const NetworkConfigList& list,
@@ -365,10 +361,9 @@ void Client::gc(const NetworkConfigList& list,
   }
   if (errors.size() == 1) std::rethrow_exception(first);
   if (!errors.empty()) {
-    std::string all;
-    for (const auto& e : errors) all += (all.empty() ? "" : "; ") + e;
     throw minipod::Error("CNI GC failed", describe_network(list) + ": " +
-                                              std::to_string(errors.size()) + " errors: " + all);
+                                              std::to_string(errors.size()) +
+                                              " errors: " + minipod::join(errors, "; "));
   }
 }
 

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cni/config.h"
+#include "cni/defaults.h"
 #include "cni/invoke.h"
 #include "cni/result.h"
 #include "cni/runtime_conf.h"
@@ -19,8 +20,8 @@
 namespace cni {
 
 struct Options {
-  std::vector<std::string> plugin_dirs{"/opt/cni/bin", "/usr/lib/cni"};
-  std::string cache_dir = "/var/lib/cni/results";
+  std::vector<std::string> plugin_dirs = default_plugin_dirs();
+  std::string cache_dir = kDefaultCacheDir;
   std::chrono::milliseconds timeout{60'000};  // per plugin call; the plugin is killed after it
   size_t max_output = 4 << 20;                // per stream of one plugin call
 };

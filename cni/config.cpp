@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/json_parse.h"
+#include "common/strings.h"
 
 namespace cni {
 namespace {
@@ -225,13 +226,9 @@ std::optional<NetworkConfigList> load_network(const std::filesystem::path& dir,
     if (n->get<std::string>() == name) return parse_network_config(bytes, file.string());
     names.push_back(n->get<std::string>());
   }
-  std::string detail = "no network \"" + name + "\" in " + dir.string() + " (found: ";
-  for (size_t i = 0; i < names.size(); ++i) detail += (i ? ", " : "") + names[i];
-  if (names.empty()) detail += "none";
-  if (!broken.empty()) {
-    detail += "; could not read ";
-    for (size_t i = 0; i < broken.size(); ++i) detail += (i ? ", " : "") + broken[i];
-  }
+  std::string detail = "no network \"" + name + "\" in " + dir.string() +
+                       " (found: " + (names.empty() ? "none" : minipod::join(names, ", "));
+  if (!broken.empty()) detail += "; could not read " + minipod::join(broken, ", ");
   throw NetworkNotFound(name, detail + ")");
 }
 

@@ -1,5 +1,7 @@
 #include "cni/error.h"
 
+#include "common/strings.h"
+
 namespace cni {
 namespace {
 
@@ -34,10 +36,9 @@ namespace {
 
 std::string describe_all(const std::string& network, const std::vector<PluginError>& failures,
                          size_t plugins) {
-  std::string out = std::to_string(failures.size()) + " of " + std::to_string(plugins) +
-                    " plugins of network \"" + network + "\" failed: ";
-  for (size_t i = 0; i < failures.size(); ++i) out += (i ? "; and " : "") + failures[i].detail();
-  return out;
+  return std::to_string(failures.size()) + " of " + std::to_string(plugins) +
+         " plugins of network \"" + network + "\" failed: " +
+         minipod::join(failures, "; and ", [](const PluginError& e) { return e.detail(); });
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 
 #include "cni/error.h"
 #include "cni/version.h"
+#include "common/strings.h"
 #include "common/subprocess.h"
 #include "common/trace.h"
 
@@ -130,10 +131,9 @@ std::string find_plugin(const std::string& type, const std::vector<std::string>&
   }
   if (!not_executable.empty())
     throw PluginError(verb, type, network, 0, not_executable + " is not executable", "", "");
-  std::string searched = "[";
-  for (size_t i = 0; i < dirs.size(); ++i) searched += (i ? " " : "") + dirs[i];
-  throw PluginError(verb, type, network, 0,
-                    "failed to find plugin \"" + type + "\" in path " + searched + "]", "", "");
+  throw PluginError(
+      verb, type, network, 0,
+      "failed to find plugin \"" + type + "\" in path [" + minipod::join(dirs, " ") + "]", "", "");
 }
 
 minipod::ProcessResult run_plugin_process(const PluginCall& call, std::vector<std::string> env,

@@ -1,6 +1,7 @@
 #include "cni/names.h"
 
 #include "common/error.h"
+#include "common/strings.h"
 
 namespace cni {
 namespace {
@@ -58,30 +59,21 @@ std::vector<std::pair<std::string, std::string>> parse_cni_args(std::string_view
                                                                 std::string_view what) {
   std::vector<std::pair<std::string, std::string>> out;
   if (text.empty()) return out;
-  size_t pos = 0;
-  while (pos <= text.size()) {
-    size_t end = text.find(';', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view pair = text.substr(pos, end - pos);
+  // Empty fields kept: "A=1;;B=2" holds an empty pair, which is an error.
+  for (const std::string& pair : minipod::split(text, ';')) {
     size_t eq = pair.find('=');
-    if (eq == std::string_view::npos || eq == 0 || eq + 1 == pair.size() ||
-        pair.find('=', eq + 1) != std::string_view::npos)
+    if (eq == std::string::npos || eq == 0 || eq + 1 == pair.size() ||
+        pair.find('=', eq + 1) != std::string::npos)
       throw minipod::UsageError(
           std::string(what),
-          "invalid pair \"" + std::string(pair) + "\" (expected KEY=VALUE pairs separated by ';')");
+          "invalid pair \"" + pair + "\" (expected KEY=VALUE pairs separated by ';')");
     out.emplace_back(pair.substr(0, eq), pair.substr(eq + 1));
-    pos = end + 1;
   }
   return out;
 }
 
 std::string format_cni_args(const std::vector<std::pair<std::string, std::string>>& args) {
-  std::string out;
-  for (const auto& [k, v] : args) {
-    if (!out.empty()) out += ';';
-    out += k + "=" + v;
-  }
-  return out;
+  return minipod::join(args, ";", [](const auto& kv) { return kv.first + "=" + kv.second; });
 }
 
 }  // namespace cni

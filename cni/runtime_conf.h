@@ -8,13 +8,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cni/defaults.h"
+
 namespace cni {
 
 // One attachment of a container to a network (libcni's RuntimeConf).
 struct RuntimeConf {
   std::string container_id;
   std::string netns;  // path; may be empty on DEL when the netns is gone
-  std::string ifname = "eth0";
+  std::string ifname = kDefaultIfname;
   std::vector<std::pair<std::string, std::string>> args;      // CNI_ARGS, in order
   nlohmann::json capability_args = nlohmann::json::object();  // e.g. {"portMappings": [...]}
 };

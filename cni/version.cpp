@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "common/error.h"
+#include "common/strings.h"
 
 namespace cni {
 
@@ -52,12 +53,7 @@ int compare_versions(std::string_view a, std::string_view b) {
 }
 
 std::string format_versions(const std::vector<std::string>& versions) {
-  std::string out = "[";
-  for (size_t i = 0; i < versions.size(); ++i) {
-    if (i) out += ' ';
-    out += versions[i];
-  }
-  return out + "]";
+  return "[" + minipod::join(versions, " ") + "]";
 }
 
 }  // namespace cni

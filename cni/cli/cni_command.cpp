@@ -11,21 +11,24 @@
 #include "cni/client.h"
 #include "cni/config.h"
 #include "cni/conformance/command.h"
+#include "cni/defaults.h"
 #include "cni/names.h"
 #include "common/digest.h"
 #include "common/error.h"
+#include "common/strings.h"
 #include "common/table.h"
 
 namespace cni::cli {
 namespace {
 
+using minipod::join;
 using nlohmann::json;
 
 // Options of `minipod cni` itself, shared by every verb.
 struct Global {
-  std::string conf_dir = "/etc/cni/net.d";
-  std::string cni_path = "/opt/cni/bin:/usr/lib/cni";
-  std::string cache_dir = "/var/lib/cni/results";
+  std::string conf_dir = kDefaultConfDir;
+  std::string cni_path = default_cni_path();
+  std::string cache_dir = kDefaultCacheDir;
   double timeout_s = 60;
 };
 
@@ -34,31 +37,20 @@ struct Global {
 // overwrite `add`'s --ifname.
 struct Flags {
   std::shared_ptr<Global> global;
-  std::string args, cap_args, ifname = "eth0", container_id;
+  std::string args, cap_args, ifname = kDefaultIfname, container_id;
   std::string output = "text";
   std::string network, netns, plugin;
   std::vector<std::string> valid;
 };
 
-std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= path.size()) {
-    size_t end = path.find(':', pos);
-    if (end == std::string::npos) end = path.size();
-    if (end > pos) out.push_back(path.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  return out;
-}
-
 Options client_options(const Flags& flags) {
   const Global& f = *flags.global;
   Options o;
-  o.plugin_dirs = split_path(f.cni_path);
+  o.plugin_dirs = minipod::split_nonempty(f.cni_path, ':');
   if (o.plugin_dirs.empty())
-    throw minipod::UsageError("--cni-path/CNI_PATH",
-                              "is empty (expected directories like /usr/lib/cni)");
+    throw minipod::UsageError(
+        "--cni-path/CNI_PATH",
+        std::string("is empty (expected directories like ") + kDebianPluginDir + ")");
   o.cache_dir = f.cache_dir;
   if (!(f.timeout_s > 0))
     throw minipod::UsageError("--timeout", "must be a positive number of seconds");
@@ -101,12 +93,6 @@ RuntimeConf runtime_conf(const Flags& f) {
                                 "expected a JSON object such as {\"portMappings\": [...]}");
   }
   return rt;
-}
-
-std::string join(const std::vector<std::string>& v, const char* sep) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
 }
 
 void check_output(const std::string& output) {

@@ -16,6 +16,7 @@
 #include "cni/version.h"
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/strings.h"
 
 namespace cni::conformance {
 namespace {
@@ -28,18 +29,6 @@ struct Flags {
   int parallel = 4;
   bool list = false;
 };
-
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= s.size()) {
-    size_t end = s.find(sep, pos);
-    if (end == std::string::npos) end = s.size();
-    if (end > pos) out.push_back(s.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  return out;
-}
 
 // A temporary directory for host-local's state, removed with everything in it.
 class TempDir {
@@ -102,13 +91,13 @@ void run(const Flags& f, const std::string& cni_path, int& exit_code) {
   SuiteOptions o;
   o.timeout = std::chrono::milliseconds(static_cast<long long>(f.timeout_s * 1000));
   o.parallel = f.parallel;
-  for (const auto& v : split(f.versions, ',')) {
+  for (const auto& v : minipod::split_nonempty(f.versions, ',')) {
     if (!is_supported_version(v))
       throw minipod::UsageError("--versions", "\"" + v + "\" is not a CNI version minipod knows (" +
                                                   format_versions(supported_versions()) + ")");
     o.versions.push_back(v);
   }
-  for (const auto& id : split(f.checks, ',')) {
+  for (const auto& id : minipod::split_nonempty(f.checks, ',')) {
     bool prefix = id.back() == '.' || id.back() == '*';
     bool known = find_check(id) != nullptr;
     if (prefix)
@@ -122,7 +111,7 @@ void run(const Flags& f, const std::string& cni_path, int& exit_code) {
   // The plugin: a path, or a name found in CNI_PATH. Its directory goes first in CNI_PATH, so
   // the plugins it delegates to (IPAM) come from the same installation.
   Subject& s = o.subject;
-  for (const auto& d : split(cni_path, ':')) s.plugin_dirs.push_back(d);
+  s.plugin_dirs = minipod::split_nonempty(cni_path, ':');
   if (f.plugin.find('/') != std::string::npos) {
     std::filesystem::path p = std::filesystem::absolute(f.plugin);
     if (!std::filesystem::is_regular_file(p) || ::access(p.c_str(), X_OK) != 0)
@@ -153,10 +142,9 @@ void run(const Flags& f, const std::string& cni_path, int& exit_code) {
   if (f.config.empty()) {
     profile = builtin_profile(s.type, ctx);
     if (!profile) {
-      std::string names;
-      for (const auto& n : profile_names()) names += (names.empty() ? "" : ", ") + n;
       throw minipod::UsageError("--config", "is required for \"" + s.type +
-                                                "\" (built-in profiles exist for " + names + ")");
+                                                "\" (built-in profiles exist for " +
+                                                minipod::join(profile_names(), ", ") + ")");
     }
     s.plugins = profile->plugins;
     s.capability_args = profile->capability_args;

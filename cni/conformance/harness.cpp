@@ -8,6 +8,7 @@
 #include "cni/result.h"
 #include "cni/version.h"
 #include "common/error.h"
+#include "common/strings.h"
 
 namespace cni::conformance {
 
@@ -100,9 +101,7 @@ bool shrink_pool(json& plugin, int n) {
 }  // namespace
 
 std::string Subject::cni_path() const {
-  std::string out;
-  for (const auto& d : plugin_dirs) out += (out.empty() ? "" : ":") + d;
-  return out;
+  return minipod::join(plugin_dirs, ":");
 }
 
 const json* address_pool(const json& plugin) {

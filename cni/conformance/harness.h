@@ -12,6 +12,7 @@
 
 #include "cni/conformance/recorder.h"
 #include "cni/conformance/sandbox.h"
+#include "cni/defaults.h"
 
 namespace cni::conformance {
 
@@ -22,7 +23,7 @@ struct Subject {
   std::vector<std::string> paths;        // their binaries
   std::vector<std::string> plugin_dirs;  // CNI_PATH
   nlohmann::json capability_args = nlohmann::json::object();
-  std::string ifname = "eth0";
+  std::string ifname = kDefaultIfname;
   std::string cni_args = "IgnoreUnknown=1";
   int max_attachments = 0;  // how many attachments can exist at once (0: no limit)
   std::string cni_path() const;

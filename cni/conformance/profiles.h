@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cni/defaults.h"
+
 namespace cni::conformance {
 
 struct ProfileContext {
@@ -21,7 +23,7 @@ struct ProfileContext {
 struct Profile {
   std::vector<nlohmann::json> plugins;  // the list; the plugin under test last
   nlohmann::json capability_args = nlohmann::json::object();
-  std::string ifname = "eth0";
+  std::string ifname = kDefaultIfname;
   int max_attachments = 0;
   std::string setup;               // idempotent shell commands, run before every scenario
   std::string teardown;            // shell commands that remove what setup created

@@ -4,8 +4,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/strings.h"
+
 namespace cni::conformance {
 
+using minipod::join;
 using nlohmann::json;
 
 namespace {
@@ -42,12 +45,6 @@ std::string xml_escape(const std::string& s) {
           out += c;
     }
   }
-  return out;
-}
-
-std::string join(const std::vector<std::string>& v, const char* sep) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
   return out;
 }
 

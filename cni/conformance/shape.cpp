@@ -6,9 +6,11 @@
 #include <algorithm>
 
 #include "cni/version.h"
+#include "common/strings.h"
 
 namespace cni::conformance {
 
+using minipod::join;
 using nlohmann::json;
 
 namespace {
@@ -231,25 +233,20 @@ std::vector<std::string> reality_problems(const json& r, const std::string& vers
       std::string addr = o.value("address", "");
       if (std::find(l->addresses.begin(), l->addresses.end(), addr) == l->addresses.end())
         p.push_back("address " + addr + " is not on " + names[idx] + " (it has " +
-                    (l->addresses.empty() ? std::string("none") : [&] {
-                      std::string s;
-                      for (const auto& x : l->addresses) s += (s.empty() ? "" : " ") + x;
-                      return s;
-                    }()) +
-                    ")");
+                    (l->addresses.empty() ? std::string("none") : join(l->addresses, " ")) + ")");
     }
   return p;
 }
 
 std::string describe_sandbox(const std::vector<NsLink>& links) {
-  std::string out;
+  std::vector<std::string> shown;  // "eth0 10.1.0.2/24 fe80::1/64"
   for (const auto& l : links) {
     if (l.name == "lo" && l.addresses.size() <= 1) continue;
     std::string s = l.name;
     for (const auto& a : l.addresses) s += " " + a;
-    out += (out.empty() ? "" : ", ") + s;
+    shown.push_back(std::move(s));
   }
-  return out.empty() ? "the sandbox holds only lo" : "sandbox: " + out;
+  return shown.empty() ? "the sandbox holds only lo" : "sandbox: " + join(shown, ", ");
 }
 
 bool prev_result_kept(const json& prev, const json& result, std::string* evidence) {
@@ -275,11 +272,7 @@ bool prev_result_kept(const json& prev, const json& result, std::string* evidenc
     (std::find(rn.begin(), rn.end(), n) != rn.end() ? kept : dropped).push_back("interface " + n);
   for (const auto& a : pa)
     (std::find(ra.begin(), ra.end(), a) != ra.end() ? kept : dropped).push_back("address " + a);
-  auto list = [](const std::vector<std::string>& v) {
-    std::string s;
-    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-    return s;
-  };
+  auto list = [](const std::vector<std::string>& v) { return join(v, ", "); };
   if (pn.empty() && pa.empty()) {
     *evidence = "prevResult had no interfaces or addresses to pass on";
     return true;

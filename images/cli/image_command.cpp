@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/strings.h"
 #include "images/store/image_config.h"
 #include "images/store/image_store.h"
 
@@ -98,8 +99,7 @@ inspect->callback([args, dir] {
   ImageStore store(*dir);
   auto found = store.find(args->name);
   if (!found) {
-    std::string names;
-    for (const auto& i : store.list()) names += (names.empty() ? "" : ", ") + i.name;
+    std::string names = join(store.list(), ", ", [](const Image& i) { return i.name; });
     throw UsageError("inspect image " + args->name,
                      "no image named \"" + args->name + "\" in " + *dir +
                          (names.empty() ? " (the store is empty)" : "; images: " + names));

@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/strings.h"
 #include "common/trace.h"
 #include "images/store/busybox_image.h"
 #include "images/store/image_config.h"
@@ -21,12 +22,6 @@ namespace {
 bool is_dir(const std::filesystem::path& path) {
   struct stat st {};
   return ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-std::string join_names(const std::vector<Image>& images) {
-  std::string out;
-  for (const auto& image : images) out += (out.empty() ? "" : ", ") + image.name;
-  return out;
 }
 
 }  // namespace
@@ -157,10 +152,12 @@ void ImageStore::remove(const std::string& name) {
   auto dir = image_dir(name);
   if (!is_dir(dir)) {
     auto images = list();
-    throw UsageError(
-        "remove image " + name,
-        "no image named \"" + name + "\" in " + dir_.string() +
-            (images.empty() ? " (the store is empty)" : "; images: " + join_names(images)));
+    throw UsageError("remove image " + name,
+                     "no image named \"" + name + "\" in " + dir_.string() +
+                         (images.empty() ? " (the store is empty)"
+                                         : "; images: " + join(images, ", ", [](const Image& i) {
+                                             return i.name;
+                                           })));
   }
   with_context("remove image " + name, [&] {
     // Out of sight first, so a crash half way through deleting never leaves a broken image

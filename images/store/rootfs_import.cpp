@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/strings.h"
 #include "common/subprocess.h"
 #include "common/trace.h"
 
@@ -25,11 +26,7 @@ std::string find_tool(const std::string& name) {
 }
 
 void run_tool(const std::vector<std::string>& argv, const std::string& what) {
-  std::string command;
-  for (const auto& a : argv) {  // appended: see the -Wrestrict note in runtime/spec/quantity.cpp
-    if (!command.empty()) command += ' ';
-    command += shell_quote(a);
-  }
+  std::string command = join(argv, " ", [](const std::string& a) { return shell_quote(a); });
   Tracer::get().step(what, command);
   ProcessRequest req;
   req.path = find_tool(argv.front());

@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/strings.h"
 
 namespace minipod::cgroups {
 namespace {
@@ -82,10 +83,10 @@ std::vector<CgroupfsMount> container_cgroupfs(const Hierarchies& h) {
         bool seen = std::any_of(out.begin(), out.end(),
                                 [&](const CgroupfsMount& m) { return m.subdir == subdir; });
         if (seen) continue;
-        std::string options;
+        std::vector<std::string> controllers;
         for (const auto& [controller, mount_point] : h.v1)
-          if (mount_point == it->second) options += (options.empty() ? "" : ",") + controller;
-        out.push_back({subdir, "cgroup", options});
+          if (mount_point == it->second) controllers.push_back(controller);
+        out.push_back({subdir, "cgroup", join(controllers, ",")});
       }
       if (h.mode == Mode::kHybrid)
         out.push_back({fsys::path(h.unified).filename().string(), "cgroup2", ""});

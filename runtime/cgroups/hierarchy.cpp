@@ -4,21 +4,10 @@
 #include <vector>
 
 #include "common/fs.h"
+#include "common/strings.h"
 
 namespace minipod::cgroups {
 namespace {
-
-std::vector<std::string> split(std::string_view s, char sep) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= s.size()) {
-    size_t end = s.find(sep, pos);
-    if (end == std::string_view::npos) end = s.size();
-    out.emplace_back(s.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  return out;
-}
 
 // mountinfo escapes spaces and a few other characters as \ooo.
 std::string unescape(const std::string& s) {

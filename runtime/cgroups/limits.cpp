@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/strings.h"
+
 namespace minipod::cgroups {
 
 Limits container_limits(const spec::Container& c) {
@@ -87,17 +89,16 @@ std::vector<std::string> needed_controllers(const Limits& l) {
 }
 
 std::string describe(const Limits& l) {
-  std::string out;
-  auto add = [&out](const std::string& s) { out += (out.empty() ? "" : ", ") + s; };
-  if (l.memory_bytes) add("memory " + std::to_string(*l.memory_bytes) + " bytes");
+  std::vector<std::string> parts;
+  if (l.memory_bytes) parts.push_back("memory " + std::to_string(*l.memory_bytes) + " bytes");
   if (l.cpu_quota_us)
-    add("cpu quota " + std::to_string(*l.cpu_quota_us) + "/" + std::to_string(kCpuPeriodUs) +
-        " us");
+    parts.push_back("cpu quota " + std::to_string(*l.cpu_quota_us) + "/" +
+                    std::to_string(kCpuPeriodUs) + " us");
   if (l.cpu_shares)
-    add("cpu shares " + std::to_string(*l.cpu_shares) + " (weight " +
-        std::to_string(cpu_weight(*l.cpu_shares)) + ")");
-  if (l.pids_max) add("pids " + std::to_string(*l.pids_max));
-  return out.empty() ? "no limits" : out;
+    parts.push_back("cpu shares " + std::to_string(*l.cpu_shares) + " (weight " +
+                    std::to_string(cpu_weight(*l.cpu_shares)) + ")");
+  if (l.pids_max) parts.push_back("pids " + std::to_string(*l.pids_max));
+  return parts.empty() ? "no limits" : join(parts, ", ");
 }
 
 }  // namespace minipod::cgroups

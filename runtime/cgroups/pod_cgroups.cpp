@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "common/trace.h"
+#include "runtime/spec/field_path.h"
 
 namespace minipod::cgroups {
 
@@ -110,9 +111,9 @@ void check_pod(const spec::Pod& pod, const std::string& prefix) {
                            std::to_string(*r.limits.memory_bytes) + " bytes");
   };
   for (size_t i = 0; i < pod.init_containers.size(); ++i)
-    check(pod.init_containers[i], "spec.initContainers[" + std::to_string(i) + "]");
+    check(pod.init_containers[i], spec::init_container_field(i));
   for (size_t i = 0; i < pod.containers.size(); ++i)
-    check(pod.containers[i], "spec.containers[" + std::to_string(i) + "]");
+    check(pod.containers[i], spec::container_field(i));
   if (pids > 0 && h.mode != Mode::kNone && probe.dir_of("pids").empty())
     Tracer::get().step("no pids controller on this host: the pod's pids limit is not enforced");
 }

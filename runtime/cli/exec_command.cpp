@@ -12,6 +12,7 @@
 #include "runtime/sandbox/pod_cleanup.h"
 #include "runtime/security/plan_security.h"
 #include "runtime/security/seccomp_filter.h"
+#include "runtime/spec/field_path.h"
 #include "runtime/spec/manifest.h"
 #include "runtime/state/pod_store.h"
 
@@ -44,10 +45,8 @@ int run_exec(const ExecOptions& o) {
   for (const auto& c : r.containers)
     if (c.name == wanted) target = &c;
   if (target == nullptr) {
-    std::string have;
-    for (const auto& c : r.containers) have += (have.empty() ? "" : ", ") + c.name;
-    throw UsageError(
-        "exec", "pod \"" + r.name + "\" has no container \"" + wanted + "\" (it has " + have + ")");
+    throw UsageError("exec", "pod \"" + r.name + "\" has no container \"" + wanted + "\" (it has " +
+                                 r.container_names() + ")");
   }
   if (target->status != state::ContainerStatus::kRunning ||
       !sandbox::process_alive(target->process)) {
@@ -83,8 +82,8 @@ int run_exec(const ExecOptions& o) {
   auto options = security::start_options(paths.data_dir, paths.run_dir);
   options.saved_default_program =
       security::read_program(pod.dir / ("seccomp-" + target->name + ".bpf"));
-  req.security = security::plan_container_security(
-      parsed.pod, *c, security::container_field(parsed.pod, c), options);
+  req.security = security::plan_container_security(parsed.pod, *c,
+                                                   spec::container_field(parsed.pod, *c), options);
   std::vector<std::string> dirs;
   for (const auto& dir : r.cgroups) dirs.push_back(dir + "/" + target->name);
   req.cgroup = cgroups::join_of(dirs, cgroups::host_hierarchies().unified);

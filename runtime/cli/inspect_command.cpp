@@ -68,7 +68,7 @@ void run_inspect(const std::string& key) {
     cni::Client client(control::cni_options_of(r));
     nlohmann::json c = {
         {"network", r.network}, {"ifname", r.ifname}, {"cacheDir", r.cni_cache_dir}};
-    if (auto cached = client.cached(r.network, r.id, r.ifname.empty() ? "eth0" : r.ifname)) {
+    if (auto cached = client.cached(r.network, r.id, r.cni_ifname())) {
       c["cacheFile"] = cached->file;
       c["result"] = cached->result ? *cached->result : nlohmann::json();
     }

@@ -35,10 +35,8 @@ void run_logs(const LogsOptions& o) {
   for (const auto& c : r.containers)
     if (o.container.empty() || c.name == o.container) names.push_back(c.name);
   if (names.empty()) {
-    std::string have;
-    for (const auto& c : r.containers) have += (have.empty() ? "" : ", ") + c.name;
     throw UsageError("logs", "pod \"" + r.name + "\" has no container \"" + o.container +
-                                 "\" (it has " + have + ")");
+                                 "\" (it has " + r.container_names() + ")");
   }
   auto dir = sandbox::pod_log_dir(paths, r.namespace_, r.name);
   bool prefixed = names.size() > 1;

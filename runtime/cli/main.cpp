@@ -9,6 +9,7 @@
 
 #include "cni/cli/cni_command.h"
 #include "common/error.h"
+#include "common/strings.h"
 #include "common/trace.h"
 #include "images/cli/image_command.h"
 #include "runtime/cli/commands.h"
@@ -18,10 +19,8 @@ namespace {
 
 // The verbs of `at`, in the order they were registered: "run, ps, ..., cni, version".
 std::string verb_list(CLI::App& at) {
-  std::string out;
-  for (const CLI::App* sub : at.get_subcommands([](CLI::App*) { return true; }))
-    out += (out.empty() ? "" : ", ") + sub->get_name();
-  return out;
+  return minipod::join(at.get_subcommands([](CLI::App*) { return true; }), ", ",
+                       [](const CLI::App* sub) { return sub->get_name(); });
 }
 
 // A verb the user typed that is not one: "frobnicate" in `minipod frobnicate`, "foo" in

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "cni/defaults.h"
+#include "common/strings.h"
 #include "runtime/cli/commands.h"
 #include "runtime/run/pod_runner.h"
 
@@ -10,7 +12,7 @@ namespace minipod::cli {
 
 void add_run_command(CLI::App& app, GlobalOptions& global, int& exit_code) {
   auto opts = std::make_shared<run::RunOptions>();
-  auto cni_path = std::make_shared<std::string>("/opt/cni/bin:/usr/lib/cni");
+  auto cni_path = std::make_shared<std::string>(cni::default_cni_path());
   auto timeout_s = std::make_shared<double>(60);
   auto grace = std::make_shared<long long>(-1);
   auto backoff_s = std::make_shared<double>(10);
@@ -40,8 +42,9 @@ void add_run_command(CLI::App& app, GlobalOptions& global, int& exit_code) {
                        ->envname("NETCONFPATH")
                        ->capture_default_str();
   cmd->add_option("--network", opts->network,
-                  "CNI network name (default: the first config, or the built-in network when "
-                  "/etc/cni/net.d holds none); \"none\": only lo");
+                  std::string("CNI network name (default: the first config, or the built-in "
+                              "network when ") +
+                      cni::kDefaultConfDir + " holds none); \"none\": only lo");
   cmd->add_option("--cni-path", *cni_path, "Directories with CNI plugins, ':'-separated")
       ->envname("CNI_PATH")
       ->capture_default_str();
@@ -59,13 +62,7 @@ void add_run_command(CLI::App& app, GlobalOptions& global, int& exit_code) {
       [&global, &exit_code, opts, cni_path, timeout_s, grace, backoff_s, detach, conf_dir] {
         opts->image_dir = global.image_dir;
         opts->cni_conf_dir_given = conf_dir->count() > 0;  // counts NETCONFPATH too
-        opts->cni_path.clear();
-        for (size_t pos = 0; pos <= cni_path->size();) {
-          size_t end = cni_path->find(':', pos);
-          if (end == std::string::npos) end = cni_path->size();
-          if (end > pos) opts->cni_path.push_back(cni_path->substr(pos, end - pos));
-          pos = end + 1;
-        }
+        opts->cni_path = split_nonempty(*cni_path, ':');
         opts->cni_timeout = std::chrono::milliseconds(static_cast<long long>(*timeout_s * 1000));
         if (*grace >= 0) opts->grace_seconds = *grace;
         opts->backoff_base = std::chrono::milliseconds(static_cast<long long>(*backoff_s * 1000));

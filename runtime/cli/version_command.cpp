@@ -15,6 +15,7 @@
 
 #include "cni/version.h"
 #include "common/error.h"
+#include "common/strings.h"
 #include "common/table.h"
 #include "minipod_commit.h"  // generated at build time by cmake/git_commit.cmake
 #include "runtime/cli/commands.h"
@@ -55,12 +56,10 @@ void run_version(const std::string& output) {
     std::printf("%s\n", j.dump(2).c_str());
     return;
   }
-  std::string cni;
-  for (const auto& v : cni_versions) cni += (cni.empty() ? "" : " ") + v;
   std::vector<std::vector<std::string>> rows{{"minipod", MINIPOD_VERSION},
                                              {"commit", MINIPOD_GIT_COMMIT}};
   for (const auto& [name, version] : libs) rows.push_back({name, version});
-  rows.push_back({"CNI spec", cni});
+  rows.push_back({"CNI spec", join(cni_versions, " ")});
   print_table(rows, 2);
 }
 

@@ -23,6 +23,7 @@
 #include "common/error.h"
 #include "common/fd.h"
 #include "common/fs.h"
+#include "common/strings.h"
 #include "common/trace.h"
 #include "runtime/container/launcher.h"
 #include "runtime/container/stdio_relay.h"
@@ -34,16 +35,7 @@ namespace minipod::container {
 namespace {
 
 std::vector<std::string> read_environ(pid_t pid) {
-  std::string raw = fs::read_file("/proc/" + std::to_string(pid) + "/environ");
-  std::vector<std::string> env;
-  size_t pos = 0;
-  while (pos < raw.size()) {
-    size_t end = raw.find('\0', pos);
-    if (end == std::string::npos) end = raw.size();
-    if (end > pos) env.push_back(raw.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  return env;
+  return split_nonempty(fs::read_file("/proc/" + std::to_string(pid) + "/environ"), '\0');
 }
 
 void send_fd(int sock, int fd) {

@@ -18,6 +18,7 @@
 #include "common/error.h"
 #include "common/fd.h"
 #include "common/safe_path.h"
+#include "common/strings.h"
 #include "runtime/container/stdio_relay.h"
 #include "runtime/ns/child_report.h"
 #include "runtime/ns/namespaces.h"
@@ -157,20 +158,15 @@ std::vector<std::string> exec_candidates(const std::string& command,
                                          const std::vector<std::string>& env) {
   if (command.find('/') != std::string::npos) return {command};
   std::vector<std::string> out;
-  std::string path = path_of(env);
-  size_t pos = 0;
-  while (pos <= path.size()) {
-    size_t end = path.find(':', pos);
-    if (end == std::string::npos) end = path.size();
+  // Empty entries kept: an empty PATH entry is the working directory, as for execvp.
+  for (const std::string& entry : split(path_of(env), ':')) {
     // A view and append, not std::string dir = ...; dir = ".": that assignment makes GCC 12
     // report a false -Wrestrict at -O3 (see runtime/spec/quantity.cpp).
-    std::string_view dir(path.data() + pos, end - pos);
-    if (dir.empty()) dir = ".";
+    std::string_view dir = entry.empty() ? std::string_view(".") : std::string_view(entry);
     std::string candidate;
     candidate.reserve(dir.size() + 1 + command.size());
     candidate.append(dir).append(1, '/').append(command);
     out.push_back(std::move(candidate));
-    pos = end + 1;
   }
   return out;
 }

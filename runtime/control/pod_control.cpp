@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/strings.h"
 #include "common/trace.h"
 #include "runtime/sandbox/netns_pin.h"
 #include "runtime/sandbox/pod_cleanup.h"
@@ -17,10 +18,10 @@ namespace {
 // What a forced removal leaves on the host when the DEL still fails: what the failing plugins
 // hold of the attachment, and the cache entry that a later DEL of it needs.
 std::string left_on_host(const state::PodRecord& r) {
-  std::string ifname = r.ifname.empty() ? "eth0" : r.ifname;
+  std::string ifname = r.cni_ifname();
   std::string out = "the attachment of container " + r.id + " (interface " + ifname +
                     ") to network \"" + r.network + "\"";
-  for (size_t i = 0; i < r.ips.size(); ++i) out += (i ? ", " : " with address ") + r.ips[i];
+  if (!r.ips.empty()) out += " with address " + join(r.ips, ", ");
   out += ", as far as the plugins whose DEL failed hold it (" + r.network_error + ")";
   if (auto cached = cni::Client(cni_options_of(r)).cached(r.network, r.id, ifname))
     out += "; its CNI cache entry " + cached->file +

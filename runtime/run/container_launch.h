@@ -1,6 +1,6 @@
 // How one container of a pod is launched: the pod's namespaces, a fresh writable layer on its
 // image, the pod's files and /dev/shm, its cgroup (and a cgroup namespace rooted there), its
-// security plan and process. One recipe for the pod's own containers (supervisor.h) and for
+// security plan and process. One recipe for the pod's own containers (container_start.h) and for
 // ephemeral ones (`minipod debug`), plus the --trace lines that say what it did.
 #pragma once
 

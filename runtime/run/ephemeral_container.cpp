@@ -135,7 +135,7 @@ int run_ephemeral_container(const EphemeralRequest& req) {
   auto image = with_context("debug --image", [&] { return images.find_or_build(req.image); });
   if (!image)
     throw UsageError("debug --image", "no image \"" + req.image + "\"; see 'minipod image ls'");
-  std::string hostname = pod.hostname.empty() ? pod.name : pod.hostname;
+  const std::string& hostname = spec::effective_hostname(pod);
   ContainerLaunch launch;
   launch.name = name;
   launch.image = req.image;

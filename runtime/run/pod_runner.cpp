@@ -13,12 +13,14 @@
 #include "images/store/image_store.h"
 #include "runtime/container/launcher.h"
 #include "runtime/run/container_command.h"
+#include "runtime/run/container_plan.h"
 #include "runtime/run/signal_watch.h"
 #include "runtime/run/supervisor.h"
 #include "runtime/run/working_set.h"
 #include "runtime/sandbox/pod_cleanup.h"
 #include "runtime/sandbox/sandbox.h"
 #include "runtime/security/plan_security.h"
+#include "runtime/spec/field_path.h"
 #include "runtime/spec/manifest.h"
 #include "runtime/state/crash_point.h"
 
@@ -42,7 +44,7 @@ Prepared prepare(const RunOptions& o) {
     std::fprintf(stderr, "minipod: warning: %s: %s\n", manifest_name(o).c_str(), w.c_str());
   Prepared p{std::move(parsed.pod), {}, std::move(parsed.text)};
   const auto& pod = p.pod;
-  std::string hostname = pod.hostname.empty() ? pod.name : pod.hostname;
+  const std::string& hostname = spec::effective_hostname(pod);
   // What the parser cannot know: capability names, seccomp profiles, users, cgroup controllers.
   auto paths = state::Paths::from_environment();
   auto security_options = security::start_options(paths.data_dir, paths.run_dir);
@@ -75,12 +77,12 @@ Prepared prepare(const RunOptions& o) {
   for (size_t i = 0; i < pod.init_containers.size(); ++i) {
     const auto& c = pod.init_containers[i];
     p.plans.push_back(plan_for(
-        c, "spec.initContainers[" + std::to_string(i) + "]",
+        c, spec::init_container_field(i),
         c.restart_policy == "Always" ? ContainerPlan::Role::kSidecar : ContainerPlan::Role::kInit));
   }
   for (size_t i = 0; i < pod.containers.size(); ++i)
-    p.plans.push_back(plan_for(pod.containers[i], "spec.containers[" + std::to_string(i) + "]",
-                               ContainerPlan::Role::kApp));
+    p.plans.push_back(
+        plan_for(pod.containers[i], spec::container_field(i), ContainerPlan::Role::kApp));
   return p;
 }
 

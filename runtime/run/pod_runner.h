@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "cni/defaults.h"
+
 namespace minipod::run {
 
 // `--network none`: no CNI network; the pod's network namespace has only lo.
@@ -16,11 +18,11 @@ inline constexpr const char* kNoNetwork = "none";
 struct RunOptions {
   std::string manifest;
   std::string image_dir;
-  std::string cni_conf_dir = "/etc/cni/net.d";
+  std::string cni_conf_dir = cni::kDefaultConfDir;
   bool cni_conf_dir_given = false;  // --cni-conf-dir or NETCONFPATH: it must exist
   std::string network;  // empty: the first config, or the built-in network; kNoNetwork: only lo
-  std::vector<std::string> cni_path{"/opt/cni/bin", "/usr/lib/cni"};
-  std::string cni_cache_dir = "/var/lib/cni/results";
+  std::vector<std::string> cni_path = cni::default_plugin_dirs();
+  std::string cni_cache_dir = cni::kDefaultCacheDir;
   std::chrono::milliseconds cni_timeout{60'000};
   std::optional<long long> grace_seconds;  // --grace overrides terminationGracePeriodSeconds
   std::chrono::milliseconds backoff_base{10'000};

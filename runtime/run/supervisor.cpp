@@ -1,6 +1,5 @@
 #include "runtime/run/supervisor.h"
 
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -13,12 +12,10 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/trace.h"
-#include "runtime/run/container_launch.h"
 #include "runtime/run/cri_log.h"
+#include "runtime/run/exit_status.h"
 #include "runtime/run/output_lines.h"
 #include "runtime/run/restart_policy.h"
-#include "runtime/security/plan_security.h"
-#include "runtime/security/seccomp_filter.h"
 
 namespace minipod::run {
 namespace {
@@ -32,24 +29,6 @@ void print_line(bool echo, FILE* to, const std::string& name, std::string_view l
 }
 
 }  // namespace
-
-void compile_security_plans(const spec::Pod& pod, std::vector<ContainerPlan>& plans,
-                            const state::Paths& paths) {
-  std::vector<const spec::Container*> specs;
-  for (const auto& p : plans) specs.push_back(p.spec);
-  auto compile = [&pod, specs, options = security::start_options(paths.data_dir, paths.run_dir)] {
-    Tracer::MuteThisThread quiet;  // start() traces each plan
-    std::vector<security::SecurityPlan> out;
-    for (const auto* c : specs)
-      out.push_back(
-          security::plan_container_security(pod, *c, security::container_field(pod, c), options));
-    return out;
-  };
-  auto all = std::async(std::launch::async, compile).share();
-  for (size_t i = 0; i < plans.size(); ++i)
-    plans[i].security =
-        std::async(std::launch::deferred, [all, i] { return all.get()[i]; }).share();
-}
 
 struct Supervisor::Slot {
   ContainerPlan plan;
@@ -117,83 +96,20 @@ void Supervisor::save_state() {
 }
 
 void Supervisor::start(Slot& slot) {
-  Starting starting = prepare(slot);
+  PreparedStart starting = prepare(slot);
   begin(slot, starting);
 }
 
-// Everything of a start up to the point where the container's process exists, set up and held.
-Supervisor::Starting Supervisor::prepare(Slot& slot) {
-  const auto& plan = slot.plan;
-  auto& sb = sandbox_;
-  // Capabilities, user, seccomp, rlimits (checked before the pod was created; built per start).
-  if (!plan.security.valid()) {
-    slot.plan.security = std::async(std::launch::deferred, [&sb, &plan] {
-                           return security::plan_container_security(
-                               sb.pod(), *plan.spec, security::container_field(sb.pod(), plan.spec),
-                               security::start_options(sb.paths().data_dir, sb.paths().run_dir));
-                         }).share();
-  }
-  const security::SecurityPlan& security = plan.security.get();
-  // `minipod exec` loads the container's seccomp program from here instead of compiling it again.
-  if (!security.seccomp.empty() && slot.restarts == 0)
-    security::save_program(sb.paths().pod_dir(sb.id()) / ("seccomp-" + slot.name + ".bpf"),
-                           security.seccomp);
-
-  auto& ns = sb.pause().namespaces();
-  PodSide side{ns.net.get(),
-               ns.uts.get(),
-               ns.ipc.get(),
-               sb.pod().share_process_namespace ? ns.pid.get() : -1,
-               sb.shm_dir(),
-               sb.files().hostname.string(),
-               sb.files().hosts.string(),
-               sb.files().resolv_conf.string()};
-  ContainerLaunch launch{
-      slot.name,
-      plan.spec->image,
-      plan.image_rootfs,
-      slot.layer_dir,
-      ContainerProcess{plan.argv, plan.env, plan.working_dir, plan.exec_paths},
-      security,
-      sb.cgroups().prepare_container(slot.name, cgroups::container_limits(*plan.spec))};
-  container::LaunchSpec ls = launch_spec(std::move(launch), side);
-
-  Pipe out = make_pipe(), err = make_pipe();
-  ls.stdout_fd = out.write.get();
-  ls.stderr_fd = err.write.get();
-
-  auto log_path = options_.log_dir / slot.name / (std::to_string(slot.restarts) + ".log");
-  slot.log = std::make_unique<CriLog>(log_path, options_.log_max_bytes);
-
-  // Traced once the container has started (a trace line is printed when its step is done).
-  std::function<void()> announce;
-  if (Tracer::get().enabled()) {
-    auto dirs = sb.cgroups().container_dirs(slot.name);
-    std::string cgroup =
-        dirs.empty() ? std::string("none (no cgroup file system)")
-                     : dirs.front() +
-                           (dirs.size() > 1
-                                ? " (and " + std::to_string(dirs.size() - 1) + " more hierarchies)"
-                                : "") +
-                           ": " + sb.cgroups().container_applied(slot.name);
-    announce = [t = describe_start(ls, sb.pause().pid()), log = log_path.string(), name = slot.name,
-                cgroup] {
-      auto& tracer = Tracer::get();
-      tracer.step(t.step, t.command);
-      tracer.detail("cgroup", cgroup);
-      tracer.detail("log", log);
-      tracer.detail("security of \"" + name + "\"", t.security);
-    };
-  }
-
-  Starting starting{container::prepare(ls), std::move(out.read), std::move(err.read),
-                    std::move(announce)};
-  for (int fd : {starting.out.get(), starting.err.get()})
-    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-  return starting;  // our write ends close here: the child has its own
+PreparedStart Supervisor::prepare(Slot& slot) {
+  PreparedStart start =
+      prepare_start(sandbox_, slot.plan, slot.name, slot.layer_dir, slot.restarts,
+                    options_.log_dir / slot.name / (std::to_string(slot.restarts) + ".log"),
+                    options_.log_max_bytes);
+  slot.log = std::move(start.log);
+  return start;
 }
 
-void Supervisor::begin(Slot& slot, Starting& starting) {
+void Supervisor::begin(Slot& slot, PreparedStart& starting) {
   slot.pid = container::start(starting.process);
   if (starting.announce) starting.announce();
   slot.out = std::move(starting.out);
@@ -231,7 +147,7 @@ void Supervisor::start_phase() {
       if (s->plan.role == ContainerPlan::Role::kApp && s->state == Slot::State::kWaiting)
         batch.push_back(s.get());
   }
-  std::vector<Starting> prepared;
+  std::vector<PreparedStart> prepared;
   prepared.reserve(batch.size());
   for (Slot* s : batch) prepared.push_back(prepare(*s));
   // The first batch is prepared while the CNI plugins wire the pod's network: the children join
@@ -273,16 +189,8 @@ void Supervisor::exited(Slot& slot, int status) {
   read_output(slot, true, true);
   slot.state = Slot::State::kExited;
   slot.pid = 0;
-  std::string how;
-  if (WIFSIGNALED(status)) {
-    int sig = WTERMSIG(status);
-    slot.exit_code = 128 + sig;
-    how = "was killed by signal " + std::string(sigabbrev_np(sig) ? sigabbrev_np(sig) : "?") +
-          " (exit code " + std::to_string(slot.exit_code) + ")";
-  } else {
-    slot.exit_code = WEXITSTATUS(status);
-    how = "exited with code " + std::to_string(slot.exit_code);
-  }
+  ContainerExit end = container_exit(status);
+  slot.exit_code = end.code;
   slot.reason = slot.exit_code == 0 ? "Completed" : "Error";
   if (sandbox_.cgroups().oom_killed(slot.name)) slot.reason = "OOMKilled";
 
@@ -291,7 +199,8 @@ void Supervisor::exited(Slot& slot, int status) {
   if (!stopping_)
     next = decide_restart(slot.plan.role, policy, slot.exit_code, slot.restarts,
                           Clock::now() - slot.started_at, options_.backoff_base);
-  std::string line = "minipod: container \"" + slot.name + "\" " + how + " (" + slot.reason + ")";
+  std::string line =
+      "minipod: container \"" + slot.name + "\" " + end.how + " (" + slot.reason + ")";
   if (next.restart) {
     slot.restart_at = Clock::now() + next.delay;
     slot.restart_pending = true;
@@ -304,10 +213,7 @@ void Supervisor::exited(Slot& slot, int status) {
             ")";
   } else {
     slot.finished = true;
-    if (slot.exit_code != 0 && !have_exit_code_ && !stopping_) {
-      exit_code_ = slot.exit_code;
-      have_exit_code_ = true;
-    }
+    if (slot.exit_code != 0 && !failure_ && !stopping_) failure_ = slot.exit_code;
   }
   std::fprintf(stderr, "%s\n", line.c_str());
   // While stopping, one write at the end records every exit.
@@ -329,8 +235,7 @@ void Supervisor::reap() {
     std::fprintf(
         stderr,
         "minipod: pause exited: the pod's namespaces are gone; stopping the pod (Failed)\n");
-    exit_code_ = 1;
-    have_exit_code_ = true;
+    failure_ = 1;
     sandbox_.record().reason = "pause exited: the pod's namespaces are gone";
     stop_all("pause died");
     kill_now();
@@ -470,18 +375,12 @@ int Supervisor::run() {
     read_output(*s, false, false);
     read_output(*s, true, false);
   }
+  PodEnd end = pod_end(failure_, signals_.stop_signal());
   auto& record = sandbox_.record();
-  if (have_exit_code_ && exit_code_ != 0)
-    record.status = state::PodStatus::kFailed;
-  else if (signals_.stop_signal() != 0)
-    record.status = state::PodStatus::kStopped;
-  else
-    record.status = state::PodStatus::kSucceeded;
-  if (signals_.stop_signal() != 0 && record.reason.empty())
-    record.reason = std::string("stopped by SIG") + sigabbrev_np(signals_.stop_signal());
+  record.status = end.status;
+  if (record.reason.empty()) record.reason = end.reason;
   save_state();
-  if (signals_.stop_signal() != 0) return 128 + signals_.stop_signal();
-  return have_exit_code_ ? exit_code_ : 0;
+  return end.exit_code;
 }
 
 }  // namespace minipod::run

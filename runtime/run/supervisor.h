@@ -7,37 +7,19 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/fd.h"
-#include "runtime/container/launcher.h"
+#include "runtime/run/container_plan.h"
+#include "runtime/run/container_start.h"
 #include "runtime/run/restart_policy.h"
 #include "runtime/run/signal_watch.h"
 #include "runtime/sandbox/sandbox.h"
 
 namespace minipod::run {
-
-// One container of the pod, ready to launch (argv resolved, image found).
-struct ContainerPlan {
-  const spec::Container* spec;
-  using Role = ContainerRole;
-  Role role;
-  std::string image_rootfs;
-  std::vector<std::string> argv, env, exec_paths;
-  std::string working_dir;
-  // Capabilities, user, seccomp program...: compiled in the background while the sandbox is
-  // created (see compile_security_plans), ready by the container's first start.
-  std::shared_future<security::SecurityPlan> security;
-};
-
-// Starts building every container's security plan on a background thread: libseccomp takes ~8 ms
-// of CPU for Docker's profile when the program is not in the run dir's cache yet (overlapped with
-// pause, the netns and the CNI ADD).
-void compile_security_plans(const spec::Pod& pod, std::vector<ContainerPlan>& plans,
-                            const state::Paths& paths);
 
 struct SupervisorOptions {
   std::chrono::seconds grace{30};
@@ -63,14 +45,9 @@ class Supervisor {
 
  private:
   struct Slot;
-  struct Starting {
-    container::PreparedContainer process;
-    UniqueFd out, err;               // read ends of its stdout and stderr
-    std::function<void()> announce;  // its --trace lines, printed once it has started
-  };
   void start(Slot& slot);
-  Starting prepare(Slot& slot);
-  void begin(Slot& slot, Starting& starting);
+  PreparedStart prepare(Slot& slot);
+  void begin(Slot& slot, PreparedStart& starting);
   void start_phase();
   void on_signal(int sig);
   void reap();
@@ -90,8 +67,7 @@ class Supervisor {
   size_t next_init_ = 0;
   bool apps_started_ = false;
   bool stopping_ = false;
-  int exit_code_ = 0;
-  bool have_exit_code_ = false;
+  std::optional<int> failure_;  // the first failed container's exit code; 1 once pause died
   bool dirty_ = false;  // the record lags behind: containers were started since the last write
 };
 

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cni/config.h"
+#include "cni/defaults.h"
 #include "common/error.h"
 #include "common/fd.h"
 #include "common/fs.h"
@@ -40,7 +41,7 @@ cni::RuntimeConf runtime_conf_from(const nlohmann::json& j) {
   cni::RuntimeConf rt;
   rt.container_id = j.value("containerId", "");
   rt.netns = j.value("netns", "");
-  rt.ifname = j.value("ifname", "eth0");
+  rt.ifname = j.value("ifname", cni::kDefaultIfname);
   for (const auto& a : j.value("args", nlohmann::json::array()))
     if (a.is_array() && a.size() == 2)
       rt.args.emplace_back(a[0].get<std::string>(), a[1].get<std::string>());
@@ -113,8 +114,7 @@ nlohmann::json network_intent(const cni::NetworkConfigList& list, const cni::Run
 void network_down(const state::PodRecord& record, const cni::Options& options) {
   if (record.network.empty()) return;
   cni::Client client(options);
-  if (auto cached = client.cached(record.network, record.id,
-                                  record.ifname.empty() ? "eth0" : record.ifname)) {
+  if (auto cached = client.cached(record.network, record.id, record.cni_ifname())) {
     client.del(cni::parse_network_config(cached->config_bytes, cached->file), cached->conf);
     return;
   }

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "common/fs.h"
+#include "common/strings.h"
 
 namespace minipod::sandbox {
 namespace {
@@ -32,7 +33,7 @@ std::string render_hosts(const std::string& hostname, const std::vector<std::str
   if (!aliases.empty()) out << "\n# Entries added by HostAliases.\n";
   for (const auto& a : aliases) {
     out << a.ip;
-    for (size_t i = 0; i < a.hostnames.size(); ++i) out << (i == 0 ? '\t' : ' ') << a.hostnames[i];
+    if (!a.hostnames.empty()) out << '\t' << join(a.hostnames, " ");
     out << '\n';
   }
   return out.str();

@@ -4,7 +4,9 @@
 #include <cctype>
 #include <system_error>
 
+#include "cni/defaults.h"
 #include "common/error.h"
+#include "runtime/spec/field_path.h"
 
 namespace minipod::sandbox {
 
@@ -41,12 +43,12 @@ NetworkChoice choose_network(const std::filesystem::path& conf_dir, bool conf_di
     }
   }
   if (auto found = cni::load_network(conf_dir, "")) return {std::move(*found), false};
-  if (conf_dir_given && conf_dir != kDefaultCniConfDir)
+  if (conf_dir_given && conf_dir != cni::kDefaultConfDir)
     throw UsageError("--cni-conf-dir " + conf_dir.string(),
                      "holds no network config (*.conflist, *.conf, *.json); the built-in "
                      "network \"" +
                          std::string(kBuiltinNetwork) + "\" stands in only for " +
-                         kDefaultCniConfDir);
+                         cni::kDefaultConfDir);
   bool publishes = false;
   for (const auto& c : pod.containers)
     for (const auto& p : c.ports) publishes |= p.host_port > 0;
@@ -59,9 +61,8 @@ std::vector<state::HostPort> published_host_ports(const spec::Pod& pod) {
     const auto& ports = pod.containers[i].ports;
     for (size_t j = 0; j < ports.size(); ++j) {
       if (ports[j].host_port <= 0) continue;
-      out.push_back(
-          {ports[j].host_port, ports[j].protocol, ports[j].host_ip,
-           "spec.containers[" + std::to_string(i) + "].ports[" + std::to_string(j) + "].hostPort"});
+      out.push_back({ports[j].host_port, ports[j].protocol, ports[j].host_ip,
+                     spec::container_field(i) + ".ports[" + std::to_string(j) + "].hostPort"});
     }
   }
   return out;
@@ -72,7 +73,7 @@ cni::RuntimeConf pod_runtime_conf(const spec::Pod& pod, const std::string& id,
   cni::RuntimeConf rt;
   rt.container_id = id;
   rt.netns = netns;
-  rt.ifname = "eth0";
+  rt.ifname = cni::kDefaultIfname;
   rt.args = {{"IgnoreUnknown", "1"},
              {"K8S_POD_NAMESPACE", pod.namespace_},
              {"K8S_POD_NAME", pod.name},

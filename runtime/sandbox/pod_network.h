@@ -9,6 +9,7 @@
 
 #include "cni/client.h"
 #include "cni/config.h"
+#include "cni/defaults.h"
 #include "runtime/spec/pod_spec.h"
 #include "runtime/state/host_ports.h"
 
@@ -27,12 +28,9 @@ inline constexpr const char* kBuiltinBridge = "minipod0";
 inline constexpr const char* kBuiltinSubnet = "10.87.0.0/16";
 cni::NetworkConfigList builtin_network(bool with_portmap);
 
-// Where every CNI runtime looks for network configs.
-inline constexpr const char* kDefaultCniConfDir = "/etc/cni/net.d";
-
 // The network named `name` (`--network`) in `conf_dir`, else the first network there. The
 // built-in network only stands in when no name was asked for and the config dir is the default
-// one (not given: no --cni-conf-dir, no NETCONFPATH; or given as kDefaultCniConfDir) holding no
+// one (not given: no --cni-conf-dir, no NETCONFPATH; or given as cni::kDefaultConfDir) holding no
 // config. A name that is not there, a given dir that does not exist or holds no config are
 // UsageErrors naming the flag, e.g. `--network mynet: no network "mynet" in DIR (found: a, b)`.
 NetworkChoice choose_network(const std::filesystem::path& conf_dir, bool conf_dir_given,

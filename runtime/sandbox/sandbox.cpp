@@ -5,10 +5,12 @@
 
 #include <cstdio>
 
+#include "cni/defaults.h"
 #include "cni/error.h"
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/trace.h"
+#include "runtime/sandbox/describe.h"
 #include "runtime/sandbox/netns_pin.h"
 #include "runtime/sandbox/pod_cleanup.h"
 #include "runtime/sandbox/pod_shm.h"
@@ -61,7 +63,7 @@ std::string new_uuid() {
 
 Sandbox::Sandbox(const spec::Pod& pod, SandboxOptions options)
     : pod_(pod), options_(std::move(options)), cni_(options_.cni) {
-  hostname_ = pod_.hostname.empty() ? pod_.name : pod_.hostname;
+  hostname_ = spec::effective_hostname(pod_);
 }
 
 std::unique_ptr<Sandbox> Sandbox::create(const spec::Pod& pod, SandboxOptions options,
@@ -189,7 +191,7 @@ void Sandbox::reserve() {
     record_.cni_cache_dir = options_.cni.cache_dir;
     record_.cni_path = options_.cni.plugin_dirs;
     record_.cni_timeout_ms = options_.cni.timeout.count();
-    record_.ifname = "eth0";
+    record_.ifname = cni::kDefaultIfname;
   }
   record_.shm_dir = (dir / "shm").string();
   record_.layers_dir = options_.paths.layers_dir(record_.id).string();
@@ -200,8 +202,7 @@ void Sandbox::reserve() {
   if (cgroups_.enabled()) record_.cgroups = cgroups_.dirs();
   // One synchronous write for everything known before the first resource exists.
   save_record();
-  Tracer::get().step("reserve pod name \"" + pod_.name + "\", id " + record_.id.substr(0, 12) +
-                     ", record in " + dir.string());
+  trace(describe_reserve(pod_.name, record_.id, dir));
 }
 
 // Step 2.
@@ -218,28 +219,8 @@ void Sandbox::start_pause() {
   record_.pause = pause_.ref();
   if (!pod_.host_network) record_.netns_inode = ns::namespace_inode(pause_.pid(), "net");
   save_record();
-  auto& t = Tracer::get();
-  if (t.enabled()) {
-    pid_t pid = pause_.pid();
-    std::string nss = pod_.host_network ? "ipc, pid and mount" : "net, uts, ipc, pid and mount";
-    t.step("clone pause (pid " + std::to_string(pid) + ") into new " + nss + " namespaces (net:[" +
-               (pod_.host_network ? std::string("host")
-                                  : std::to_string(ns::namespace_inode(pid, "net"))) +
-               "])",
-           std::string("unshare ") + (pod_.host_network ? "" : "--net --uts ") +
-               "--ipc --pid --mount --fork " + shell_quote(options_.pause_binary) + " &");
-    t.detail("confinement of pause",
-             "own mount namespace: an empty read-only tmpfs as root (pivot_root; the host's mounts "
-             "detached); " +
-                 security::describe(o.security) + ", non-dumpable" +
-                 "; executed from a read-only bind of " + options_.pause_binary);
-    if (!pod_.host_network) {
-      t.step("set the hostname to \"" + hostname_ +
-                 "\" and bring up lo (in the pause child, before exec)",
-             "nsenter --target " + std::to_string(pid) + " --uts --net sh -c 'hostname " +
-                 hostname_ + " && ip link set lo up'");
-    }
-  }
+  // Its security plan is described only when asked: the rest of a step's text is a few strings.
+  if (Tracer::get().enabled()) trace(describe_pause(o, pause_.pid(), record_.netns_inode));
 }
 
 // The pod's cgroups, recorded in step 1, with their undo registered before they exist: the pod's
@@ -253,10 +234,7 @@ void Sandbox::create_cgroups() {
   cgroups::Limits limits;
   if (int64_t pids = cgroups::pod_pids_limit(); pids > 0) limits.pids_max = pids;
   cgroups_.create(limits);
-  Tracer::get().step(
-      "make one cgroup per container (with its limits), in the background while the sandbox is "
-      "made; pause joins its own when cloned",
-      "mkdir -p " + record_.cgroups.front() + "/<container> ...");
+  trace(describe_container_cgroups(record_.cgroups.front()));
   container_cgroups_ = std::async(std::launch::async, [this] {
                          Tracer::MuteThisThread quiet;
                          for (const auto* list : {&pod_.init_containers, &pod_.containers})
@@ -284,17 +262,14 @@ void Sandbox::pin_network_namespace() {
     }
     unpin_netns(record_.netns, record_.netns_inode);
   });
-  Tracer::get().step("pin the network namespace at " + record_.netns,
-                     "touch " + record_.netns + " && mount --bind /proc/" +
-                         std::to_string(pause_.pid()) + "/ns/net " + record_.netns);
+  trace(describe_netns_pin(record_.netns, pause_.pid()));
 }
 
 // Step 4.
 void Sandbox::mount_shm() {
   undo_.push("unmount the pod's /dev/shm", [this] { unmount_pod_shm(record_.shm_dir); });
   mount_pod_shm(record_.shm_dir);
-  Tracer::get().step("mount the pod's /dev/shm, shared by its containers",
-                     "mount -t tmpfs -o mode=1777,size=64m shm " + record_.shm_dir);
+  trace(describe_shm(record_.shm_dir));
 }
 
 // Step 5, on a thread: the plugins run while the caller prepares the containers. The DEL is
@@ -312,9 +287,7 @@ void Sandbox::start_network() {
       throw;
     }
   });
-  Tracer::get().step(
-      "CNI ADD: network \"" + list.name + "\" (" + list.source +
-      "), plugins run in order, in the background while the containers are prepared");
+  trace(describe_network_add(list));
   // Only the client and the list are used there; the result is taken over by connect().
   network_add_ =
       std::async(std::launch::async, [this, rt] { return cni_.add(options_.network->list, rt); });
@@ -336,16 +309,8 @@ void Sandbox::write_files() {
                        render_resolv_conf(host_resolv_conf(), dns, pod_.dns_config)};
   files_ = write_pod_files(dir, next, first ? nullptr : &file_contents_);
   file_contents_ = std::move(next);
-  auto& t = Tracer::get();
-  if (first)
-    t.step("write the pod's hostname, hosts and resolv.conf (bind-mounted into every container)",
-           "ls " + dir.string());
-  else
-    t.step(
-        "put the pod's address in its hosts file (rewritten in place: the containers' bind "
-        "mounts see it)",
-        "echo '" + (record_.ips.empty() ? std::string("-") : record_.ips.front()) + " " +
-            hostname_ + "' >> " + files_.hosts.string());
+  trace(first ? describe_files_written(dir)
+              : describe_address_added(record_.ips, hostname_, files_.hosts));
 }
 
 const std::string& Sandbox::host_resolv_conf() {

@@ -11,6 +11,7 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/strings.h"
 
 namespace minipod::security {
 namespace {
@@ -62,7 +63,7 @@ int capability_number(const std::string& name, const std::string& field) {
 }
 
 std::string capability_names(CapMask mask) {
-  std::string out;
+  std::vector<std::string> names;
   for (int c = 0; c < 64; ++c) {
     if (!(mask & cap_bit(c))) continue;
     char* n = ::cap_to_name(c);
@@ -70,9 +71,9 @@ std::string capability_names(CapMask mask) {
     ::cap_free(n);
     if (s.rfind("cap_", 0) == 0) s = s.substr(4);
     for (char& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    out += (out.empty() ? "" : ",") + s;
+    names.push_back(std::move(s));
   }
-  return out.empty() ? "none" : out;
+  return names.empty() ? "none" : join(names, ",");
 }
 
 namespace {

@@ -6,9 +6,12 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/strings.h"
 #include "common/trace.h"
+#include "runtime/security/default_profile.h"
 #include "runtime/security/identity.h"
 #include "runtime/security/seccomp_filter.h"
+#include "runtime/spec/field_path.h"
 
 namespace minipod::security {
 namespace {
@@ -82,8 +85,7 @@ SecurityPlan plan_pause_security(const SecurityOptions& o) {
 }
 
 std::string describe(const SecurityPlan& plan) {
-  std::string groups;
-  for (gid_t g : plan.groups) groups += (groups.empty() ? "" : ",") + std::to_string(g);
+  std::string groups = join(plan.groups, ",", [](gid_t g) { return std::to_string(g); });
   return "user " + std::to_string(plan.uid) + ":" + std::to_string(plan.gid) + " groups [" +
          groups + "]" + (plan.privileged ? ", privileged" : "") + "; capabilities: bounding " +
          capability_names(plan.caps.bounding) + ", effective " +
@@ -93,15 +95,6 @@ std::string describe(const SecurityPlan& plan) {
          (plan.rlimits.empty() ? ""
                                : "; RLIMIT_NOFILE " + std::to_string(plan.rlimits.front().soft)) +
          (plan.read_only_root ? "; read-only root filesystem" : "");
-}
-
-std::string container_field(const spec::Pod& pod, const spec::Container* c) {
-  for (size_t i = 0; i < pod.init_containers.size(); ++i)
-    if (pod.init_containers[i].name == c->name)
-      return "spec.initContainers[" + std::to_string(i) + "]";
-  for (size_t i = 0; i < pod.containers.size(); ++i)
-    if (pod.containers[i].name == c->name) return "spec.containers[" + std::to_string(i) + "]";
-  return "container \"" + c->name + "\"";
 }
 
 std::filesystem::path seccomp_profile_dir(const std::filesystem::path& data_dir) {
@@ -189,11 +182,9 @@ void check_pod(const spec::Pod& pod, const SecurityOptions& given) {
   SecurityOptions options = given;
   options.compile_default_profile = false;
   for (size_t i = 0; i < pod.init_containers.size(); ++i)
-    plan_container_security(pod, pod.init_containers[i],
-                            "spec.initContainers[" + std::to_string(i) + "]", options);
+    plan_container_security(pod, pod.init_containers[i], spec::init_container_field(i), options);
   for (size_t i = 0; i < pod.containers.size(); ++i)
-    plan_container_security(pod, pod.containers[i], "spec.containers[" + std::to_string(i) + "]",
-                            options);
+    plan_container_security(pod, pod.containers[i], spec::container_field(i), options);
 }
 
 }  // namespace minipod::security

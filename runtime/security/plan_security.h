@@ -28,7 +28,8 @@ struct SecurityOptions {
   std::optional<std::vector<sock_filter>> saved_default_program;
 };
 
-// `field` is the container's path ("spec.containers[0]"). Throws UsageError naming the field.
+// `field` is the container's path ("spec.containers[0]", spec/field_path.h). Throws UsageError
+// naming the field.
 SecurityPlan plan_container_security(const spec::Pod& pod, const spec::Container& container,
                                      const std::string& field, const SecurityOptions& options);
 
@@ -42,9 +43,6 @@ SecurityPlan plan_pause_security(const SecurityOptions& options);
 // Checks every container of the pod (plan_container_security for each), before anything exists.
 // Cheap: Docker's default profile is not compiled here.
 void check_pod(const spec::Pod& pod, const SecurityOptions& options);
-
-// "spec.containers[1]" or "spec.initContainers[0]" for a container of `pod`, for errors.
-std::string container_field(const spec::Pod& pod, const spec::Container* container);
 
 // <data dir>/seccomp.
 std::filesystem::path seccomp_profile_dir(const std::filesystem::path& data_dir);

@@ -1,6 +1,7 @@
 // A seccomp profile in the Docker/OCI JSON format, as data: the RuntimeDefault profile (Docker's
-// default, written in this same form) and Localhost profiles read from a file, so existing
-// profiles can be reused. Compiling a profile into a filter is seccomp_filter.h's job.
+// default, written in this same form: default_profile.h) and Localhost profiles read from a
+// file, so existing profiles can be reused. Compiling a profile into a filter is
+// seccomp_filter.h's job.
 #pragma once
 
 #include <cstdint>
@@ -35,11 +36,6 @@ struct SeccompProfile {
   std::vector<std::string> architectures;  // SCMP_ARCH_*; empty: the native one and its sub-arches
   std::vector<SeccompRule> syscalls;
 };
-
-// Docker's default profile (moby profiles/seccomp/default.json): default action EPERM, a list of
-// allowed system calls, more when the container has the capability that makes them safe,
-// `clone` without namespace flags, `clone3` answered with ENOSYS, `socket` except AF_VSOCK.
-SeccompProfile runtime_default_profile();
 
 // Parses a Docker- or OCI-format profile. Throws UsageError(what, ...) naming the JSON field.
 SeccompProfile parse_profile(const std::string& json_text, const std::string& what);

@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "runtime/spec/field_path.h"
 #include "runtime/spec/names.h"
 #include "runtime/spec/parse_parts.h"
 #include "runtime/spec/sysctl.h"
@@ -150,10 +151,10 @@ std::vector<HostAlias> parse_host_aliases(const Field& field) {
 void check_across_containers(const Field& spec, Pod& pod) {
   std::map<std::string, std::string> names;                       // name -> path
   std::map<std::pair<int, std::string>, std::string> host_ports;  // port/protocol -> path
-  auto check = [&](const std::vector<Container>& list, const char* key) {
+  auto check = [&](const std::vector<Container>& list, std::string (*field)(size_t)) {
     for (size_t i = 0; i < list.size(); ++i) {
       const Container& c = list[i];
-      std::string path = std::string("spec.") + key + "[" + std::to_string(i) + "]";
+      std::string path = field(i);
       auto [it, fresh] = names.emplace(c.name, path + ".name");
       if (!fresh)
         spec.ctx().fail(path + ".name", "duplicate container name " + in_quotes(c.name) +
@@ -174,8 +175,8 @@ void check_across_containers(const Field& spec, Pod& pod) {
       }
     }
   };
-  check(pod.init_containers, "initContainers");
-  check(pod.containers, "containers");
+  check(pod.init_containers, init_container_field);
+  check(pod.containers, container_field);
 
   if (pod.host_network) {
     for (size_t i = 0; i < pod.security_context.sysctls.size(); ++i)
@@ -185,19 +186,18 @@ void check_across_containers(const Field& spec, Pod& pod) {
             "net.* sysctls are not allowed with hostNetwork: true (they would change the host)");
   }
   // A container inherits the pod's runAsNonRoot/runAsUser; the combination must still hold.
-  auto check_non_root = [&](const std::vector<Container>& list, const char* key) {
+  auto check_non_root = [&](const std::vector<Container>& list, std::string (*field)(size_t)) {
     for (size_t i = 0; i < list.size(); ++i) {
       const auto& sc = list[i].security_context;
       bool non_root =
           sc.run_as_non_root.value_or(pod.security_context.run_as_non_root.value_or(false));
       auto user = sc.run_as_user ? sc.run_as_user : pod.security_context.run_as_user;
       if (non_root && user == 0)
-        spec.ctx().fail(std::string("spec.") + key + "[" + std::to_string(i) + "].securityContext",
-                        "runAsNonRoot is true but runAsUser is 0");
+        spec.ctx().fail(field(i) + ".securityContext", "runAsNonRoot is true but runAsUser is 0");
     }
   };
-  check_non_root(pod.init_containers, "initContainers");
-  check_non_root(pod.containers, "containers");
+  check_non_root(pod.init_containers, init_container_field);
+  check_non_root(pod.containers, container_field);
 }
 
 void parse_pod_spec(const Field& field, Pod& pod) {

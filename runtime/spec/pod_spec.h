@@ -100,7 +100,7 @@ struct Pod {
   // spec
   std::vector<Container> init_containers;
   std::vector<Container> containers;
-  std::string hostname;  // empty: defaults to the pod name (the runtime applies that)
+  std::string hostname;  // empty: the pod name (see effective_hostname)
   bool share_process_namespace = false;
   bool host_network = false;
   std::optional<DNSConfig> dns_config;
@@ -109,5 +109,10 @@ struct Pod {
   int64_t termination_grace_period_seconds = 30;
   PodSecurityContext security_context;
 };
+
+// The hostname the pod's containers see: spec.hostname, else the pod's name (Kubernetes' rule).
+inline const std::string& effective_hostname(const Pod& pod) {
+  return pod.hostname.empty() ? pod.name : pod.hostname;
+}
 
 }  // namespace minipod::spec

@@ -7,9 +7,11 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "cni/defaults.h"
 #include "common/error.h"
 #include "common/fd.h"
 #include "common/fs.h"
+#include "common/strings.h"
 
 namespace minipod::state {
 
@@ -117,6 +119,14 @@ ContainerStatus container_status_from(std::string_view name) {
   for (auto s : {ContainerStatus::kWaiting, ContainerStatus::kRunning, ContainerStatus::kExited})
     if (name == to_string(s)) return s;
   return ContainerStatus::kExited;
+}
+
+std::string PodRecord::cni_ifname() const {
+  return ifname.empty() ? cni::kDefaultIfname : ifname;
+}
+
+std::string PodRecord::container_names() const {
+  return join(containers, ", ", [](const ContainerRecord& c) { return c.name; });
 }
 
 nlohmann::json PodRecord::to_json() const {

@@ -72,7 +72,7 @@ struct PodRecord {
   std::string cni_cache_dir;
   std::vector<std::string> cni_path;  // where the plugins were found, for a later DEL
   int64_t cni_timeout_ms = 0;         // per plugin call, for a later DEL (0: the default)
-  std::string ifname;
+  std::string ifname;                 // of the CNI attachment; see cni_ifname()
   std::vector<std::string> ips;
   std::string shm_dir;
   std::string layers_dir;
@@ -86,6 +86,11 @@ struct PodRecord {
   }
   // Ended, but its network attachment is still on the host (the DEL failed).
   bool network_left() const { return network_held && ended(); }
+  // The interface of its CNI attachment: the recorded one, else cni::kDefaultIfname, the one
+  // minipod always asks for (a record that does not say is read as that).
+  std::string cni_ifname() const;
+  // "web, sidecar": what a verb that names a container it does not have lists instead.
+  std::string container_names() const;
 
   nlohmann::json to_json() const;
   static PodRecord from_json(const nlohmann::json& j);

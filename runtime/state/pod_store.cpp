@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/json_parse.h"
+#include "common/strings.h"
 
 namespace minipod::state {
 
@@ -151,10 +152,9 @@ StoredPod PodStore::resolve(const std::string& key) const {
     if (!key.empty() && p.record.id.rfind(key, 0) == 0) by_id.push_back(&p);
   if (by_id.size() == 1) return std::move(*by_id.front());
   if (by_id.size() > 1) {
-    std::string names;
-    for (auto* p : by_id)
-      names +=
-          (names.empty() ? "" : ", ") + p->record.name + " (" + p->record.id.substr(0, 12) + ")";
+    std::string names = join(by_id, ", ", [](const StoredPod* p) {
+      return p->record.name + " (" + p->record.id.substr(0, 12) + ")";
+    });
     throw UsageError("find pod", "\"" + key + "\" is ambiguous: it starts the ids of " + names);
   }
   std::vector<std::string> close;
@@ -166,10 +166,8 @@ StoredPod PodStore::resolve(const std::string& key) const {
   }
   std::string msg = "no pod named \"" + key + "\" and no pod id starting with it";
   if (!close.empty()) {
-    msg += "; did you mean ";
-    for (size_t i = 0; i < close.size(); ++i)
-      msg += (i ? ", " : "") + std::string("\"") + close[i] + "\"";
-    msg += "?";
+    msg += "; did you mean " +
+           join(close, ", ", [](const std::string& n) { return "\"" + n + "\""; }) + "?";
   } else if (pods.empty()) {
     msg += "; there are no pods (see 'minipod ps -a')";
   } else {

@@ -1,9 +1,12 @@
 #include <gtest/gtest.h>
 
 #include "cni/base64.h"
+#include "cni/client.h"
+#include "cni/defaults.h"
 #include "cni/names.h"
 #include "cni/version.h"
 #include "common/error.h"
+#include "common/strings.h"
 
 namespace cni {
 namespace {
@@ -81,6 +84,13 @@ TEST(Version, ParseAndCompare) {
   EXPECT_TRUE(version_at_least("1.1.0", "0.4.0"));
   EXPECT_THROW(compare_versions("x", "1.0.0"), minipod::Error);
   EXPECT_EQ(format_versions({"0.4.0", "1.0.0"}), "[0.4.0 1.0.0]");
+}
+
+// --cni-path's default and the library's are one list, in one order.
+TEST(Defaults, CniPathSpellsThePluginDirs) {
+  EXPECT_EQ(minipod::split(default_cni_path(), ':'), default_plugin_dirs());
+  EXPECT_EQ(Options{}.plugin_dirs, default_plugin_dirs());
+  EXPECT_EQ(RuntimeConf{}.ifname, kDefaultIfname);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "common/fs.h"
 #include "runtime/container/rootfs_plan.h"
 #include "runtime/security/capabilities.h"
+#include "runtime/security/default_profile.h"
 #include "runtime/security/identity.h"
 #include "runtime/security/rlimits.h"
 #include "runtime/security/seccomp_filter.h"

@@ -189,6 +189,7 @@ void expect_full_pod(const ParseOutput& out) {
                             {"app", "web"}, {"app.kubernetes.io/name", "web-frontend"}}));
   EXPECT_EQ(pod.annotations.at("example.com/note"), "anything: goes here");
   EXPECT_EQ(pod.hostname, "frontend");
+  EXPECT_EQ(effective_hostname(pod), "frontend");
   EXPECT_TRUE(pod.share_process_namespace);
   EXPECT_FALSE(pod.host_network);
   EXPECT_EQ(pod.restart_policy, "OnFailure");
@@ -303,7 +304,8 @@ spec:
   EXPECT_EQ(pod.name, "tiny");
   EXPECT_EQ(pod.namespace_, "default");
   EXPECT_EQ(pod.uid, "");
-  EXPECT_EQ(pod.hostname, "");  // the runtime uses the pod name
+  EXPECT_EQ(pod.hostname, "");
+  EXPECT_EQ(effective_hostname(pod), "tiny");
   EXPECT_EQ(pod.restart_policy, "Always");
   EXPECT_EQ(pod.termination_grace_period_seconds, 30);
   EXPECT_FALSE(pod.share_process_namespace);

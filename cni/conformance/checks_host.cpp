@@ -1,0 +1,92 @@
+// What the run left on the host: what each ADD ties to the run (so the host diff can tell it
+// from what others did meanwhile), and after each version what was left and put back
+// (host.clean, host.shared).
+#include "cni/conformance/runner.h"
+
+#include <arpa/inet.h>
+
+#include <filesystem>
+
+#include "common/strings.h"
+
+namespace cni::conformance {
+
+using minipod::join;
+using nlohmann::json;
+
+namespace {
+
+std::string subnet_of(const std::string& cidr) {
+  size_t slash = cidr.find('/');
+  if (slash == std::string::npos) return {};
+  int bits = std::atoi(cidr.c_str() + slash + 1);
+  std::string ip = cidr.substr(0, slash);
+  unsigned char b[16];
+  int af = ip.find(':') == std::string::npos ? AF_INET : AF_INET6;
+  if (inet_pton(af, ip.c_str(), b) != 1) return {};
+  int total = af == AF_INET ? 32 : 128;
+  for (int i = bits; i < total; ++i) b[i / 8] &= static_cast<unsigned char>(~(1 << (7 - i % 8)));
+  char buf[INET6_ADDRSTRLEN];
+  inet_ntop(af, b, buf, sizeof buf);
+  return std::string(buf) + "/" + std::to_string(bits);
+}
+
+}  // namespace
+
+void Runner::attribute(const Attachment& a, const AddOutcome& o) {
+  attr_.container_ids.insert(a.container_id);
+  for (const json* r : {&o.result, &o.prev}) {
+    if (!r->is_object()) continue;
+    if (r->contains("ips") && (*r)["ips"].is_array())
+      for (const auto& ip : (*r)["ips"])
+        if (ip.is_object() && ip.value("address", json("")).is_string()) {
+          std::string cidr = ip.value("address", "");
+          if (cidr.empty()) continue;
+          attr_.addresses.insert(cidr.substr(0, cidr.find('/')));
+          if (auto s = subnet_of(cidr); !s.empty()) attr_.subnets.insert(s);
+        }
+    if (r->contains("interfaces") && (*r)["interfaces"].is_array())
+      for (const auto& i : (*r)["interfaces"])
+        if (i.is_object() && i.value("name", json("")).is_string() &&
+            i.value("sandbox", json("")).is_string() && i.value("sandbox", "").empty()) {
+          std::string name = i.value("name", "");
+          if (!name.empty() && link_owners_[name].insert(a.container_id).second)
+            attr_.host_links[name] = static_cast<int>(link_owners_[name].size());
+        }
+  }
+}
+
+void Runner::judge_host(const HostSnapshot& before) {
+  remove_netns_with_prefix(opt_.prefix);
+  for (const auto& l : opt_.suite_links) attr_.suite_links.insert(l);
+  HostDiff d = diff_and_restore(before, attr_);
+  std::vector<std::string> leaked_files;
+  for (const auto& dir : host_local_dirs_) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+      std::string n = e.path().filename().string();
+      if (n == "lock" || n.starts_with("last_reserved_ip")) continue;
+      leaked_files.push_back("host-local address file " + e.path().string());
+    }
+    std::filesystem::remove_all(dir, ec);
+  }
+  std::vector<std::string> clean = d.attachment;
+  clean.insert(clean.end(), leaked_files.begin(), leaked_files.end());
+  for (const auto& a : d.actions) report_.cleanup.push_back(version_ + ": " + a);
+  for (const auto& f : d.failures) report_.cleanup.push_back(version_ + ": FAILED " + f);
+  for (const auto& l : leaked_files) report_.cleanup.push_back(version_ + ": removed " + l);
+  std::string foreign =
+      d.foreign.empty()
+          ? ""
+          : " (not attributed to this run, left alone: " + join(d.foreign, "; ") + ")";
+  if (clean.empty())
+    pass("host.clean", "nothing left" + foreign);
+  else
+    fail("host.clean", join(clean, "; ") + foreign);
+  if (d.shared.empty())
+    pass("host.shared", "unchanged");
+  else
+    fail("host.shared", join(d.shared, "; "));
+}
+
+}  // namespace cni::conformance

@@ -1,0 +1,147 @@
+// The state of one run of the suite and what every check works with: verdicts for the current
+// version, a fresh sandbox and network per scenario, ADDs attributed to the run for the host
+// diff. Shared by the files that hold the checks (checks_*.cpp) and by suite.cpp, which runs them.
+#pragma once
+
+#include <algorithm>
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cni/conformance/harness.h"
+#include "cni/conformance/host_state.h"
+#include "cni/conformance/recorder.h"
+#include "cni/conformance/sandbox.h"
+#include "cni/conformance/suite.h"
+
+namespace cni::conformance {
+
+inline bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+// One sandbox of a scenario: a namespace of the run and the attachment that lives in it.
+struct Sandbox {
+  std::unique_ptr<Netns> ns;
+  Attachment att;
+};
+
+class Runner {
+ public:
+  explicit Runner(const SuiteOptions& o) : opt_(o), recorder_(o.timeout) {}
+
+  Report run();
+
+ private:
+  // --- bookkeeping ---
+  std::string next_name() { return opt_.prefix + "-" + std::to_string(++counter_); }
+  bool wanted(const std::string& id) const { return check_selected(opt_.checks, id); }
+  bool wanted_any(std::initializer_list<const char*> ids) const {
+    return std::any_of(ids.begin(), ids.end(), [&](const char* id) { return wanted(id); });
+  }
+  void verdict(const std::string& id, Verdict v, std::string evidence,
+               std::vector<size_t> calls = {}) {
+    if (!wanted(id) || results_.count(id)) return;
+    results_[id] = CheckResult{id, version_, v, std::move(evidence), std::move(calls)};
+  }
+  void pass(const std::string& id, std::string ev, std::vector<size_t> calls = {}) {
+    verdict(id, Verdict::kPass, std::move(ev), std::move(calls));
+  }
+  void fail(const std::string& id, std::string ev, std::vector<size_t> calls = {}) {
+    verdict(id, Verdict::kFail, std::move(ev), std::move(calls));
+  }
+  void skip(const std::string& id, std::string ev) { verdict(id, Verdict::kSkip, std::move(ev)); }
+
+  Sandbox sandbox() {
+    if (opt_.before_scenario) opt_.before_scenario();
+    Sandbox s;
+    s.ns = std::make_unique<Netns>(next_name());
+    s.att = Attachment{next_name(), s.ns->name(), s.ns->path(), opt_.subject.ifname};
+    return s;
+  }
+  std::unique_ptr<Network> network(const std::string& scenario, int pool = 0) {
+    auto n =
+        std::make_unique<Network>(opt_.subject, recorder_, version_, next_name(), scenario, pool);
+    if (!n->host_local_dir().empty()) host_local_dirs_.insert(n->host_local_dir());
+    return n;
+  }
+  // Everything an ADD outcome ties to this run, for the host diff (checks_host.cpp).
+  void attribute(const Attachment& a, const AddOutcome& o);
+  AddOutcome add(Network& net, const Attachment& a) {
+    AddOutcome o = net.add(a);
+    attribute(a, o);
+    if (o.call && o.call->timed_out) add_hung_ = true;
+    return o;
+  }
+  // When the ADD a scenario needs first has failed: skips `id` ("not run: <what> failed: ...")
+  // and DELetes what the ADD left. Returns whether it did.
+  bool skipped_after_failed_add(const std::string& id, const std::string& what, Network& net,
+                                const Attachment& a, const AddOutcome& o) {
+    if (o.ok()) return false;
+    skip(id, "not run: " + what + " failed: " + o.describe());
+    net.del(a, &o);
+    return true;
+  }
+  std::vector<size_t> ids(std::initializer_list<const CallRecord*> calls) {
+    std::vector<size_t> out;
+    for (auto* c : calls)
+      if (c) out.push_back(c->index);
+    return out;
+  }
+  bool blocked(std::initializer_list<const char*> checks) {
+    if (!add_hung_) return false;
+    for (const char* c : checks) skip(c, "not run: an earlier ADD hung (see timeout.all-calls)");
+    return true;
+  }
+  std::string pool_problem() const {
+    std::string why;
+    if (!can_shrink_pool(opt_.subject.plugins.back(), &why)) return why;
+    return {};
+  }
+
+  // --- the order of the run (suite.cpp) ---
+  void run_version();
+  void finish_version();
+  // --- how the plugin takes its calls (checks_protocol.cpp); the first two run once ---
+  void check_version_answer();
+  void check_unsupported_and_malformed();
+  void scenario_env();
+  // --- one attachment's ADD, CHECK and DEL (checks_lifecycle.cpp) ---
+  void scenario_lifecycle();
+  void scenario_check_removal();
+  // --- DEL in the cases a runtime meets (checks_del.cpp) ---
+  void scenario_del_without_add();
+  void scenario_release();
+  void scenario_del_netns(bool vanished);
+  void scenario_no_prev_result();
+  // --- many attachments in one address pool (checks_pool.cpp) ---
+  void scenario_parallel();
+  void scenario_exhaustion();
+  // --- the verbs of spec 1.1 (checks_gc_status.cpp) ---
+  void scenario_gc();
+  void scenario_status();
+  // --- over every call of a version (checks_calls.cpp) ---
+  void judge_calls();
+  // --- what the run left on the host (checks_host.cpp) ---
+  void judge_host(const HostSnapshot& before);
+
+  const SuiteOptions& opt_;
+  Recorder recorder_;
+  Report report_;
+  int counter_ = 0;
+  std::string version_;
+  std::map<std::string, CheckResult> results_;  // of the current version
+  Attribution attr_;
+  std::map<std::string, std::set<std::string>> link_owners_;
+  std::set<std::string> host_local_dirs_;
+  bool add_hung_ = false;
+  bool add_failed_ = false;        // the lifecycle ADD failed: add.result says why, once
+  std::optional<bool> released_;   // del.releases-address outcome, for the netns variants
+  std::vector<CheckResult> once_;  // results of the once-only checks
+};
+
+}  // namespace cni::conformance
