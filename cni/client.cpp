@@ -1,5 +1,7 @@
 #include "cni/client.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <exception>
 
@@ -26,6 +28,7 @@ void check_names(const NetworkConfigList& list, const RuntimeConf& rt) {
 std::string plugin_stdin(const PluginConfig& plugin, const std::string& network,
                          const std::string& version, const json* prev, const RuntimeConf* rt) {
   json conf = plugin.raw;
+  conf.erase("capabilities");
   conf["name"] = network;
   conf["cniVersion"] = version;
   if (prev != nullptr) conf["prevResult"] = *prev;
@@ -156,19 +159,72 @@ PluginOutput Client::run(const std::string& verb, const NetworkConfigList& list,
   }
 }
 
+NetworkLock Client::lock(const NetworkConfigList& list, NetworkLock::Mode mode,
+                         const std::string& verb) {
+  check_network_name(list.name, "network name");  // it names the lock file
+  return NetworkLock(options_.lock_dir, list.name, mode, verb);
+}
+
+namespace {
+
+// Both name one network namespace: the same path, or two pins (bind mounts of nsfs) of the same
+// namespace. A path that cannot be looked at is only equal to itself.
+bool same_netns(const std::string& a, const std::string& b) {
+  if (a.empty() || b.empty()) return false;
+  if (a == b) return true;
+  struct stat sa {};
+  struct stat sb {};
+  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
+         sa.st_ino == sb.st_ino;
+}
+
+}  // namespace
+
+void Client::refuse_attachment_in_use(const NetworkConfigList& list, const RuntimeConf& rt) const {
+  const std::string what = "container \"" + rt.container_id + "\" interface \"" + rt.ifname +
+                           "\" on " + describe_network(list);
+  const std::string why =
+      ": an ADD would fail on it, and the DEL undoing that failure would delete the existing "
+      "attachment's interface (DEL that attachment first, or use another interface name)";
+  // A corrupt entry of exactly this attachment is skipped by cached_all(): it still says an ADD
+  // ran here and was never DELeted.
+  auto own = cache_file(options_.cache_dir, list.name, rt.container_id, rt.ifname);
+  struct stat st {};
+  if (::lstat(own.c_str(), &st) == 0 && !cached(list.name, rt.container_id, rt.ifname))
+    throw AttachmentInUse(
+        what + ": the cache already holds an entry for it, unreadable (" + own.string() + ")" + why,
+        own.string());
+  for (const auto& a : cached_all()) {
+    if (a.conf.ifname != rt.ifname) continue;
+    std::string clash;
+    if (a.conf.container_id == rt.container_id)
+      clash = "is already attached";
+    else if (same_netns(a.conf.netns, rt.netns))
+      clash = "is already used in network namespace " + rt.netns + " by container \"" +
+              a.conf.container_id + "\"";
+    else
+      continue;
+    throw AttachmentInUse(what + ": interface \"" + rt.ifname + "\" " + clash + " on network \"" +
+                              a.network + "\" (cache entry " + a.file + ")" + why,
+                          a.file);
+  }
+}
+
 Result Client::add(const NetworkConfigList& list, const RuntimeConf& rt) {
+  auto held = lock(list, NetworkLock::Mode::kShared, "ADD");
   bool started = false;
   return add_impl(list, rt, started);
 }
 
 Result Client::add_or_undo(const NetworkConfigList& list, const RuntimeConf& rt) {
+  auto held = lock(list, NetworkLock::Mode::kShared, "ADD");
   bool started = false;
   try {
     return add_impl(list, rt, started);
   } catch (const minipod::Error&) {
     if (started) {
       try {
-        del(list, rt);
+        del_impl(list, rt);
       } catch (const minipod::Error& e) {
         trace_skip(std::string("CNI ADD failed, and so did the DEL undoing it: ") + e.what());
       }
@@ -179,6 +235,7 @@ Result Client::add_or_undo(const NetworkConfigList& list, const RuntimeConf& rt)
 
 Result Client::add_impl(const NetworkConfigList& list, const RuntimeConf& rt, bool& started) {
   check_names(list, rt);
+  refuse_attachment_in_use(list, rt);
   Prepared p = prepare(list, "ADD", std::nullopt);
   started = true;
   std::optional<json> prev;
@@ -217,6 +274,11 @@ Result Client::add_impl(const NetworkConfigList& list, const RuntimeConf& rt, bo
 }
 
 void Client::del(const NetworkConfigList& list, const RuntimeConf& rt) {
+  auto held = lock(list, NetworkLock::Mode::kShared, "DEL");
+  del_impl(list, rt);
+}
+
+void Client::del_impl(const NetworkConfigList& list, const RuntimeConf& rt) {
   check_names(list, rt);
   auto file = cache_file(options_.cache_dir, list.name, rt.container_id, rt.ifname);
   std::optional<CachedAttachment> entry;
@@ -280,6 +342,8 @@ void Client::del(const NetworkConfigList& list, const RuntimeConf& rt) {
 
 void Client::check(const NetworkConfigList& list, const RuntimeConf& rt) {
   check_names(list, rt);
+  // CHECK changes nothing, but what it checks must not be half collected by a GC meanwhile.
+  auto held = lock(list, NetworkLock::Mode::kShared, "CHECK");
   auto file = cache_file(options_.cache_dir, list.name, rt.container_id, rt.ifname);
   auto entry = minipod::with_context("CNI CHECK failed", [&] { return read_cache(file); });
   Prepared p = prepare(list, "CHECK", result_version(entry));
@@ -306,12 +370,17 @@ void Client::check(const NetworkConfigList& list, const RuntimeConf& rt) {
   }
 }
 
-void Client::gc(const NetworkConfigList& list,
-                const std::vector<std::pair<std::string, std::string>>& valid) {
+GcReport Client::gc(const NetworkConfigList& list,
+                    const std::vector<std::pair<std::string, std::string>>& valid) {
+  GcReport report;
   if (list.disable_gc) {
     trace_skip("CNI GC skipped: " + describe_network(list) + " has disableGC");
-    return;
+    report.skipped = "the network has disableGC (no stale attachment is deleted either)";
+    return report;
   }
+  // SPEC.md: "The runtime must ensure that no add or delete operations are in progress before
+  // executing gc, and must wait for gc to complete before issuing new add or delete commands."
+  auto held = lock(list, NetworkLock::Mode::kExclusive, "GC");
   std::vector<std::string> errors;
   std::exception_ptr first;
   auto record = [&](const std::string& context) {
@@ -324,11 +393,11 @@ void Client::gc(const NetworkConfigList& list,
   };
   for (const auto& a : cached_all()) {
     if (a.network != list.name) continue;
-    if (std::find(valid.begin(), valid.end(), std::make_pair(a.conf.container_id, a.conf.ifname)) !=
-        valid.end())
-      continue;
+    auto key = std::make_pair(a.conf.container_id, a.conf.ifname);
+    if (std::find(valid.begin(), valid.end(), key) != valid.end()) continue;
     try {
-      del(list, a.conf);
+      del_impl(list, a.conf);
+      report.deleted.push_back(key);
     } catch (...) {
       record("delete stale attachment " + a.conf.container_id + "/" + a.conf.ifname);
     }
@@ -351,11 +420,13 @@ void Client::gc(const NetworkConfigList& list,
       conf["cni.dev/attachments"] = attachments;  // the spelling of the first 1.1.0 drafts
       try {
         run("GC", list, i, p->paths[i], p->version, nullptr, conf.dump());
+        report.collected.push_back(list.plugins[i].type);
       } catch (...) {
         record("");
       }
     }
   } else if (p) {
+    report.skipped = "the network speaks " + p->version + ", older than 1.1.0";
     trace_skip("CNI GC: " + describe_network(list) + " speaks " + p->version +
                ", older than 1.1.0: only stale cached attachments are deleted");
   }
@@ -365,6 +436,7 @@ void Client::gc(const NetworkConfigList& list,
                                               std::to_string(errors.size()) +
                                               " errors: " + minipod::join(errors, "; "));
   }
+  return report;
 }
 
 void Client::status(const NetworkConfigList& list) {

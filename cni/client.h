@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <utility>
@@ -14,6 +15,7 @@
 #include "cni/config.h"
 #include "cni/defaults.h"
 #include "cni/invoke.h"
+#include "cni/network_lock.h"
 #include "cni/result.h"
 #include "cni/runtime_conf.h"
 
@@ -24,11 +26,23 @@ struct Options {
   std::string cache_dir = kDefaultCacheDir;
   std::chrono::milliseconds timeout{60'000};  // per plugin call; the plugin is killed after it
   size_t max_output = 4 << 20;                // per stream of one plugin call
+  // The per-network locks that keep GC apart from ADD and DEL (cni/network_lock.h). Every
+  // minipod process must use the same folder: the default follows MINIPOD_RUN_DIR.
+  std::filesystem::path lock_dir = default_lock_dir();
+};
+
+// What a GC of one network did (Client::gc).
+struct GcReport {
+  std::vector<std::pair<std::string, std::string>> deleted;  // stale attachments DELeted
+  std::vector<std::string> collected;  // plugins that were sent GC, in list order
+  std::string skipped;                 // why no plugin got GC ("disableGC", an old version)
 };
 
 // libcni's buildOneConfig: the plugin object as written, plus name, cniVersion, prevResult (when
 // `prev` is given) and runtimeConfig (only the capability args the plugin enables in
-// "capabilities"; none when `rt` is null). The stdin of one plugin of a list.
+// "capabilities"; none when `rt` is null), without "capabilities" (SPEC.md, "Deriving request
+// configuration": for ADD, DEL and CHECK "capabilities: must not be set", runtimeConfig stands
+// in for it; libcni leaves it in). The stdin of one plugin of a list for ADD, DEL or CHECK.
 std::string plugin_stdin(const PluginConfig& plugin, const std::string& network,
                          const std::string& version, const nlohmann::json* prev,
                          const RuntimeConf* rt);
@@ -37,10 +51,16 @@ class Client {
  public:
   explicit Client(Options options);
 
+  // ADD, DEL and CHECK hold the network's lock shared while they run, GC holds it exclusively
+  // (cni/network_lock.h): a GC waits for the ADDs and DELs in progress, and they for it.
+
   // Runs every plugin in order, each with the previous one's result as prevResult; on the first
   // failure throws PluginError and writes no cache. The caller must still call del() to undo
-  // what the plugins before the failure did. Names (container id, ifname, network) and every
-  // plugin binary are checked before the first plugin runs.
+  // what the plugins before the failure did, unless the ADD was refused before any plugin ran
+  // with AttachmentInUse (then a DEL would undo someone else's attachment). Names (container
+  // id, ifname, network), the cache (no attachment with this container id and ifname on any
+  // network, nor with this ifname in this netns: AttachmentInUse) and every plugin binary are
+  // checked before the first plugin runs.
   Result add(const NetworkConfigList& list, const RuntimeConf& rt);
   // add(), and when it fails after a plugin ran, del() right away (its own failure only traced)
   // before the ADD error is rethrown: for callers with no undo stack of their own, such as
@@ -61,8 +81,8 @@ class Client {
   // the network that is not valid, then (>= 1.1.0) sends GC to every plugin with
   // cni.dev/valid-attachments; goes on past errors and throws them together at the end.
   // Nothing at all when the list has disableGC.
-  void gc(const NetworkConfigList& list,
-          const std::vector<std::pair<std::string, std::string>>& valid);
+  GcReport gc(const NetworkConfigList& list,
+              const std::vector<std::pair<std::string, std::string>>& valid);
   // STATUS to every plugin in order (>= 1.1.0; older lists have no STATUS and pass); the first
   // error is thrown.
   void status(const NetworkConfigList& list);
@@ -98,7 +118,10 @@ class Client {
                    const std::string& path, const std::string& version, const RuntimeConf* rt,
                    const std::string& stdin_data);
   std::string cni_path() const;
+  NetworkLock lock(const NetworkConfigList& list, NetworkLock::Mode mode, const std::string& verb);
+  void refuse_attachment_in_use(const NetworkConfigList& list, const RuntimeConf& rt) const;
   Result add_impl(const NetworkConfigList& list, const RuntimeConf& rt, bool& started);
+  void del_impl(const NetworkConfigList& list, const RuntimeConf& rt);
 
   Options options_;
   ExecLimits limits_;

@@ -15,6 +15,9 @@ namespace cni {
 struct PluginConfig {
   std::string type;    // the plugin binary's name
   nlohmann::json raw;  // the plugin object exactly as written (unknown fields kept)
+  // Where it was written, for messages: "plugins[1] of /etc/cni/net.d/10-a.conflist", or the
+  // plugin file it was read from ("/etc/cni/net.d/mynet/20-portmap.conf").
+  std::string origin = {};
 };
 
 struct NetworkConfigList {
@@ -29,16 +32,34 @@ struct NetworkConfigList {
   std::vector<std::string> cni_versions;
   bool disable_check = false;
   bool disable_gc = false;
+  // "loadOnlyInlinedPlugins" (1.1.0): true means plugin files beside the list are ignored.
+  bool load_only_inlined = false;
+  // The inlined plugins, then those read from plugin_dir (see load_network_file).
   std::vector<PluginConfig> plugins;
+  // The folder plugin files were read from, when the list was loaded from a file and not
+  // loadOnlyInlinedPlugins (it may have held none); empty otherwise.
+  std::string plugin_dir;
   nlohmann::json raw;  // the whole list (single .conf files upgraded to a list)
-  std::string bytes;   // the list serialised; stored base64 in the cache
+  // The list serialised; stored base64 in the cache and in a pod's record, so that a later DEL
+  // runs exactly these plugins. The file's own bytes, unless plugins were read from plugin_dir:
+  // then the list with every plugin inlined and "loadOnlyInlinedPlugins": true, so that it needs
+  // no directory to be read again.
+  std::string bytes;
   std::string source;  // file it came from, or a label such as "built-in"
 };
 
 // Parses and validates a conflist or a single-plugin conf (upgraded to a one-element list).
 // Errors are UsageErrors that name `source`, the field and what was expected, e.g.
 //   /etc/cni/net.d/10-a.conflist: field "plugins[1].type": missing (expected the plugin's name)
+// Bytes alone have no directory: a list without "plugins" is an error here.
 NetworkConfigList parse_network_config(const std::string& bytes, const std::string& source);
+
+// A config file as libcni 1.3 loads it (CNI 1.1.0, "loadOnlyInlinedPlugins"): a *.conflist whose
+// "loadOnlyInlinedPlugins" is not true gets, after its inlined "plugins" (which it may then
+// omit), the plugin objects of the *.conf files in <its folder>/<its name>/, sorted by file name.
+// *.conf and *.json network files are single plugins and read nothing more. An error in a plugin
+// file names that file: /etc/cni/net.d/mynet/20-pm.conf: field "type": missing (...).
+NetworkConfigList load_network_file(const std::filesystem::path& file);
 
 // Config files of a directory in libcni's order: *.conflist sorted by name, then *.conf and
 // *.json sorted together by name. A missing directory gives an empty list.
@@ -69,7 +90,7 @@ std::optional<NetworkConfigList> load_network(const std::filesystem::path& dir,
                                               const std::string& name);
 
 // Every config file of a directory, in load order, parsed or with the reason it could not be
-// (for `minipod cni ls`).
+// (for `minipod cni ls`), each loaded with load_network_file.
 struct NetworkFile {
   std::filesystem::path path;
   std::optional<NetworkConfigList> network;

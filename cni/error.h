@@ -63,4 +63,19 @@ class DelError : public minipod::Error {
   std::vector<PluginError> failures_;
 };
 
+// An ADD refused before any plugin ran because the attachment it names is already made: the
+// same (container id, ifname) on any network, or the same ifname in the same network namespace,
+// is in the cache. Running it would fail in a plugin ("eth0 already exists"), and the DEL that
+// undoes a failed ADD would then delete the other attachment's interface. Nothing was created,
+// so it is a usage error (exit code 2); `existing` is the cache file of the attachment in the way.
+class AttachmentInUse : public minipod::UsageError {
+ public:
+  AttachmentInUse(std::string detail, std::string existing)
+      : minipod::UsageError("CNI ADD refused", std::move(detail)), existing_(std::move(existing)) {}
+  const std::string& existing() const { return existing_; }
+
+ private:
+  std::string existing_;
+};
+
 }  // namespace cni

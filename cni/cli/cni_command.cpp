@@ -8,11 +8,15 @@
 #include <filesystem>
 #include <memory>
 
+#include "cni/cli/error_json.h"
+#include "cni/cli/reports.h"
 #include "cni/client.h"
 #include "cni/config.h"
 #include "cni/conformance/command.h"
 #include "cni/defaults.h"
+#include "cni/gc_networks.h"
 #include "cni/names.h"
+#include "cni/validate.h"
 #include "common/digest.h"
 #include "common/error.h"
 #include "common/strings.h"
@@ -30,6 +34,7 @@ struct Global {
   std::string cni_path = default_cni_path();
   std::string cache_dir = kDefaultCacheDir;
   double timeout_s = 60;
+  CLI::Option* cni_path_option = nullptr;  // to tell `--cni-path X` from CNI_PATH
 };
 
 // Options of one verb. Each verb has its own: CLI11 applies an option's environment variable
@@ -41,10 +46,23 @@ struct Flags {
   std::string output = "text";
   std::string network, netns, plugin;
   std::vector<std::string> valid;
+  CLI::Option* ifname_option = nullptr;  // to tell `--ifname X` from CNI_IFNAME
 };
+
+// A variable that is set but empty. CLI11 treats it as unset and would silently use the
+// option's default; cnitool (libcni) takes it as given, and fails on it: so does minipod.
+bool set_but_empty(const char* name, const CLI::Option* flag) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v == '\0' && (flag == nullptr || flag->count() == 0);
+}
 
 Options client_options(const Flags& flags) {
   const Global& f = *flags.global;
+  if (set_but_empty("CNI_PATH", f.cni_path_option))
+    throw minipod::UsageError("CNI_PATH",
+                              "is set but empty (expected ':'-separated plugin directories such "
+                              "as /usr/lib/cni; unset it for the default " +
+                                  Global().cni_path + ")");
   Options o;
   o.plugin_dirs = minipod::split_nonempty(f.cni_path, ':');
   if (o.plugin_dirs.empty())
@@ -83,6 +101,10 @@ RuntimeConf runtime_conf(const Flags& f) {
   rt.netns = netns_path(f.netns);
   rt.container_id = f.container_id.empty() ? container_id_for_netns(rt.netns) : f.container_id;
   check_container_id(rt.container_id, "--container-id");
+  if (set_but_empty("CNI_IFNAME", f.ifname_option))
+    throw minipod::UsageError("CNI_IFNAME",
+                              "is set but empty (expected an interface name such as eth0; unset "
+                              "it for the default eth0)");
   rt.ifname = f.ifname;
   check_ifname(rt.ifname, "--ifname/CNI_IFNAME");
   rt.args = parse_cni_args(f.args, "--args/CNI_ARGS");
@@ -183,6 +205,73 @@ void cmd_cache_ls(const Flags& f) {
   minipod::print_table(rows, 2);
 }
 
+// Runs a verb's body. With -o json a failure is one JSON object on stdout (error_json.h), the
+// place where plugins print theirs, and stderr stays empty; the exit code is the same as in text
+// mode (1, or 2 for wrong usage). The body moves `phase` on as it goes.
+template <typename Body>
+void run_verb(const Flags& f, const std::string& verb, int* code, Body&& body) {
+  check_output(f.output);
+  Phase phase = Phase::kArguments;
+  try {
+    body(phase);
+    *code = 0;
+  } catch (const std::exception& e) {
+    if (f.output != "json") throw;
+    std::printf("%s\n", error_object(e, phase, verb, f.network).dump(2).c_str());
+    const auto* m = dynamic_cast<const minipod::Error*>(&e);
+    *code = static_cast<int>(m != nullptr ? m->kind() : minipod::ExitKind::kRuntime);
+  }
+}
+
+std::vector<Attachment> parse_valid(const std::vector<std::string>& flags) {
+  std::vector<Attachment> valid;
+  for (const auto& v : flags) {
+    size_t slash = v.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == v.size())
+      throw minipod::UsageError("--valid \"" + v + "\"", "expected CONTAINERID/IFNAME");
+    valid.emplace_back(v.substr(0, slash), v.substr(slash + 1));
+  }
+  return valid;
+}
+
+void cmd_validate(const Flags& f, int* code) {
+  check_output(f.output);
+  json caps = json::object();
+  if (!f.cap_args.empty()) {
+    caps = json::parse(f.cap_args, nullptr, false);
+    if (!caps.is_object())
+      throw minipod::UsageError("--capability-args/CAP_ARGS",
+                                "expected a JSON object such as {\"portMappings\": [...]}");
+  }
+  Client client(client_options(f));
+  auto v = validate_network(client, load(f), caps, "--capability-args/CAP_ARGS");
+  if (f.output == "json")
+    std::printf("%s\n", validation_json(v).dump(2).c_str());
+  else
+    std::fputs(validation_text(v).c_str(), stdout);
+  *code = v.ok() ? 0 : 1;
+}
+
+void cmd_gc(const Flags& f, int* code) {
+  check_output(f.output);
+  auto valid = parse_valid(f.valid);
+  Client client(client_options(f));
+  std::vector<NetworkGc> done;
+  if (f.network.empty()) {
+    done = gc_networks(client, f.global->conf_dir, valid);
+  } else {
+    auto list = load(f);
+    done.push_back(single_gc(list, client.gc(list, valid)));
+  }
+  if (f.output == "json")
+    std::printf("%s\n", gc_json(done).dump(2).c_str());
+  else
+    std::fputs(gc_text(done).c_str(), stdout);
+  bool failed = false;
+  for (const auto& n : done) failed |= !n.error.empty();
+  *code = failed ? 1 : 0;
+}
+
 }  // namespace
 
 std::string container_id_for_netns(const std::string& netns_path) {
@@ -203,10 +292,10 @@ void add_cni_commands(CLI::App& app, int& exit_code) {
   cni->add_option("--cni-conf-dir", global->conf_dir, "Network config directory")
       ->envname("NETCONFPATH")
       ->capture_default_str();
-  cni->add_option("--cni-path", global->cni_path,
-                  "Plugin directories, ':'-separated, searched in order")
-      ->envname("CNI_PATH")
-      ->capture_default_str();
+  global->cni_path_option = cni->add_option("--cni-path", global->cni_path,
+                                            "Plugin directories, ':'-separated, searched in order")
+                                ->envname("CNI_PATH")
+                                ->capture_default_str();
   cni->add_option("--cache-dir", global->cache_dir, "Result cache directory (libcni's format)")
       ->capture_default_str();
   cni->add_option("--timeout", global->timeout_s,
@@ -220,71 +309,91 @@ void add_cni_commands(CLI::App& app, int& exit_code) {
     sub->add_option("--capability-args", flags->cap_args,
                     "Capability args as JSON, e.g. {\"portMappings\":[...]}")
         ->envname("CAP_ARGS");
-    sub->add_option("--ifname", flags->ifname, "Interface name in the netns")
-        ->envname("CNI_IFNAME")
-        ->capture_default_str();
+    flags->ifname_option = sub->add_option("--ifname", flags->ifname, "Interface name in the netns")
+                               ->envname("CNI_IFNAME")
+                               ->capture_default_str();
     sub->add_option("--container-id", flags->container_id,
                     "Container id (default: derived from the netns path, like cnitool)");
   };
 
-  auto verb = [&](const char* name, const char* help, bool netns_required,
+  // NETWORK [NETNS] and the attachment options.
+  enum Needs { kNetworkAndNetns, kNetwork, kNeither };
+  auto verb = [&](const char* name, const char* help, Needs needs,
                   const std::shared_ptr<Flags>& flags) {
     CLI::App* sub = cni->add_subcommand(name, help);
-    sub->add_option("NETWORK", flags->network, "Network name (the \"name\" in a config file)")
-        ->required();
+    auto* net =
+        sub->add_option("NETWORK", flags->network, "Network name (the \"name\" in a config file)");
     auto* ns = sub->add_option("NETNS", flags->netns,
                                "Network namespace: a path, or a name under /run/netns");
-    if (netns_required) ns->required();
+    if (needs != kNeither) net->required();
+    if (needs == kNetworkAndNetns) ns->required();
     attach_opts(sub, flags);
     return sub;
   };
 
   int* code = &exit_code;
-  auto flags = new_flags();
-  verb("add", "Add the container in NETNS to NETWORK and print the result", true, flags)
-      ->callback([flags, code] {
-        auto list = load(*flags);
+  // add, check and del: the arguments, then the config, then the plugins (run_verb's phases).
+  using Act = void (*)(Client&, const NetworkConfigList&, const RuntimeConf&);
+  auto attachment_verb = [&](const char* name, const char* cni_verb, const char* help, Act act) {
+    auto flags = new_flags();
+    CLI::App* sub = verb(name, help, kNetworkAndNetns, flags);
+    sub->add_option("--output,-o", flags->output,
+                    "text or json (json: a failure as one JSON object on stdout)")
+        ->capture_default_str();
+    sub->callback([flags, code, cni_verb, act] {
+      run_verb(*flags, cni_verb, code, [&](Phase& phase) {
         auto rt = runtime_conf(*flags);
         Client client(client_options(*flags));
-        Result r = client.add_or_undo(list, rt);
-        std::printf("%s\n", r.to_json(r.cni_version).dump(4).c_str());
-        *code = 0;
+        phase = Phase::kConfig;
+        auto list = load(*flags);
+        phase = Phase::kRun;
+        act(client, list, rt);
       });
-  flags = new_flags();
-  verb("check", "Check the attachment of NETNS to NETWORK", true, flags)->callback([flags, code] {
-    auto list = load(*flags);
-    Client(client_options(*flags)).check(list, runtime_conf(*flags));
-    *code = 0;
-  });
-  flags = new_flags();
-  verb("del", "Remove the container in NETNS from NETWORK", true, flags)->callback([flags, code] {
-    auto list = load(*flags);
-    Client(client_options(*flags)).del(list, runtime_conf(*flags));
-    *code = 0;
-  });
-  flags = new_flags();
-  auto* gc = verb("gc", "Delete stale cached attachments of NETWORK and ask its plugins to GC",
-                  false, flags);
+    });
+  };
+  attachment_verb("add", "ADD", "Add the container in NETNS to NETWORK and print the result",
+                  [](Client& c, const NetworkConfigList& list, const RuntimeConf& rt) {
+                    Result r = c.add_or_undo(list, rt);
+                    std::printf("%s\n", r.to_json(r.cni_version).dump(4).c_str());
+                  });
+  attachment_verb(
+      "check", "CHECK", "Check the attachment of NETNS to NETWORK",
+      [](Client& c, const NetworkConfigList& list, const RuntimeConf& rt) { c.check(list, rt); });
+  attachment_verb(
+      "del", "DEL", "Remove the container in NETNS from NETWORK",
+      [](Client& c, const NetworkConfigList& list, const RuntimeConf& rt) { c.del(list, rt); });
+  auto flags = new_flags();
+  auto* gc = verb("gc",
+                  "Delete stale cached attachments of NETWORK and ask its plugins to GC; "
+                  "without NETWORK, every network, keeping what the cache holds",
+                  kNeither, flags);
+  gc->add_option("--output,-o", flags->output,
+                 "text or json (what was done, a line or an object a network)")
+      ->capture_default_str();
   gc->add_option("--valid", flags->valid, "An attachment to keep, CONTAINERID/IFNAME (repeatable)");
-  gc->callback([flags, code] {
-    auto list = load(*flags);
-    std::vector<std::pair<std::string, std::string>> valid;
-    for (const auto& v : flags->valid) {
-      size_t slash = v.find('/');
-      if (slash == std::string::npos || slash == 0 || slash + 1 == v.size())
-        throw minipod::UsageError("--valid \"" + v + "\"", "expected CONTAINERID/IFNAME");
-      valid.emplace_back(v.substr(0, slash), v.substr(slash + 1));
-    }
-    Client(client_options(*flags)).gc(list, valid);
-    *code = 0;
-  });
+  gc->callback([flags, code] { cmd_gc(*flags, code); });
   flags = new_flags();
-  verb("status", "Ask NETWORK's plugins whether they can serve ADD", false, flags)
+  verb("status", "Ask NETWORK's plugins whether they can serve ADD", kNetwork, flags)
       ->callback([flags, code] {
         auto list = load(*flags);
         Client(client_options(*flags)).status(list);
         *code = 0;
       });
+  flags = new_flags();
+  CLI::App* validate = cni->add_subcommand(
+      "validate",
+      "Check NETWORK before use: every plugin found in CNI_PATH, answering VERSION, supporting "
+      "the network's version; every capability asked for declared by a plugin");
+  validate->fallthrough();
+  validate->add_option("NETWORK", flags->network, "Network name (the \"name\" in a config file)")
+      ->required();
+  validate
+      ->add_option("--capability-args", flags->cap_args,
+                   "Capability args the runtime will pass, as JSON: each must be declared by a "
+                   "plugin")
+      ->envname("CAP_ARGS");
+  validate->add_option("--output,-o", flags->output, "text or json")->capture_default_str();
+  validate->callback([flags, code] { cmd_validate(*flags, code); });
 
   flags = new_flags();
   CLI::App* version = cni->add_subcommand("version", "Show the CNI versions a plugin supports");

@@ -280,6 +280,12 @@ void Sandbox::start_network() {
   // What the DEL needs is in the record (network_intent) since step 1: a crash in the middle of
   // the ADD can still be undone.
   undo_.push("CNI DEL of network \"" + list.name + "\"", [this] {
+    // Refused before any plugin ran: the attachment named is someone else's (docs/design.md,
+    // "Undo only what this run made").
+    if (network_add_refused_) {
+      record_.network_held = false;
+      return;
+    }
     try {
       release_network(record_, options_.cni);
     } catch (...) {
@@ -289,8 +295,14 @@ void Sandbox::start_network() {
   });
   trace(describe_network_add(list));
   // Only the client and the list are used there; the result is taken over by connect().
-  network_add_ =
-      std::async(std::launch::async, [this, rt] { return cni_.add(options_.network->list, rt); });
+  network_add_ = std::async(std::launch::async, [this, rt] {
+    try {
+      return cni_.add(options_.network->list, rt);
+    } catch (const cni::AttachmentInUse&) {
+      network_add_refused_ = true;  // read by the undo only after this thread is waited for
+      throw;
+    }
+  });
 }
 
 // Step 6, twice for a pod with a CNI network: before the ADD (the containers bind-mount these

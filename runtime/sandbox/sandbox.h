@@ -112,6 +112,7 @@ class Sandbox {
   bool connected_ = false;
   std::string record_error_;             // the last update_record() failure, said once
   bool network_release_failed_ = false;  // the teardown's CNI DEL failed
+  bool network_add_refused_ = false;     // the ADD was refused (cni::AttachmentInUse): no DEL
   cni::Client cni_;
   std::optional<cni::Result> cni_result_;
   std::future<cni::Result> network_add_;        // the CNI ADD, running until connect()

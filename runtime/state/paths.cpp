@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "common/run_dir.h"
+
 namespace minipod::state {
 namespace {
 
@@ -14,7 +16,7 @@ std::filesystem::path env_or(const char* name, const char* fallback) {
 
 Paths Paths::from_environment() {
   Paths p;
-  p.run_dir = env_or("MINIPOD_RUN_DIR", "/run/minipod");
+  p.run_dir = minipod::run_dir();
   p.data_dir = env_or("MINIPOD_DATA_DIR", "/var/lib/minipod");
   p.log_dir = env_or("MINIPOD_LOG_DIR", "/var/log/minipod");
   return p;

@@ -7,80 +7,21 @@
 #include <chrono>
 #include <thread>
 
+#include "client_fixture.h"
 #include "cni/base64.h"
 #include "cni/cache.h"
 #include "cni/client.h"
 #include "cni/error.h"
 #include "common/trace.h"
-#include "test_util.h"
 
 namespace cni {
 namespace {
 
 using nlohmann::json;
+using test::abc;
 using test::calls;
+using test::ClientTest;
 using test::TempDir;
-
-class ClientTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    clear_version_cache();
-    ::setenv("MPT_FAKE_CNI_LOG", log_.c_str(), 1);
-    ::setenv("MPT_PARENT_VAR", "inherited", 1);
-    ::setenv("CNI_ARGS", "FROM=parent", 1);  // must be replaced, never passed through
-    for (const char* name : {"a", "b", "c"}) test::link_plugin(plugins_, name);
-  }
-  void TearDown() override {
-    ::unsetenv("MPT_FAKE_CNI_LOG");
-    ::unsetenv("MPT_PARENT_VAR");
-    ::unsetenv("CNI_ARGS");
-  }
-
-  Client client(std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
-    Options o;
-    o.plugin_dirs = {tmp_ / "empty", plugins_};
-    o.cache_dir = cache_;
-    o.timeout = timeout;
-    o.max_output = 1 << 20;
-    return Client(o);
-  }
-  NetworkConfigList net(json plugins, const std::string& version = "1.0.0",
-                        json top = json::object()) {
-    top["name"] = "mpt-cni-t";
-    if (!top.contains("cniVersions")) top["cniVersion"] = version;
-    top["plugins"] = std::move(plugins);
-    return parse_network_config(top.dump(), "test.conflist");
-  }
-  RuntimeConf rt(const std::string& id = "ctr1") {
-    RuntimeConf r;
-    r.container_id = id;
-    r.netns = "/run/netns/mpt-cni-fake";
-    r.ifname = "eth0";
-    r.args = {{"IgnoreUnknown", "1"}, {"K8S_POD_NAME", "web"}};
-    return r;
-  }
-  std::vector<json> log() { return test::read_log(log_); }
-  std::string cache_file_of(const std::string& id = "ctr1") {
-    return cache_ + "/mpt-cni-t-" + id + "-eth0";
-  }
-  static json in(const json& call) { return json::parse(call["stdin"].get<std::string>()); }
-  static std::vector<std::string> order(const std::vector<json>& cs) {
-    std::vector<std::string> out;
-    for (const auto& c : cs) out.push_back(in(c).value("tag", ""));
-    return out;
-  }
-
-  TempDir tmp_;
-  std::string plugins_ = tmp_ / "bin";
-  std::string log_ = tmp_ / "log.jsonl";
-  std::string cache_ = tmp_ / "cache";
-};
-
-json abc() {
-  return json::array({{{"type", "a"}, {"tag", "a"}},
-                      {{"type", "b"}, {"tag", "b"}},
-                      {{"type", "c"}, {"tag", "c"}}});
-}
 
 TEST_F(ClientTest, ExactEnvironmentAndStdin) {
   auto list =
@@ -91,7 +32,7 @@ TEST_F(ClientTest, ExactEnvironmentAndStdin) {
   const json& env = l[0]["env"];
   EXPECT_EQ(env["CNI_COMMAND"], "ADD");
   EXPECT_EQ(env["CNI_CONTAINERID"], "ctr1");
-  EXPECT_EQ(env["CNI_NETNS"], "/run/netns/mpt-cni-fake");
+  EXPECT_EQ(env["CNI_NETNS"], "/run/netns/mpt-cni-ctr1");
   EXPECT_EQ(env["CNI_IFNAME"], "eth0");
   EXPECT_EQ(env["CNI_ARGS"], "IgnoreUnknown=1;K8S_POD_NAME=web");
   EXPECT_EQ(env["CNI_PATH"], tmp_ / "empty" + ":" + plugins_);
@@ -122,7 +63,7 @@ TEST_F(ClientTest, AddChainsPrevResultAndCachesTheLast) {
   EXPECT_EQ(c["containerId"], "ctr1");
   EXPECT_EQ(c["ifName"], "eth0");
   EXPECT_EQ(c["networkName"], "mpt-cni-t");
-  EXPECT_EQ(c["netns"], "/run/netns/mpt-cni-fake");
+  EXPECT_EQ(c["netns"], "/run/netns/mpt-cni-ctr1");
   EXPECT_EQ(c["cniArgs"], json::parse(R"([["IgnoreUnknown","1"],["K8S_POD_NAME","web"]])"));
   EXPECT_FALSE(c.contains("capabilityArgs"));  // omitted when empty, like libcni
   EXPECT_EQ(base64_decode(c["config"].get<std::string>()), list.bytes);
@@ -149,6 +90,13 @@ TEST_F(ClientTest, RuntimeConfigOnlyForEnabledCapabilities) {
       json::parse(R"({"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]})"));
   EXPECT_FALSE(in(adds[1]).contains("runtimeConfig"));
   EXPECT_EQ(json::parse(test::read(cache_file_of()))["capabilityArgs"], r.capability_args);
+  // SPEC.md: "capabilities: must not be set" in what ADD, DEL and CHECK send; runtimeConfig
+  // stands in for it. The cached config keeps it, so the next DEL derives runtimeConfig again.
+  client().check(list, r);
+  client().del(list, r);
+  for (const char* verb : {"ADD", "CHECK", "DEL"})
+    for (const auto& c : calls(log(), verb)) EXPECT_FALSE(in(c).contains("capabilities")) << verb;
+  EXPECT_EQ(in(calls(log(), "DEL")[1])["runtimeConfig"], in(adds[0])["runtimeConfig"]);
 }
 
 TEST_F(ClientTest, FailedAddWritesNoCacheAndUndoDeletesInReverse) {
@@ -610,7 +558,7 @@ TEST_F(ClientTest, TraceShowsEveryCall) {
   ::close(saved);
   std::string t = test::read(trace_file);
   EXPECT_NE(t.find("CNI ADD a (network mpt-cni-t)"), std::string::npos) << t;
-  EXPECT_NE(t.find("$ CNI_COMMAND=ADD CNI_CONTAINERID=ctr1 CNI_NETNS=/run/netns/mpt-cni-fake "
+  EXPECT_NE(t.find("$ CNI_COMMAND=ADD CNI_CONTAINERID=ctr1 CNI_NETNS=/run/netns/mpt-cni-ctr1 "
                    "CNI_IFNAME=eth0 "
                    "CNI_ARGS='IgnoreUnknown=1;K8S_POD_NAME=web' CNI_PATH="),
             std::string::npos)
