@@ -147,8 +147,8 @@ TEST_F(CniDelFailure, StopReportsItRmRefusesGcRetriesUntilReleased) {
   // The record stays and says so.
   auto pods = ps();
   ASSERT_EQ(pods.size(), 1u);
-  EXPECT_EQ(pods[0]["displayStatus"], "Stopped (network not released)");
-  EXPECT_EQ(pods[0]["networkHeld"], true);
+  EXPECT_EQ(pods[0]["status"], "Stopped");
+  EXPECT_EQ(pods[0]["networkNotReleased"], true);
   EXPECT_THAT(pods[0]["networkError"].get<std::string>(), HasSubstr("plugin \"mpt-flaky\""));
   EXPECT_THAT(minipod({"ps", "-a"}).out, HasSubstr("Stopped (network not released)"));
   auto again = minipod({"stop", kPod});
@@ -183,7 +183,9 @@ TEST_F(CniDelFailure, StopReportsItRmRefusesGcRetriesUntilReleased) {
   EXPECT_FALSE(std::filesystem::exists("/run/netns/mpt-pod-held"));
   pods = ps();
   ASSERT_EQ(pods.size(), 1u);
-  EXPECT_EQ(pods[0]["displayStatus"], "Stopped");
+  EXPECT_EQ(pods[0]["status"], "Stopped");
+  EXPECT_EQ(pods[0]["networkNotReleased"], false);
+  EXPECT_EQ(pods[0]["networkError"], "");
   EXPECT_EQ(minipod({"gc"}).out, "nothing to clean\n");
   auto rm_now = minipod({"rm", kPod});
   EXPECT_EQ(rm_now.exit_code, 0) << rm_now.err;
@@ -200,8 +202,11 @@ TEST_F(CniDelFailure, ForegroundRunWithAHangingDelKeepsTheRecordUntilGc) {
   EXPECT_THAT(run.err, HasSubstr("'minipod gc' retries the DEL"));
   auto pods = ps();
   ASSERT_EQ(pods.size(), 1u);
-  EXPECT_EQ(pods[0]["displayStatus"], "Succeeded (network not released)");
-  EXPECT_EQ(pods[0]["cniTimeoutMs"], 1000);
+  EXPECT_EQ(pods[0]["status"], "Succeeded");
+  EXPECT_EQ(pods[0]["networkNotReleased"], true);
+  auto inspect = minipod({"inspect", kPod});
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  EXPECT_EQ(nlohmann::json::parse(inspect.out)["cni"]["timeoutMs"], 1000);
   for (const auto& f : std::filesystem::directory_iterator(env().ipam_dir() / env().network()))
     EXPECT_EQ(f.path().filename().string().rfind("10.", 0), std::string::npos)
         << "address left: " << f.path();
