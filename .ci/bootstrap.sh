@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian packages minipod needs (only those missing; idempotent; this part needs root)
-# and builds minipod into build/ (or $MINIPOD_BUILD_DIR), which any user can do. Extra arguments
-# go to cmake's configure step.
+# and builds minipod into build/ (or $MINIPOD_BUILD_DIR), which any user can do.
+#   .ci/bootstrap.sh [--target NAME]... [cmake configure arguments...]
+# Without --target it builds everything, the tests too (tests/run.sh needs them); the demo names
+# only the programs it runs, so that a first demo does not wait for the tests to compile.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${MINIPOD_BUILD_DIR:-$root/build}
+targets=()
+while [ $# -gt 0 ] && [ "$1" = --target ]; do
+  [ $# -ge 2 ] || { echo "bootstrap.sh: --target needs a target name after it (such as --target minipod)" >&2; exit 2; }
+  targets+=("$2")
+  shift 2
+done
 
 # Build: compiler, CMake, musl (pause and the test probe are static musl programs), libraries
 # (libssl-dev: OpenSSL's libcrypto for base64 and SHA-512 in the CNI cache and CLI).
@@ -29,9 +37,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-echo "==> building minipod in $build"
+build_args=()
+what="minipod and its tests"
+if [ ${#targets[@]} -gt 0 ]; then
+  build_args=(--target "${targets[@]}")
+  what=${targets[*]}
+fi
+echo "==> building $what in $build with $(nproc) jobs (minutes; cmake's progress follows)"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-# Progress lines filtered out; a failed build fails the script (pipefail: cmake's status, not
-# grep's, which is 1 when it has nothing left to print), even when an older binary is still there.
-cmake --build "$build" -j"$(nproc)" 2>&1 | { grep -vE '^\[ *[0-9]+%\]|^(Consolidate|Scanning|-- )' || true; } ||
+# cmake's progress lines ("[ 42%] Building CXX object ...") are kept: without them a first build
+# looks hung for many minutes. Only its dependency-scanning chatter is dropped, line by line as it
+# comes. A failed build fails the script (pipefail: cmake's status, not grep's, which is 1 when it
+# has nothing left to print), even when an older binary is still there.
+cmake --build "$build" -j"$(nproc)" "${build_args[@]}" 2>&1 |
+  { grep --line-buffered -vE '^(Consolidate|Scanning|-- )' || true; } ||
   { echo "build failed" >&2; exit 1; }

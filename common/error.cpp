@@ -15,6 +15,11 @@ Error& Error::within(std::string_view outer) {
   return *this;
 }
 
+Error& Error::with_warnings(std::vector<std::string> warnings) {
+  warnings_.insert(warnings_.end(), warnings.begin(), warnings.end());
+  return *this;
+}
+
 void Error::compose() {
   message_ = step_;
   auto add = [this](std::string_view part) {

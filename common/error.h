@@ -1,12 +1,14 @@
 // The one error type of minipod. Every failure carries the step that failed (what minipod was
 // doing, in words a user recognises), the errno if a system call failed, and context: the path,
-// the field, the plugin. The CLI prints it as one line and maps it to an exit code.
+// the field, the plugin. The CLI prints it as one line (then its warnings, if any) and maps it to
+// an exit code.
 #pragma once
 
 #include <cerrno>
 #include <exception>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace minipod {
 
@@ -28,6 +30,12 @@ class Error : public std::exception {
   // Adds context as the error travels up: "outer: step: detail".
   Error& within(std::string_view outer);
 
+  // What went wrong while undoing what the failed command had done (one line each, naming the
+  // step), to be printed after the error: the cause first, its consequences below it, however
+  // the cleanup came about.
+  const std::vector<std::string>& warnings() const noexcept { return warnings_; }
+  Error& with_warnings(std::vector<std::string> warnings);
+
  private:
   void compose();
 
@@ -36,6 +44,7 @@ class Error : public std::exception {
   int err_;
   ExitKind kind_;
   std::string message_;
+  std::vector<std::string> warnings_;
 };
 
 // A problem with what the user asked for (bad flag, bad manifest field): exit code 2, and

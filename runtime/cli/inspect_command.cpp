@@ -1,11 +1,14 @@
-// `minipod inspect POD`: everything known about a pod, as JSON: its spec, state, network
-// namespace, addresses and CNI result, processes and their cgroups.
+// `minipod inspect POD`: everything known about a pod, as JSON of the documented schema
+// (runtime/api/pod_json.h, docs/json.md): its spec, status, network namespace, addresses and CNI
+// result, processes, cgroups, directories and logs. This file only gathers what the record does
+// not hold (is the owner alive, the manifest, the CNI cache entry).
 #include <yaml-cpp/yaml.h>
 
 #include <cstdio>
 
 #include "cni/client.h"
 #include "common/fs.h"
+#include "runtime/api/pod_json.h"
 #include "runtime/cli/commands.h"
 #include "runtime/control/pod_control.h"
 #include "runtime/sandbox/pod_cleanup.h"
@@ -43,38 +46,37 @@ nlohmann::json to_json(const YAML::Node& n) {
 }
 
 void run_inspect(const std::string& key) {
-  state::PodStore store(state::Paths::from_environment());
+  auto paths = state::Paths::from_environment();
+  state::PodStore store(paths);
   auto pod = store.resolve(key);
   const auto& r = pod.record;
-  nlohmann::json j = r.to_json();
-  bool alive = control::owner_alive(pod);
-  j["displayStatus"] = state::display_status(r, alive);
-  j["ownerAlive"] = alive;
-  j["pauseAlive"] = sandbox::process_alive(r.pause);
+  api::PodFacts facts;
+  facts.owner_alive = control::owner_alive(pod);
+  facts.pause_alive = sandbox::process_alive(r.pause);
+  facts.pod_dir = pod.dir;
+  facts.log_dir = sandbox::pod_log_dir(paths, r.namespace_, r.name);
+  facts.cni = control::cni_options_of(r);
   if (auto manifest = fs::read_file_if_exists(pod.dir / "pod.yaml")) {
     // The stored manifest passed `run`'s checks; still, it goes through the same guarded
     // loader (yaml-cpp 0.7 can loop on some input), and is shown as text if it does not parse.
-    j["spec"] = *manifest;
+    facts.spec = *manifest;
     try {
       for (const auto& doc : spec::load_yaml_documents(*manifest, (pod.dir / "pod.yaml").string()))
         if (doc.IsDefined() && !doc.IsNull()) {
-          j["spec"] = to_json(doc);
+          facts.spec = to_json(doc);
           break;
         }
     } catch (const std::exception&) {
     }
   }
   if (!r.network.empty()) {
-    cni::Client client(control::cni_options_of(r));
-    nlohmann::json c = {
-        {"network", r.network}, {"ifname", r.ifname}, {"cacheDir", r.cni_cache_dir}};
+    cni::Client client(facts.cni);
     if (auto cached = client.cached(r.network, r.id, r.cni_ifname())) {
-      c["cacheFile"] = cached->file;
-      c["result"] = cached->result ? *cached->result : nlohmann::json();
+      facts.cni_cache_file = cached->file;
+      if (cached->result) facts.cni_result = *cached->result;
     }
-    j["cni"] = c;
   }
-  std::printf("%s\n", j.dump(2).c_str());
+  std::printf("%s\n", api::pod_details(r, facts).dump(2).c_str());
 }
 
 }  // namespace

@@ -141,6 +141,7 @@ int main(int argc, char** argv) {
     return parse_failure(app, e, argc, argv);
   } catch (const minipod::Error& e) {
     std::fprintf(stderr, "minipod: %s\n", e.what());
+    for (const auto& w : e.warnings()) std::fprintf(stderr, "minipod: warning: %s\n", w.c_str());
     return static_cast<int>(e.kind());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "minipod: %s\n", e.what());

@@ -1,9 +1,11 @@
-// `minipod ps`: the pods (or, with --containers, their containers), as a table or JSON.
+// `minipod ps`: the pods (or, with --containers, their containers), as a table or as JSON of the
+// documented schema (runtime/api/pod_json.h, docs/json.md): never the record itself.
 #include <cstdio>
 #include <ctime>
 
 #include "common/error.h"
 #include "common/table.h"
+#include "runtime/api/pod_json.h"
 #include "runtime/cli/commands.h"
 #include "runtime/control/pod_control.h"
 #include "runtime/state/pod_store.h"
@@ -46,16 +48,13 @@ void run_ps(const PsOptions& o) {
     for (const auto& c : r.containers) ready += c.status == state::ContainerStatus::kRunning;
     std::string ip = r.ips.empty() ? "" : r.ips.front();
     if (o.output == "json") {
-      auto j = r.to_json();
-      j["displayStatus"] = status;
-      j["ownerAlive"] = alive;
-      out.push_back(j);
+      out.push_back(api::pod_summary(r, alive));
       continue;
     }
     if (o.containers) {
       for (const auto& c : r.containers)
         rows.push_back(
-            {r.name, c.name, state::to_string(c.status),
+            {r.name, c.name, api::container_status(c.status),
              c.status == state::ContainerStatus::kExited ? std::to_string(c.exit_code) : "",
              c.reason, std::to_string(c.restarts),
              c.process.pid ? std::to_string(c.process.pid) : ""});

@@ -5,7 +5,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "common/error.h"
 #include "common/fd.h"
@@ -156,6 +159,12 @@ std::unique_ptr<sandbox::Sandbox> create_sandbox(const spec::Pod& pod,
     }
     ::close(report);
   };
+  // NUL-separated: neither a message nor a warning has one, while a plugin's may hold newlines.
+  auto send_error = [&](const Error& e) {
+    std::string msg = "error " + std::to_string(static_cast<int>(e.kind())) + " " + e.what();
+    for (const auto& w : e.warnings()) msg += '\0' + w;
+    send(msg);
+  };
   int code = 0;
   try {
     // Only now: a thread must not be running across the fork that made this monitor.
@@ -184,11 +193,7 @@ std::unique_ptr<sandbox::Sandbox> create_sandbox(const spec::Pod& pod,
     } catch (const Error& e) {
       std::fprintf(stderr, "minipod: %s\n", e.what());
       if (!reported) {
-        sb->teardown();
-        std::string held;
-        if (sb->network_held()) held = "; " + sandbox::network_not_released(sb->record());
-        send("error " + std::to_string(static_cast<int>(e.kind())) + " " + e.what() +
-             "; the pod was torn down" + held);
+        send_error(sb->creation_failed(e));
         ::_exit(1);
       }
       sb->record().status = state::PodStatus::kFailed;
@@ -201,12 +206,13 @@ std::unique_ptr<sandbox::Sandbox> create_sandbox(const spec::Pod& pod,
     state::PodStatus final_status = sb->record().status;
     sb->record().status = state::PodStatus::kStopping;
     sb->update_record();
-    sb->teardown(/*keep_record=*/true);
+    for (const auto& line : sb->teardown(/*keep_record=*/true))
+      std::fprintf(stderr, "minipod: warning: %s\n", line.c_str());
     sb->record().status = final_status;
     for (auto& c : sb->record().containers) c.process = {};
     sb->update_record();
   } catch (const Error& e) {
-    send("error " + std::to_string(static_cast<int>(e.kind())) + " " + e.what());
+    send_error(e);
     ::_exit(static_cast<int>(e.kind()));
   } catch (const std::exception& e) {
     send(std::string("error 1 ") + e.what());
@@ -239,31 +245,26 @@ int run_pod(const RunOptions& o) {
     } catch (const Error& e) {
       // Before the network was up (the CNI ADD runs while the first containers are prepared, and
       // they are gone with the supervisor by now), a failure is a creation failure.
-      if (!sb->connected()) {
-        Tracer::get().step("pod creation failed: undoing every step done so far, in reverse");
-        sb->teardown();
-        if (!sb->network_held()) throw;
-        throw Error(e.step(), e.detail() + "; " + sandbox::network_not_released(sb->record()),
-                    e.err(), e.kind());
-      }
+      if (!sb->connected()) throw sb->creation_failed(e);
       failure = e.what();
     }
   } catch (const Error& e) {
     if (signals.stop_signal() != 0) {
-      std::fprintf(stderr, "minipod: %s; everything created so far was removed\n", e.what());
+      std::fprintf(stderr, "minipod: %s\n", e.what());
+      for (const auto& w : e.warnings()) std::fprintf(stderr, "minipod: warning: %s\n", w.c_str());
       return 128 + signals.stop_signal();
     }
     throw;
   }
   if (!sb->ips().empty()) Tracer::get().step("pod " + pod.name + " had IP " + sb->ips().front());
   auto undo_failures = sb->teardown();
-  std::string held;
-  if (sb->network_held()) held = "; " + sandbox::network_not_released(sb->record());
   if (!failure.empty())
-    throw Error("run pod \"" + pod.name + "\"", failure + "; the pod was torn down" + held);
-  if (!held.empty())
-    std::fprintf(stderr, "minipod: pod \"%s\" (%s) ended%s\n", pod.name.c_str(),
-                 sb->id().substr(0, 12).c_str(), held.c_str());
+    throw Error("run pod \"" + pod.name + "\"", failure + sandbox::torn_down(undo_failures))
+        .with_warnings(undo_failures);
+  // The containers' exits were said as they came; what their teardown left comes after them.
+  for (const auto& line : undo_failures)
+    std::fprintf(stderr, "minipod: warning: pod \"%s\" (%s): %s\n", pod.name.c_str(),
+                 sb->id().substr(0, 12).c_str(), line.c_str());
   if (!undo_failures.empty() && code == 0) code = 1;
   return code;
 }
@@ -303,9 +304,17 @@ std::string start_pod(const RunOptions& o) {
   }
   if (msg.rfind("ok ", 0) == 0) return msg.substr(3);
   if (msg.rfind("error ", 0) == 0) {
-    auto sp = msg.find(' ', 6);
-    auto kind = static_cast<ExitKind>(std::stoi(msg.substr(6, sp - 6)));
-    throw Error("start pod \"" + prepared.pod.name + "\"", msg.substr(sp + 1), 0, kind);
+    // "error <exit kind> <message>", then each warning after a NUL (monitor_main).
+    std::vector<std::string> parts;
+    for (size_t at = 0, nul; at <= msg.size(); at = nul + 1) {
+      nul = std::min(msg.find('\0', at), msg.size());
+      parts.push_back(msg.substr(at, nul - at));
+    }
+    const std::string& head = parts.front();
+    auto sp = head.find(' ', 6);
+    auto kind = static_cast<ExitKind>(std::stoi(head.substr(6, sp - 6)));
+    throw Error("start pod \"" + prepared.pod.name + "\"", head.substr(sp + 1), 0, kind)
+        .with_warnings({parts.begin() + 1, parts.end()});
   }
   throw Error("start pod \"" + prepared.pod.name + "\"",
               "the pod monitor died before the pod was up; run 'minipod gc' to clean what it left");

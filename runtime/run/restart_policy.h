@@ -6,9 +6,12 @@
 #include <chrono>
 #include <string_view>
 
+#include "runtime/state/pod_record.h"
+
 namespace minipod::run {
 
-enum class ContainerRole { kInit, kSidecar, kApp };
+// Recorded with each container, so `ps` and `inspect` can say it.
+using ContainerRole = state::ContainerRole;
 
 struct RestartDecision {
   bool restart = false;

@@ -59,6 +59,7 @@ Supervisor::Supervisor(sandbox::Sandbox& sandbox, std::vector<ContainerPlan> pla
     slot->plan = std::move(p);
     state::ContainerRecord cr;
     cr.name = slot->name;
+    cr.role = slot->plan.role;
     cr.layer_dir = slot->layer_dir;
     record.containers.push_back(cr);
     slots_.push_back(std::move(slot));

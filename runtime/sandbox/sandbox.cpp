@@ -86,16 +86,26 @@ std::unique_ptr<Sandbox> Sandbox::create(const spec::Pod& pod, SandboxOptions op
     sb->step_done();
     if (sb->options_.network) sb->start_network();
   } catch (const Error& e) {
-    Tracer::get().step("pod creation failed: undoing every step done so far, in reverse");
-    sb->teardown();
-    if (!sb->network_held()) throw;
-    throw Error(e.step(), e.detail() + "; " + network_not_released(sb->record_), e.err(), e.kind());
-  } catch (...) {
-    Tracer::get().step("pod creation failed: undoing every step done so far, in reverse");
-    sb->teardown();
-    throw;
+    throw sb->creation_failed(e);
+  } catch (const std::exception& e) {
+    throw sb->creation_failed(Error("create pod \"" + pod.name + "\"", e.what()));
   }
   return sb;
+}
+
+Error Sandbox::creation_failed(const Error& cause) {
+  Tracer::get().step("pod creation failed: undoing every step done so far, in reverse");
+  auto failures = teardown();
+  // The cause's own text, errno included, with the outcome after it.
+  Error error("", cause.what() + torn_down(failures), 0, cause.kind());
+  error.with_warnings(cause.warnings());
+  error.with_warnings(std::move(failures));
+  return error;
+}
+
+std::string torn_down(const std::vector<std::string>& failures) {
+  if (failures.empty()) return "; the pod was torn down";
+  return "; the pod was torn down, except what the warnings below name";
 }
 
 void Sandbox::connect() {
@@ -124,7 +134,8 @@ void Sandbox::step_done() {
 }
 
 Sandbox::~Sandbox() {
-  teardown();
+  // Nobody is left to report what could not be undone.
+  for (const auto& line : teardown()) std::fprintf(stderr, "minipod: warning: %s\n", line.c_str());
 }
 
 void Sandbox::save_record() {
@@ -288,9 +299,12 @@ void Sandbox::start_network() {
     }
     try {
       release_network(record_, options_.cni);
-    } catch (...) {
+    } catch (const std::exception& e) {
       network_release_failed_ = true;
-      throw;
+      // The user's next step is in the same line as the failure.
+      throw Error("", std::string(e.what()) +
+                          "; the pod's record is kept with the attachment it still holds, and "
+                          "'minipod gc' retries the DEL");
     }
   });
   trace(describe_network_add(list));
@@ -352,9 +366,7 @@ std::vector<std::string> Sandbox::teardown(bool keep_record) {
     try {
       name_->release_ports();
     } catch (const std::exception& e) {
-      std::string line = std::string("release the pod's host ports: ") + e.what();
-      std::fprintf(stderr, "minipod: warning: %s\n", line.c_str());
-      failures.push_back(std::move(line));
+      failures.push_back(std::string("release the pod's host ports: ") + e.what());
     }
   }
   if (!keep_record && !network_release_failed_) {

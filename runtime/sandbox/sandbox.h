@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cni/client.h"
+#include "common/error.h"
 #include "runtime/cgroups/pod_cgroups.h"
 #include "runtime/sandbox/pause_process.h"
 #include "runtime/sandbox/pod_files.h"
@@ -42,7 +43,8 @@ class Sandbox {
   // Runs steps 1-4, writes the pod files (step 6) without the pod's address yet and starts the
   // CNI ADD (step 5) on a thread, so that the caller can prepare the containers (clone, cgroups,
   // mounts) while the plugins run. `checkpoint` is called between steps and may throw (Ctrl-C);
-  // on any failure everything done so far is undone before the exception leaves.
+  // on any failure everything done so far is undone, and the Error that leaves is the one of
+  // creation_failed().
   static std::unique_ptr<Sandbox> create(const spec::Pod& pod, SandboxOptions options,
                                          std::function<void()> checkpoint);
   // Waits for the CNI ADD, then puts the pod's address in its hosts file (and the plugins' DNS in
@@ -52,16 +54,22 @@ class Sandbox {
   // down.
   void connect();
   bool connected() const { return connected_; }
+  // Creation failed with `cause` (before the pod was up): tears the pod down and returns the
+  // error to throw in its place. Its message is the cause, then what became of the pod; what the
+  // teardown could not undo (a CNI DEL that failed too, and what that keeps) are its warnings,
+  // printed after it: the cause must come first, not below the warnings it led to.
+  Error creation_failed(const Error& cause);
   ~Sandbox();
   Sandbox(const Sandbox&) = delete;
   Sandbox& operator=(const Sandbox&) = delete;
 
   // Stops pause (and with it anything left in the pod PID namespace), then undoes every step in
   // reverse: CNI DEL, netns unpin, /dev/shm, layers, then (unless `keep_record`) the pod
-  // directory with its record and the name. Idempotent. Returns the failures it went past (each
-  // already printed). A kept record is the stopped pod that `ps -a`, `logs` and `rm` see. When
-  // the CNI DEL fails, the record, the name and the netns pin stay whatever `keep_record` says
-  // (saved here unless `keep_record`), so that `minipod gc` can retry it: see network_held().
+  // directory with its record and the name. Idempotent. Returns the failures it went past, one
+  // line each, unprinted: the caller prints them after its own message. A kept record is the
+  // stopped pod that `ps -a`, `logs` and `rm` see. When the CNI DEL fails, the record, the name
+  // and the netns pin stay whatever `keep_record` says (saved here unless `keep_record`), so that
+  // `minipod gc` can retry it (see network_held()); its failure line says so.
   std::vector<std::string> teardown(bool keep_record = false);
   // The teardown's CNI DEL failed: the record says what is still held on the host.
   bool network_held() const { return network_release_failed_; }
@@ -121,6 +129,10 @@ class Sandbox {
   cgroups::PodCgroups cgroups_;
   UndoStack undo_;  // last member: unwound before the members its steps refer to are destroyed
 };
+
+// What a command adds to its error once the pod is torn down: "; the pod was torn down", and
+// when `failures` (teardown()'s) is not empty, that the warnings printed below name what is left.
+std::string torn_down(const std::vector<std::string>& failures);
 
 // 64 random hex digits, like containerd's ids.
 std::string new_pod_id();

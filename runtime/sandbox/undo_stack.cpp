@@ -8,6 +8,10 @@
 
 namespace minipod::sandbox {
 
+UndoStack::~UndoStack() {
+  for (const auto& line : unwind()) std::fprintf(stderr, "minipod: warning: %s\n", line.c_str());
+}
+
 std::vector<std::string> UndoStack::unwind() {
   return unwind_to(0);
 }
@@ -22,9 +26,7 @@ std::vector<std::string> UndoStack::unwind_to(size_t depth) {
     try {
       step.undo();
     } catch (const std::exception& e) {
-      std::string line = "undo " + step.what + ": " + e.what();
-      std::fprintf(stderr, "minipod: warning: %s\n", line.c_str());
-      failures.push_back(std::move(line));
+      failures.push_back("undo " + step.what + ": " + e.what());
     }
   }
   return failures;

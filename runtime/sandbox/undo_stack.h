@@ -1,5 +1,6 @@
 // The explicit undo list of pod creation (docs/design.md): every step pushes its undo before the
-// next step runs; unwinding runs them in reverse, goes on past failures and reports each one.
+// next step runs; unwinding runs them in reverse, goes on past failures and returns each one, for
+// the caller to print after the error that made it unwind.
 #pragma once
 
 #include <functional>
@@ -13,15 +14,17 @@ class UndoStack {
   UndoStack() = default;
   UndoStack(const UndoStack&) = delete;
   UndoStack& operator=(const UndoStack&) = delete;
-  // Unwinds whatever is left, so an exception between steps never leaks a resource.
-  ~UndoStack() { unwind(); }
+  // Unwinds whatever is left, so an exception between steps never leaks a resource. Nobody is
+  // left to report what failed then, so it is printed here.
+  ~UndoStack();
 
   void push(std::string what, std::function<void()> undo) {
     steps_.push_back({std::move(what), std::move(undo)});
   }
 
-  // Runs every undo in reverse order. Failures are printed (one line each, naming the step) and
-  // returned; the remaining undos still run.
+  // Runs every undo in reverse order; the remaining undos still run past a failure. Returns the
+  // failures, one line each naming the step, without printing them: the caller says first what
+  // failed, then these.
   std::vector<std::string> unwind();
 
   // Unwinds down to `depth` entries; the older ones stay.

@@ -108,6 +108,18 @@ const char* to_string(ContainerStatus s) {
   return "exited";
 }
 
+const char* to_string(ContainerRole r) {
+  switch (r) {
+    case ContainerRole::kInit:
+      return "init";
+    case ContainerRole::kSidecar:
+      return "sidecar";
+    case ContainerRole::kApp:
+      return "app";
+  }
+  return "app";
+}
+
 PodStatus pod_status_from(std::string_view name) {
   for (auto s : {PodStatus::kCreating, PodStatus::kRunning, PodStatus::kStopping,
                  PodStatus::kSucceeded, PodStatus::kFailed, PodStatus::kStopped})
@@ -129,10 +141,17 @@ std::string PodRecord::container_names() const {
   return join(containers, ", ", [](const ContainerRecord& c) { return c.name; });
 }
 
+ContainerRole container_role_from(std::string_view name) {
+  for (auto r : {ContainerRole::kInit, ContainerRole::kSidecar})
+    if (name == to_string(r)) return r;
+  return ContainerRole::kApp;
+}
+
 nlohmann::json PodRecord::to_json() const {
   nlohmann::json cs = nlohmann::json::array();
   for (const auto& c : containers) {
     cs.push_back({{"name", c.name},
+                  {"role", to_string(c.role)},
                   {"status", to_string(c.status)},
                   {"process", process_json(c.process)},
                   {"exitCode", c.exit_code},
@@ -200,6 +219,7 @@ PodRecord PodRecord::from_json(const nlohmann::json& j) {
   for (const auto& c : j.value("containers", nlohmann::json::array())) {
     ContainerRecord cr;
     cr.name = c.value("name", "");
+    cr.role = container_role_from(c.value("role", ""));
     cr.status = container_status_from(c.value("status", ""));
     cr.process = process_from(c.value("process", nlohmann::json()));
     cr.exit_code = c.value("exitCode", 0);

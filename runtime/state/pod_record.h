@@ -31,15 +31,23 @@ ProcessRef process_ref(pid_t pid);
 // names). A pod whose owner died shows "Dead" to users (display_status) whatever its record says.
 enum class PodStatus { kCreating, kRunning, kStopping, kSucceeded, kFailed, kStopped };
 enum class ContainerStatus { kWaiting, kRunning, kExited };
+// Kubernetes' kinds of container: an init container runs to completion before the next one
+// starts; a sidecar (an init container with restartPolicy Always) starts in that order and stays;
+// the app containers start together once the init containers are done.
+enum class ContainerRole { kInit, kSidecar, kApp };
 
 const char* to_string(PodStatus status);
 const char* to_string(ContainerStatus status);
-// An unknown name (a record written by a newer minipod) reads as kFailed / kExited.
+const char* to_string(ContainerRole role);  // "init", "sidecar", "app"
+// An unknown name (a record written by a newer minipod) reads as kFailed / kExited; a missing or
+// unknown role (a record written before roles were recorded) as kApp.
 PodStatus pod_status_from(std::string_view name);
 ContainerStatus container_status_from(std::string_view name);
+ContainerRole container_role_from(std::string_view name);
 
 struct ContainerRecord {
   std::string name;
+  ContainerRole role = ContainerRole::kApp;
   ContainerStatus status = ContainerStatus::kWaiting;
   ProcessRef process;
   int exit_code = 0;

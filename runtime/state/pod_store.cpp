@@ -176,16 +176,14 @@ StoredPod PodStore::resolve(const std::string& key) const {
   throw UsageError("find pod", msg);
 }
 
-std::string display_status(const PodRecord& r, bool owner_alive) {
-  // Its CNI DEL failed: the pod is gone but an address, NAT rules or a netns pin are not.
-  std::string left = r.network_left() ? " (network not released)" : "";
+const char* display_phase(const PodRecord& r, bool owner_alive) {
   switch (r.status) {
     case PodStatus::kSucceeded:
-      return "Succeeded" + left;
+      return "Succeeded";
     case PodStatus::kFailed:
-      return "Failed" + left;
+      return "Failed";
     case PodStatus::kStopped:
-      return "Stopped" + left;
+      return "Stopped";
     case PodStatus::kCreating:
       return owner_alive ? "Creating" : "Dead";
     case PodStatus::kStopping:
@@ -194,6 +192,12 @@ std::string display_status(const PodRecord& r, bool owner_alive) {
       return owner_alive ? "Running" : "Dead";
   }
   return "Dead";
+}
+
+std::string display_status(const PodRecord& r, bool owner_alive) {
+  // Its CNI DEL failed: the pod is gone but an address, NAT rules or a netns pin are not.
+  return std::string(display_phase(r, owner_alive)) +
+         (r.network_left() ? " (network not released)" : "");
 }
 
 }  // namespace minipod::state

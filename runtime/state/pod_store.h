@@ -86,8 +86,10 @@ class PodStore {
 // The status a user should see: the record's, corrected by what is really running.
 // "Creating", "Running", "Stopping", then "Succeeded" or "Failed" (the containers ended by
 // themselves) or "Stopped" (`minipod stop`, Ctrl-C), and "Dead" for a pod whose owner is gone
-// without a clean stop (`minipod gc` cleans it). An ended pod whose CNI DEL failed has
-// " (network not released)" after its status: `minipod gc` retries the DEL.
+// without a clean stop (`minipod gc` cleans it).
+const char* display_phase(const PodRecord& record, bool owner_alive);
+// The same, and for an ended pod whose CNI DEL failed " (network not released)" after it:
+// `minipod gc` retries the DEL. What the `ps` table shows.
 std::string display_status(const PodRecord& record, bool owner_alive);
 
 // Levenshtein distance, for "did you mean" lists.

@@ -158,7 +158,7 @@ spec:
     return fs::read_file("/proc/" + std::to_string(ref["pid"].get<int>()) + "/cgroup");
   };
   check(proc_cgroup(state["pause"]), "_pause", "pause");
-  check(proc_cgroup(state["containers"][0]["process"]), "c", "container c");
+  check(proc_cgroup(state["containers"][0]), "c", "container c");
   // An exec'd process is in the container's cgroup namespace, rooted at the container's cgroup:
   // "/" in every hierarchy is minipod/<id>/c, and any other cgroup would show as a path.
   auto exec = env().minipod({"exec", "mpt-cg-join", "--", "cat", "/proc/self/cgroup"});
@@ -171,7 +171,7 @@ spec:
   auto ns_of = [](int pid) {
     return std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/ns/cgroup").string();
   };
-  EXPECT_NE(ns_of(state["containers"][0]["process"]["pid"].get<int>()), ns_of(::getpid()));
+  EXPECT_NE(ns_of(state["containers"][0]["pid"].get<int>()), ns_of(::getpid()));
 
   pod->signal(SIGTERM);
   ASSERT_TRUE(pod->wait(std::chrono::seconds(20)));

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <sstream>
 
 #include "common/fs.h"
 #include "common/subprocess.h"
@@ -59,12 +60,14 @@ class CniDelFailure : public PodTest {
   }
 
   // bridge (host-local), portmap, then the fake plugin: its DEL runs first and fails.
-  void write_chain(const nlohmann::json& del_behaviour) {
+  // `add_behaviour`: what its ADD does, whether or not the file exists (default: succeed).
+  void write_chain(const nlohmann::json& del_behaviour,
+                   const nlohmann::json& add_behaviour = nlohmann::json::object()) {
     nlohmann::json behave = del_behaviour;
     behave["while_exists"] = broken_.string();
-    env().write_network(
-        nlohmann::json::array({{{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}},
-                               {{"type", "mpt-flaky"}, {"behave", {{"DEL", behave}}}}}));
+    env().write_network(nlohmann::json::array(
+        {{{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}},
+         {{"type", "mpt-flaky"}, {"behave", {{"DEL", behave}, {"ADD", add_behaviour}}}}}));
   }
   static nlohmann::json failing_del() {
     return {{"error", {{"code", 11}, {"msg", "try again later"}}}};
@@ -147,8 +150,8 @@ TEST_F(CniDelFailure, StopReportsItRmRefusesGcRetriesUntilReleased) {
   // The record stays and says so.
   auto pods = ps();
   ASSERT_EQ(pods.size(), 1u);
-  EXPECT_EQ(pods[0]["displayStatus"], "Stopped (network not released)");
-  EXPECT_EQ(pods[0]["networkHeld"], true);
+  EXPECT_EQ(pods[0]["status"], "Stopped");
+  EXPECT_EQ(pods[0]["networkNotReleased"], true);
   EXPECT_THAT(pods[0]["networkError"].get<std::string>(), HasSubstr("plugin \"mpt-flaky\""));
   EXPECT_THAT(minipod({"ps", "-a"}).out, HasSubstr("Stopped (network not released)"));
   auto again = minipod({"stop", kPod});
@@ -183,7 +186,9 @@ TEST_F(CniDelFailure, StopReportsItRmRefusesGcRetriesUntilReleased) {
   EXPECT_FALSE(std::filesystem::exists("/run/netns/mpt-pod-held"));
   pods = ps();
   ASSERT_EQ(pods.size(), 1u);
-  EXPECT_EQ(pods[0]["displayStatus"], "Stopped");
+  EXPECT_EQ(pods[0]["status"], "Stopped");
+  EXPECT_EQ(pods[0]["networkNotReleased"], false);
+  EXPECT_EQ(pods[0]["networkError"], "");
   EXPECT_EQ(minipod({"gc"}).out, "nothing to clean\n");
   auto rm_now = minipod({"rm", kPod});
   EXPECT_EQ(rm_now.exit_code, 0) << rm_now.err;
@@ -200,8 +205,11 @@ TEST_F(CniDelFailure, ForegroundRunWithAHangingDelKeepsTheRecordUntilGc) {
   EXPECT_THAT(run.err, HasSubstr("'minipod gc' retries the DEL"));
   auto pods = ps();
   ASSERT_EQ(pods.size(), 1u);
-  EXPECT_EQ(pods[0]["displayStatus"], "Succeeded (network not released)");
-  EXPECT_EQ(pods[0]["cniTimeoutMs"], 1000);
+  EXPECT_EQ(pods[0]["status"], "Succeeded");
+  EXPECT_EQ(pods[0]["networkNotReleased"], true);
+  auto inspect = minipod({"inspect", kPod});
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  EXPECT_EQ(nlohmann::json::parse(inspect.out)["cni"]["timeoutMs"], 1000);
   for (const auto& f : std::filesystem::directory_iterator(env().ipam_dir() / env().network()))
     EXPECT_EQ(f.path().filename().string().rfind("10.", 0), std::string::npos)
         << "address left: " << f.path();
@@ -249,6 +257,49 @@ TEST_F(CniDelFailure, RmForceForgetsThePodAndSaysWhatIsLeft) {
   // Exactly that is left: the cache entry (the fake plugin holds nothing else). Gone by hand.
   EXPECT_TRUE(std::filesystem::exists(cache_entry(id)));
   std::filesystem::remove(cache_entry(id));
+}
+
+// A pod whose CNI ADD fails: the plugin's own error is the first thing the user reads, and what
+// undoing the pod could not do (here its DEL fails too, so the attachment stays) comes after it,
+// as a warning. Printed the other way round, the cause scrolls away behind the warnings it led to.
+TEST_F(CniDelFailure, AFailedAddIsReportedBeforeWhatItsUndoCouldNotDo) {
+  nlohmann::json failing_add = {{"error", {{"code", 7}, {"msg", "mpt: no address for this pod"}}}};
+  write_chain(failing_del(), failing_add);
+  for (bool detached : {false, true}) {
+    SCOPED_TRACE(detached ? "run -d" : "run");
+    std::vector<std::string> args{"run", manifest_path(pod_yaml("true"))};
+    if (detached) args.insert(args.begin() + 1, "-d");
+    auto r = minipod(args);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    std::vector<std::string> lines;
+    std::istringstream in(r.err);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    ASSERT_EQ(lines.size(), 2u) << r.err;
+    // First: the ADD's failure, naming the plugin, its network and its message; then what
+    // became of the pod.
+    EXPECT_THAT(lines[0], ::testing::StartsWith("minipod: "));
+    EXPECT_THAT(lines[0],
+                HasSubstr("CNI ADD failed: plugin \"mpt-flaky\" (network \"" + env().network() +
+                          "\"): [code 7] mpt: no address for this pod"));
+    EXPECT_THAT(lines[0],
+                HasSubstr("; the pod was torn down, except what the warnings below name"));
+    EXPECT_THAT(lines[0], ::testing::Not(HasSubstr("DEL"))) << "the undo's failure came first";
+    // Then the undo that failed, what it keeps and who retries it.
+    EXPECT_THAT(lines[1], ::testing::StartsWith("minipod: warning: undo CNI DEL of network \"" +
+                                                env().network() +
+                                                "\": CNI DEL failed: plugin \"mpt-flaky\""));
+    EXPECT_THAT(lines[1], HasSubstr("[code 11] try again later; the pod's record is kept with the "
+                                    "attachment it still holds, and 'minipod gc' retries the DEL"));
+    // Once the plugin's DEL works again, rm releases the attachment and the pod. (rm, not gc:
+    // a monitor may hold the pod's lock for a moment after its report, and gc leaves a locked
+    // pod alone, where rm waits for it.)
+    std::filesystem::remove(broken_);
+    auto rm = minipod({"rm", kPod});
+    EXPECT_EQ(rm.exit_code, 0) << rm.err;
+    EXPECT_TRUE(ps().empty());
+    EXPECT_FALSE(std::filesystem::exists("/run/netns/mpt-pod-held"));
+    fs::write_file(broken_, "");
+  }
 }
 
 }  // namespace

@@ -116,7 +116,7 @@ TEST_F(CrashSafety, MonitorKilledAtEachTeardownStep) {
     EXPECT_EQ(stop.exit_code, 0) << at << ": " << stop.err;
     auto state = nlohmann::json::parse(env().minipod({"ps", "-a", "-o", "json"}).out);
     ASSERT_EQ(state.size(), 1u) << at;
-    EXPECT_EQ(state[0]["status"], "stopped") << at;
+    EXPECT_EQ(state[0]["status"], "Stopped") << at;
     // Released by the monitor or, where it died, by stop itself: not left for gc.
     EXPECT_FALSE(std::filesystem::exists("/run/netns/mpt-pod-crash")) << at;
     for (const auto& dir : cgroups)
@@ -133,10 +133,10 @@ TEST_F(CrashSafety, MonitorKilledAtEachTeardownStep) {
 TEST_F(CrashSafety, EveryProcessOfAPodKilledAtOnce) {
   auto up = env().minipod({"run", "-d", manifest_path(pod_yaml("mpt-pod-crash"))});
   ASSERT_EQ(up.exit_code, 0) << up.err;
-  auto state = env().wait_running("mpt-pod-crash");
-  ASSERT_FALSE(state.is_null());
-  std::vector<pid_t> pids{state["monitor"]["pid"].get<pid_t>(), state["pause"]["pid"].get<pid_t>()};
-  for (const auto& c : state["containers"]) pids.push_back(c["process"]["pid"].get<pid_t>());
+  auto pod = env().wait_running("mpt-pod-crash");
+  ASSERT_FALSE(pod.is_null());
+  std::vector<pid_t> pids{pod["monitor"]["pid"].get<pid_t>(), pod["pause"]["pid"].get<pid_t>()};
+  for (const auto& c : pod["containers"]) pids.push_back(c["pid"].get<pid_t>());
   for (pid_t p : pids) ::kill(p, SIGKILL);
   // Gone once the kernel has torn them down (init reaps them).
   for (int i = 0; i < 200; ++i) {
@@ -205,9 +205,9 @@ TEST_F(CrashSafety, TwentyPodsAtOnce) {
   EXPECT_EQ(pods.size(), static_cast<size_t>(kPods));
   std::set<std::string> ips, names;
   for (const auto& p : pods) {
-    EXPECT_EQ(p["displayStatus"], "Running") << p.dump();
+    EXPECT_EQ(p["status"], "Running") << p.dump();
     EXPECT_EQ(p["containers"].size(), 2u);
-    for (const auto& c : p["containers"]) EXPECT_EQ(c["status"], "running");
+    for (const auto& c : p["containers"]) EXPECT_EQ(c["status"], "Running");
     if (!p["ips"].empty()) ips.insert(p["ips"][0].get<std::string>());
     names.insert(p["name"].get<std::string>());
     EXPECT_TRUE(std::filesystem::exists("/run/netns/" + p["name"].get<std::string>()));

@@ -88,8 +88,14 @@ TEST_F(Detached, RunPsLogsExecStopRm) {
   // ps: Running, with an address of the test network, 2/2 containers.
   auto pods = ps_json(false);
   ASSERT_EQ(pods.size(), 1u);
-  EXPECT_EQ(pods[0]["displayStatus"], "Running");
+  EXPECT_EQ(pods[0]["apiVersion"], "minipod/v1");
+  EXPECT_EQ(pods[0]["status"], "Running");
   EXPECT_EQ(pods[0]["id"], id);
+  for (const auto& c : pods[0]["containers"]) {
+    EXPECT_EQ(c["role"], "app") << c.dump();
+    EXPECT_TRUE(c["pid"].is_number()) << c.dump();
+    EXPECT_TRUE(c["exitCode"].is_null()) << c.dump();
+  }
   std::string ip = pods[0]["ips"].at(0);
   EXPECT_EQ(ip.rfind(env().subnet_prefix(), 0), 0u);
   auto table = env().minipod({"ps"});
@@ -155,7 +161,7 @@ TEST_F(Detached, RunPsLogsExecStopRm) {
   ASSERT_TRUE(follow.wait(std::chrono::seconds(5))) << "logs -f did not end with the pod";
   auto after = ps_json();
   ASSERT_EQ(after.size(), 1u);
-  EXPECT_EQ(after[0]["displayStatus"], "Stopped");
+  EXPECT_EQ(after[0]["status"], "Stopped");
   for (const auto& c : after[0]["containers"]) {
     int want = c["name"] == "ticker" ? 0 : 128 + SIGKILL;
     EXPECT_EQ(c["exitCode"], want) << c.dump();
@@ -171,6 +177,109 @@ TEST_F(Detached, RunPsLogsExecStopRm) {
   EXPECT_EQ(rm.exit_code, 0) << rm.err;
   EXPECT_TRUE(ps_json().empty());
   EXPECT_FALSE(std::filesystem::exists(env().log_dir() / "default_mpt-pod-d1"));
+}
+
+// What a script reads (docs/json.md): `ps -o json` and `inspect` of a running pod parse, say
+// apiVersion minipod/v1, the pod's address (the one its containers see), and each container with
+// its role and state; after `stop`, the exit codes. Never the record's own fields.
+TEST_F(Detached, PsAndInspectPrintTheDocumentedJson) {
+  std::string id = run_detached(pod_yaml("mpt-pod-d1", R"yaml(  initContainers:
+  - name: setup
+    image: probe
+    command: [sh, -c, 'echo set up']
+)yaml"));
+  ASSERT_EQ(last_code_, 0) << last_err_;
+  // `run -d` returns once the init container has started; the app containers follow when it is
+  // done.
+  auto apps_running = [](const nlohmann::json& pods) {
+    return pods.size() == 1 && pods[0]["containers"].size() == 3 &&
+           pods[0]["containers"][1]["status"] == "Running" &&
+           pods[0]["containers"][2]["status"] == "Running";
+  };
+  for (auto deadline = Clock::now() + std::chrono::seconds(20);
+       !apps_running(ps_json(false)) && Clock::now() < deadline;)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // The address as the pod's containers see it: "2: eth0    inet 10.232.7.2/24 brd ...".
+  auto in_pod = env().minipod(
+      {"exec", "mpt-pod-d1", "-c", "ticker", "--", "ip", "-4", "-o", "addr", "show", "eth0"});
+  ASSERT_EQ(in_pod.exit_code, 0) << in_pod.err;
+  auto inet = in_pod.out.find("inet ");
+  ASSERT_NE(inet, std::string::npos) << in_pod.out;
+  std::string ip = in_pod.out.substr(inet + 5, in_pod.out.find('/', inet) - inet - 5);
+  ASSERT_EQ(ip.rfind(env().subnet_prefix(), 0), 0u) << in_pod.out;
+
+  auto ps = env().minipod({"ps", "-o", "json"});
+  ASSERT_EQ(ps.exit_code, 0) << ps.err;
+  auto pods = nlohmann::json::parse(ps.out);  // throws, failing the test, if it is not JSON
+  ASSERT_TRUE(pods.is_array()) << ps.out;
+  ASSERT_EQ(pods.size(), 1u) << ps.out;
+  const auto& pod = pods[0];
+  EXPECT_EQ(pod["apiVersion"], "minipod/v1");
+  EXPECT_EQ(pod["kind"], "Pod");
+  EXPECT_EQ(pod["name"], "mpt-pod-d1");
+  EXPECT_EQ(pod["namespace"], "default");
+  EXPECT_EQ(pod["id"], id);
+  EXPECT_EQ(pod["status"], "Running");
+  EXPECT_EQ(pod["networkNotReleased"], false);
+  EXPECT_EQ(pod["network"], env().network());
+  EXPECT_EQ(pod["netns"], "/run/netns/mpt-pod-d1");
+  EXPECT_EQ(pod["hostNetwork"], false);
+  EXPECT_EQ(pod["ip"], ip);
+  EXPECT_EQ(pod["ips"], nlohmann::json::array({ip}));
+  ASSERT_EQ(pod["containers"].size(), 3u) << pod.dump(2);
+  const auto& setup = pod["containers"][0];
+  EXPECT_EQ(setup["name"], "setup");
+  EXPECT_EQ(setup["role"], "init");
+  EXPECT_EQ(setup["status"], "Exited");
+  EXPECT_EQ(setup["exitCode"], 0);
+  EXPECT_EQ(setup["reason"], "Completed");
+  EXPECT_TRUE(setup["pid"].is_null()) << setup.dump();
+  for (int i : {1, 2}) {
+    const auto& c = pod["containers"][i];
+    EXPECT_EQ(c["name"], i == 1 ? "ticker" : "stubborn");
+    EXPECT_EQ(c["role"], "app");
+    EXPECT_EQ(c["status"], "Running");
+    EXPECT_TRUE(c["exitCode"].is_null()) << c.dump();
+    EXPECT_EQ(c["restarts"], 0);
+    ASSERT_TRUE(c["pid"].is_number()) << c.dump();
+    EXPECT_TRUE(std::filesystem::exists("/proc/" + std::to_string(c["pid"].get<int>())));
+  }
+  auto table = env().minipod({"ps", "--containers"});
+  EXPECT_THAT(table.out, HasSubstr("setup"));
+  EXPECT_THAT(table.out, HasSubstr("Exited"));
+  EXPECT_THAT(table.out, HasSubstr("Running"));
+
+  // inspect: the same fields, and where to look further.
+  auto inspect = env().minipod({"inspect", "mpt-pod-d1"});
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  auto details = nlohmann::json::parse(inspect.out);
+  for (const auto& [field, value] : pod.items()) {
+    if (field == "containers") continue;
+    EXPECT_EQ(details[field], value) << field;
+  }
+  EXPECT_EQ(details["spec"]["metadata"]["name"], "mpt-pod-d1");
+  EXPECT_EQ(details["gracePeriodSeconds"], 1);
+  EXPECT_EQ(details["monitor"]["alive"], true);
+  EXPECT_EQ(details["pause"]["alive"], true);
+  EXPECT_TRUE(std::filesystem::exists(details["monitorLog"].get<std::string>()));
+  EXPECT_EQ(details["logDir"], (env().log_dir() / "default_mpt-pod-d1").string());
+  EXPECT_TRUE(std::filesystem::exists(details["containers"][1]["logDir"].get<std::string>()));
+  EXPECT_EQ(details["cni"]["network"], env().network());
+  EXPECT_EQ(details["cni"]["ifname"], "eth0");
+  EXPECT_TRUE(std::filesystem::exists(details["cni"]["cacheFile"].get<std::string>()));
+  EXPECT_EQ(details["cni"]["result"]["ips"][0]["address"], ip + "/24");
+
+  auto stop = env().minipod({"stop", "mpt-pod-d1"});
+  ASSERT_EQ(stop.exit_code, 0) << stop.err;
+  auto after = ps_json();
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0]["status"], "Stopped");
+  for (const auto& c : after[0]["containers"]) {
+    EXPECT_EQ(c["status"], "Exited") << c.dump();
+    EXPECT_TRUE(c["exitCode"].is_number()) << c.dump();
+    EXPECT_TRUE(c["pid"].is_null()) << c.dump();
+  }
+  EXPECT_EQ(env().minipod({"rm", "mpt-pod-d1"}).exit_code, 0);
 }
 
 TEST_F(Detached, ExecWithATerminal) {
@@ -261,8 +370,9 @@ spec:
     return n;
   };
   auto restarts = [&] {
-    auto j = nlohmann::json::parse(fs::read_file(env().run_dir() / "pods" / id / "state.json"));
-    return j["containers"][0]["restarts"].get<int>();
+    auto r = env().minipod({"inspect", id});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out)["containers"][0]["restarts"].get<int>();
   };
   auto wait_restarts = [&](int n) {
     auto deadline = Clock::now() + std::chrono::seconds(20);

@@ -318,16 +318,11 @@ nlohmann::json HostEnv::wait_running(const std::string& name,
                                      std::chrono::milliseconds timeout) const {
   auto deadline = Clock::now() + timeout;
   while (Clock::now() < deadline) {
-    auto id = fs::read_file_if_exists(run_dir() / "names" / name);
-    if (id && !id->empty()) {
-      auto text = fs::read_file_if_exists(run_dir() / "pods" / *id / "state.json");
-      if (text) {
-        try {
-          auto j = nlohmann::json::parse(*text);
-          if (j.value("status", "") == "running") return j;
-        } catch (const std::exception&) {
-        }
-      }
+    // Until the pod exists, inspect fails ("no pod"): asked again.
+    auto r = minipod({"inspect", name}, std::chrono::seconds(10));
+    if (r.exit_code == 0) {
+      auto j = nlohmann::json::parse(r.out, nullptr, false);
+      if (j.is_object() && j.value("status", "") == "Running") return j;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

@@ -82,7 +82,8 @@ class HostEnv {
                         const std::vector<std::string>& extra_env = {},
                         const std::string& stdin_data = "") const;
 
-  // The state record of the running pod named `name` (waits up to `timeout` for it to be running).
+  // The running pod named `name` as `minipod inspect` shows it (docs/json.md), once its status is
+  // Running; null after `timeout`. Tests read what a user reads, not the record on disk.
   nlohmann::json wait_running(const std::string& name,
                               std::chrono::milliseconds timeout = std::chrono::seconds(20)) const;
 
