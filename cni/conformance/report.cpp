@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/strings.h"
+#include "common/xml.h"
 
 namespace cni::conformance {
 
@@ -13,39 +14,14 @@ using nlohmann::json;
 
 namespace {
 
+using minipod::xml_escape;
+
 std::string summary_line(const Report& r) {
   std::string s = std::to_string(r.passed) + " passed, " + std::to_string(r.failed) + " failed";
   if (r.skipped > 0) s += ", " + std::to_string(r.skipped) + " skipped";
   if (r.warnings > 0)
     s += ", " + std::to_string(r.warnings) + " warning" + (r.warnings == 1 ? "" : "s");
   return s;
-}
-
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        // XML 1.0 cannot carry most control characters, even escaped.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t')
-          out += ' ';
-        else
-          out += c;
-    }
-  }
-  return out;
 }
 
 }  // namespace

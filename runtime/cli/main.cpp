@@ -133,6 +133,7 @@ int main(int argc, char** argv) {
   minipod::cli::add_gc_command(app, exit_code);
   minipod::images::cli::add_image_commands(app, global.image_dir);
   cni::cli::add_cni_commands(app, exit_code);
+  minipod::cli::add_net_command(app);
   minipod::cli::add_version_command(app);
 
   try {

@@ -35,7 +35,8 @@ Run minipod(std::vector<std::string> args, const std::string& stdin_data = "",
   return Run{r.exit_code, r.out, r.err};
 }
 
-const char* const kVerbs = "run, ps, inspect, logs, exec, debug, stop, rm, gc, image, cni, version";
+const char* const kVerbs =
+    "run, ps, inspect, logs, exec, debug, stop, rm, gc, image, cni, net, version";
 
 TEST(Cli, UnknownVerbIsNamedWithTheVerbs) {
   auto r = minipod({"--trace", "frobnicate", "x"});
@@ -104,6 +105,29 @@ TEST(Cli, RunReadsTheManifestFromStdin) {
   EXPECT_TRUE(no_image.err.starts_with("minipod: <stdin>: spec.containers[0].image: "))
       << no_image.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "run/pods"));
+}
+
+// `net show` reads only (ip, iptables-save, the records): any user runs it. With no pods in its
+// run dir it still draws the host; a format it does not know is a usage error.
+TEST(Cli, NetShowDrawsTheHostAndRefusesUnknownFormats) {
+  testing_support::TempDir dir;
+  std::vector<std::string> env{"MINIPOD_RUN_DIR=" + dir / "run"};
+  auto text = minipod({"net", "show"}, "", env);
+  EXPECT_EQ(text.code, 0) << text.err;
+  EXPECT_FALSE(text.out.empty());
+  auto svg = minipod({"net", "show", "--format", "svg", "-o", dir / "net.svg"}, "", env);
+  EXPECT_EQ(svg.code, 0) << svg.err;
+  EXPECT_TRUE(svg.err.starts_with("minipod: wrote " + dir / "net.svg" + " (")) << svg.err;
+  EXPECT_TRUE(fs::read_file(dir.path() / "net.svg").starts_with("<?xml"));
+  auto png = minipod({"net", "show", "--format", "png"}, "", env);
+  EXPECT_EQ(png.code, 2);
+  EXPECT_TRUE(png.err.starts_with("minipod: --format: png not in {text,dot,svg}")) << png.err;
+  auto nowhere = minipod({"net", "show", "-o", dir / "no/such/dir/net.txt"}, "", env);
+  EXPECT_EQ(nowhere.code, 1);
+  EXPECT_TRUE(nowhere.err.starts_with("minipod: net show: write the drawing to " +
+                                      dir / "no/such/dir/net.txt"))
+      << nowhere.err;
+  EXPECT_EQ(minipod({"net"}).code, 2);
 }
 
 TEST(Cli, VersionSaysWhatMinipodIsMadeOf) {
