@@ -5,6 +5,7 @@
 #include "cni/error.h"
 #include "cni/invoke.h"
 #include "cni/version.h"
+#include "common/strings.h"
 
 namespace cni {
 namespace {
@@ -13,10 +14,9 @@ bool contains(const std::vector<std::string>& v, const std::string& x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out.empty() ? "none" : out;
+// A list in a sentence: "none" rather than nothing.
+std::string listed(const std::vector<std::string>& v) {
+  return v.empty() ? "none" : minipod::join(v, ", ");
 }
 
 // Finds the binary and asks VERSION; what fails is the plugin's problem.
@@ -94,7 +94,7 @@ NetworkValidation validate_network(Client& client, const NetworkConfigList& list
     for (auto c = capability_args.begin(); c != capability_args.end(); ++c)
       if (!contains(declared, c.key()))
         out.problems.push_back("capability \"" + c.key() + "\" (asked for in " + asked_by +
-                               ") is declared by no plugin (declared: " + join(declared) +
+                               ") is declared by no plugin (declared: " + listed(declared) +
                                "): no plugin would get it (expected \"capabilities\": {\"" +
                                c.key() + "\": true} on the plugin that serves it)");
   return out;

@@ -1,16 +1,15 @@
 #include "cni/cli/reports.h"
 
 #include "cni/version.h"
+#include "common/strings.h"
 
 namespace cni::cli {
 namespace {
 
 using nlohmann::json;
 
-std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
+std::string join(const std::vector<std::string>& v, std::string_view sep = ", ") {
+  return minipod::join(v, sep);
 }
 
 std::string attachments(const std::vector<Attachment>& v) {

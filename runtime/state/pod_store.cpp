@@ -57,8 +57,16 @@ PodLock create_pod_dir(const Paths& paths, const std::string& id) {
   if (::mkdir(hidden.c_str(), 0700) != 0) throw_errno("create the pod directory", hidden.string());
   auto lock_file = hidden / "lock";
   PodLock lock;
-  lock.fd_ = UniqueFd(::open(lock_file.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-  if (!lock.fd_ || ::flock(lock.fd_.get(), LOCK_EX) != 0) {
+  // The lock file appears already locked: made unnamed (O_TMPFILE), locked, then linked in. A
+  // lock file created by name and locked after would leave gc a moment to find it free and
+  // remove the directory being made; without a lock file gc waits for the directory to age.
+  lock.fd_ = UniqueFd(::open(hidden.c_str(), O_RDWR | O_TMPFILE | O_CLOEXEC, 0600));
+  bool locked = lock.fd_ && ::flock(lock.fd_.get(), LOCK_EX) == 0;
+  if (locked) {
+    auto self = "/proc/self/fd/" + std::to_string(lock.fd_.get());
+    locked = ::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, lock_file.c_str(), AT_SYMLINK_FOLLOW) == 0;
+  }
+  if (!locked) {
     int err = errno;
     fs::remove_tree(hidden);
     throw Error("lock the pod directory", lock_file.string(), err);
