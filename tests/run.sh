@@ -9,9 +9,9 @@ cmake_args=(-DMINIPOD_WERROR=ON)
 if [ "${1:-}" = "--sanitize" ]; then
   export MINIPOD_BUILD_DIR=$root/build-asan
   cmake_args+=(-DMINIPOD_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug)
-  # The soak's 200 cycles run in the normal build; under ASan each cycle is ~6 times slower and
-  # 50 of them find the same memory errors.
-  export MPT_CYCLES=${MPT_CYCLES:-50}
+  # The soak's 200 cycles run in the normal build; under ASan each cycle is ~6 times slower, and
+  # the memory errors of a run/stop/rm show in its first cycles.
+  export MPT_CYCLES=${MPT_CYCLES:-20}
   shift
 fi
 build=${MINIPOD_BUILD_DIR:-$root/build}
