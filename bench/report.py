@@ -193,6 +193,11 @@ if mp_client is not None and best_podman is not None:
 if mp_client is not None and cd_client is not None:
     target("B1 vs containerd", "≤ 1/5 of containerd, to the client's success", mp_client, cd_client / 5,
            mp_client <= cd_client / 5, f"minipod {f(mp_client)} ms, containerd {f(cd_client)} ms: ratio 1/{f(cd_client / mp_client, 1)}")
+mb_client = med("B1", "minipod-baseline", "client")
+if mp_client is not None and mb_client is not None:
+    target("B1 vs the baseline binary", "not slower than MINIPOD_BASELINE by more than 10%, to the client's success",
+           mp_client, mb_client * 1.1, mp_client <= mb_client * 1.1,
+           f"minipod {f(mp_client)} ms, baseline {f(mb_client)} ms: {f((mp_client / mb_client - 1) * 100, 1)}%")
 if b7_summary:
     own = b7_summary["own_start_ms"]
     target("B7 minipod's own work", "≤ 10 ms (start, excluding CNI plugin time)", own, 10, own <= 10,
@@ -276,9 +281,13 @@ md.append("From the command to the page on the client's stdout (`client`), and t
           "--with-ns network:` httpd + `ctr run --rm` client + `ctr tasks rm -f`, `containers rm`, CNI DEL ×2, "
           "`ip netns del` — the steps containerd's CRI takes, **without** the pause container CRI would also start "
           "(so containerd's figure is a lower bound).\n")
+b1_tools = ["minipod", "podman-netavark", "podman-cni", "containerd"]
+if med("B1", "minipod-baseline", "client") is not None:
+    # MINIPOD_BASELINE was set: the older binary ran in the same loop, right after this one.
+    b1_tools.insert(1, "minipod-baseline")
 for metric in ("client", "end"):
     base = med("B1", "minipod", metric)
-    table(f"B1 {metric}", [row(t, "B1", t, metric, base) for t in ("minipod", "podman-netavark", "podman-cni", "containerd")])
+    table(f"B1 {metric}", [row(t, "B1", t, metric, base) for t in b1_tools])
 
 md.append("## B2 — sandbox without network\n")
 md.append("minipod has no sandbox-only command (a pod always has containers): `minipod run --network none` of a pod "

@@ -9,7 +9,8 @@
 #   --only    a comma-separated subset of B1..B7 (B3 comes with B1 and B4, B6 with B4)
 #   --out     where results.md and results.json go (default bench/results)
 # Environment: MINIPOD_BIN (default: build minipod RelWithDebInfo in build-bench/ and use it),
-# MPB_WORK (scratch dir, default /tmp/minipod-bench), MPB_KEEP=1 (keep raw data and logs).
+# MPB_WORK (scratch dir, default /tmp/minipod-bench), MPB_KEEP=1 (keep raw data and logs),
+# MINIPOD_BASELINE (another minipod binary, e.g. an older commit's, measured in B1 next to this one).
 #
 # Fairness: in each measurement every iteration runs every tool once, in a fixed order (minipod,
 # podman netavark, podman cni, containerd, ...), from the same state: image present, bridge
@@ -78,6 +79,7 @@ mount_run_state || { echo "could not mount a tmpfs at $RS" >&2; exit 1; }
 echo "==> setting up in $W (runs=$RUNS, scale=$SCALE, only=$ONLY)"
 setup_rootfs
 setup_minipod
+setup_minipod_baseline
 setup_containerd || { echo "containerd setup failed" >&2; exit 1; }
 setup_podman netavark || { echo "podman (netavark) setup failed" >&2; exit 1; }
 setup_podman cni || { echo "podman (cni) setup failed" >&2; exit 1; }
@@ -95,7 +97,7 @@ if want B1 || want B3; then
   echo "==> B1/B3: full pod (httpd + client over 127.0.0.1, bridge + host-local), $RUNS runs + 1 warm-up"
   for ((i = 0; i <= RUNS; i++)); do
     progress B1 $i
-    for tool in minipod podman-netavark podman-cni containerd; do
+    for tool in minipod minipod-baseline podman-netavark podman-cni containerd; do
       b1_$tool "$i" || fail B1 $tool $i "see $LOG"
     done
   done

@@ -83,6 +83,32 @@ b1_minipod() {
   rec B3 minipod after-client "$i" "$(us "$tc" "$t1")"
 }
 
+# MINIPOD_BASELINE: another minipod binary (an older commit's) measured in the same B1 loop, right
+# after this one, with state dirs of its own: a regression shows as a ratio from one run.
+setup_minipod_baseline() {
+  [ -n "${MINIPOD_BASELINE:-}" ] || return 0
+  [ -x "$MINIPOD_BASELINE" ] || { echo "MINIPOD_BASELINE: no minipod binary at $MINIPOD_BASELINE" >&2; exit 1; }
+  mkdir -p "$S/mpb/pods"
+  mpb_env "$MINIPOD_BASELINE" image import mpb-busybox "$S/rootfs" >"$LOG/minipod-baseline-setup.log" 2>&1 ||
+    { echo "minipod baseline image import failed (see $LOG/minipod-baseline-setup.log)" >&2; exit 1; }
+  sed 's/name: mpb-b1/name: mpb-b1-base/' "$S/mp/pods/b1.yaml" >"$S/mpb/pods/b1.yaml"
+}
+mpb_env() {
+  MINIPOD_RUN_DIR=$RS/mpb MINIPOD_DATA_DIR=$S/mpb/data MINIPOD_LOG_DIR=$S/mpb/log MINIPOD_IMAGE_DIR=$S/mpb/images "$@"
+}
+b1_minipod-baseline() {
+  local i=$1 t0 t1 rc
+  [ -n "${MINIPOD_BASELINE:-}" ] || return 0
+  rm -f "$W/stamp"
+  t0=$EPOCHREALTIME
+  mpb_env "$MINIPOD_BASELINE" run "${MPNET[@]}" "$S/mpb/pods/b1.yaml" 2>>"$LOG/minipod-baseline-b1.err" | stamp
+  rc=${PIPESTATUS[0]}; t1=$EPOCHREALTIME
+  [ "$rc" = 0 ] && [ -s "$W/stamp" ] || return 1
+  [ "$i" = 0 ] && return 0
+  local tc; tc=$(<"$W/stamp")
+  rec B1 minipod-baseline client "$i" "$(us "$t0" "$tc")"; rec B1 minipod-baseline end "$i" "$(us "$t0" "$t1")"
+}
+
 b7_minipod() {
   local i=$1 t0 t1 rc
   rm -f "$W/stamp"
