@@ -1,6 +1,9 @@
 #include "cni/conformance/sandbox.h"
 
 #include <filesystem>
+#include <mutex>
+#include <set>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -29,13 +32,48 @@ Netns::Netns(std::string name) : name_(std::move(name)) {
   }
 }
 
+namespace {
+
+std::mutex destroyed_mutex;
+std::set<std::string> destroyed;
+
+std::set<std::string> host_link_names() {
+  std::set<std::string> out;
+  std::istringstream in(sh("ip -o link show 2>/dev/null").out);
+  for (std::string line; std::getline(in, line);) {
+    // "7: cfd1234@cfe1234: <...": the name is between the first ": " and the next ':' or '@'.
+    size_t b = line.find(": ");
+    if (b == std::string::npos) continue;
+    size_t e = line.find_first_of(":@", b + 2);
+    out.insert(line.substr(b + 2, e - b - 2));
+  }
+  return out;
+}
+
+// Deletes a namespace and remembers which host links went with it.
+void delete_netns(const std::string& name) {
+  std::set<std::string> before = host_link_names();
+  sh("ip netns del " + name + " 2>/dev/null");
+  std::set<std::string> after = host_link_names();
+  std::lock_guard lock(destroyed_mutex);
+  for (const auto& l : before)
+    if (!after.count(l)) destroyed.insert(l);
+}
+
+}  // namespace
+
+std::vector<std::string> links_destroyed_by_suite() {
+  std::lock_guard lock(destroyed_mutex);
+  return {destroyed.begin(), destroyed.end()};
+}
+
 Netns::~Netns() {
   if (!removed_) remove();
 }
 
 void Netns::remove() {
   removed_ = true;
-  sh("ip netns del " + name_ + " 2>/dev/null");
+  delete_netns(name_);
 }
 
 std::vector<NsLink> netns_links(const std::string& name) {
@@ -71,7 +109,7 @@ std::vector<std::string> remove_netns_with_prefix(const std::string& prefix) {
   for (const auto& e : std::filesystem::directory_iterator("/run/netns", ec)) {
     std::string n = e.path().filename().string();
     if (!n.starts_with(prefix + "-")) continue;
-    sh("ip netns del " + n + " 2>/dev/null");
+    delete_netns(n);
     removed.push_back(n);
   }
   return removed;
