@@ -59,7 +59,11 @@ void Runner::attribute(const Attachment& a, const AddOutcome& o) {
 void Runner::judge_host(const HostSnapshot& before) {
   remove_netns_with_prefix(opt_.prefix);
   for (const auto& l : opt_.suite_links) attr_.suite_links.insert(l);
-  for (const auto& l : links_destroyed_by_suite()) attr_.suite_destroyed.insert(l);
+  // The profile's links are one veth pair: when the suite's namespace deletion took one end (the
+  // host-side peer), it took the other (moved into the sandbox and renamed, so never seen by
+  // name) with it.
+  for (const auto& l : links_destroyed_by_suite())
+    if (attr_.suite_links.count(l)) attr_.suite_destroyed = attr_.suite_links;
   HostDiff d = diff_and_restore(before, attr_);
   std::vector<std::string> leaked_files, counted;
   for (const auto& dir : host_local_dirs_) {

@@ -37,27 +37,40 @@ namespace {
 std::mutex destroyed_mutex;
 std::set<std::string> destroyed;
 
-std::set<std::string> host_link_names() {
-  std::set<std::string> out;
-  std::istringstream in(sh("ip -o link show 2>/dev/null").out);
+// "12: cfe1@if11: <...>" -> {12, "cfe1", "if11"}: index, name, and what follows '@' (the peer).
+struct LinkLine {
+  std::string index, name, peer;
+};
+std::vector<LinkLine> link_lines(const std::string& cmd) {
+  std::vector<LinkLine> out;
+  std::istringstream in(sh(cmd).out);
   for (std::string line; std::getline(in, line);) {
-    // "7: cfd1234@cfe1234: <...": the name is between the first ": " and the next ':' or '@'.
     size_t b = line.find(": ");
     if (b == std::string::npos) continue;
-    size_t e = line.find_first_of(":@", b + 2);
-    out.insert(line.substr(b + 2, e - b - 2));
+    size_t e = line.find(": ", b + 2);
+    if (e == std::string::npos) continue;
+    std::string name = line.substr(b + 2, e - b - 2), peer;
+    if (size_t at = name.find('@'); at != std::string::npos) {
+      peer = name.substr(at + 1);
+      name = name.substr(0, at);
+    }
+    out.push_back({line.substr(0, b), name, peer});
   }
   return out;
 }
 
-// Deletes a namespace and remembers which host links went with it.
+// Deletes a namespace and remembers which host links go with it: the host ends of the veths in
+// it (the kernel destroys them a moment later, so they are found before, by their index).
 void delete_netns(const std::string& name) {
-  std::set<std::string> before = host_link_names();
+  std::set<std::string> gone;
+  std::vector<LinkLine> host = link_lines("ip -o link show 2>/dev/null");
+  for (const auto& l : link_lines("ip -n " + name + " -o link show 2>/dev/null"))
+    if (l.peer.starts_with("if"))
+      for (const auto& h : host)
+        if (h.index == l.peer.substr(2)) gone.insert(h.name);
   sh("ip netns del " + name + " 2>/dev/null");
-  std::set<std::string> after = host_link_names();
   std::lock_guard lock(destroyed_mutex);
-  for (const auto& l : before)
-    if (!after.count(l)) destroyed.insert(l);
+  destroyed.insert(gone.begin(), gone.end());
 }
 
 }  // namespace
