@@ -331,6 +331,21 @@ TEST_F(Conformance, SigtermMidRunRemovesEverything) {
   }
 }
 
+TEST_F(Conformance, SubnetAndPrefixReachTheProfile) {
+  if (!have_debian_plugins()) GTEST_SKIP() << "no /usr/lib/cni/bridge";
+  Outcome r = conformance(
+      {"bridge", "--versions", "1.0.0", "--checks", "add.result", "--subnet", "10.99.7.0/24"});
+  EXPECT_EQ(r.code, 0) << describe(r);
+  ASSERT_FALSE(r.report["calls"].empty());
+  std::string stdin_data;
+  for (const auto& c : r.report["calls"])
+    if (c["verb"] == "ADD") stdin_data = c["stdin"];
+  EXPECT_NE(stdin_data.find("\"10.99.7.0/24\""), std::string::npos) << stdin_data;
+  // Link names start with the first letters of --prefix ("mptcf" of "mpt-cf-...").
+  EXPECT_NE(stdin_data.find("\"bridge\":\"mptcfbr"), std::string::npos) << stdin_data;
+  EXPECT_EQ(conformance({"bridge", "--subnet", "10.99.0.0/28"}).code, 2);
+}
+
 TEST_F(Conformance, CorrectFixtureWithoutCniPathPasses) {
   Outcome r =
       conformance({std::string(FIXTURE_DIR) + "/fx-no-cni-path", "--config",
