@@ -19,15 +19,26 @@ command -v jq >/dev/null || { echo "gen-conformance.sh: needs jq" >&2; exit 2; }
 
 out=$(mktemp -d /tmp/cnicf-docs-XXXXXX)
 trap 'rm -rf "$out"' EXIT
-rules_before=$( (iptables-save; ip6tables-save) 2>/dev/null | grep -E '^(:|-A)' | sed 's/ \[.*//' | sort)
+# The host as found: links, addresses, routes, iptables (without counters), forwarding sysctls,
+# namespaces. Every run must leave it byte for byte the same.
+host_state() {
+  ip -o link show | sed 's/ link\/.*//'
+  ip -o addr show
+  ip route show table all
+  ip -6 route show table all
+  (iptables-save; ip6tables-save) 2>/dev/null | grep -v '^#' | sed 's/\[[0-9:]*\]//'
+  cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding 2>/dev/null
+  ls /run/netns 2>/dev/null || true
+}
+state_before=$(host_state)
 
 checks=$("$minipod" cni conformance --list-checks --format json | jq -r '
   ["| ID | level | versions | spec | rule |", "| --- | --- | --- | --- | --- |"] +
   map("| `\(.id)` | \(.level) | \(if .perVersion then .versions else "once" end) | \(.section) | \(.title) |")
   | .[]')
 
-rows=("| plugin | tested versions | passed | MUST failed | SHOULD warnings | skipped | MUST failures | SHOULD warnings (what) |"
-      "| --- | --- | ---: | ---: | ---: | ---: | --- | --- |")
+rows=("| plugin | tested versions | passed | MUST failed | SHOULD warnings | notes | not testable | skipped | MUST failures | SHOULD warnings (what) |"
+      "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |")
 for p in $plugins; do
   [ -x "$cni_path/$p" ] || continue
   echo "== $p" >&2
@@ -36,23 +47,23 @@ for p in $plugins; do
   rows+=("$(jq -r --arg p "$p" '
     def grouped(r): [.results[] | select(.result == r)] | group_by(.id)
       | map("`\(.[0].id)` (\(map(.version) | join(", ")))") | join("; ");
-    "| \($p) | \(.testedVersions | join(" ")) | \(.summary.passed) | \(.summary.failed) | \(.summary.warnings) | \(.summary.skipped) | \(grouped("fail") | if . == "" then "—" else . end) | \(grouped("warn") | if . == "" then "—" else . end) |"
+    "| \($p) | \(.testedVersions | join(" ")) | \(.summary.passed) | \(.summary.failed) | \(.summary.warnings) | \(.summary.notes) | \(.summary.notTestable) | \(.summary.skipped) | \(grouped("fail") | if . == "" then "—" else . end) | \(grouped("warn") | if . == "" then "—" else . end) |"
   ' "$out/$p.json")")
   # One line of evidence per MUST failure, for the notes under the table.
   jq -r --arg p "$p" '[.results[] | select(.result == "fail")] | group_by(.id) | .[] | .[0]
     | "- **\($p)** `\(.id)` (\(.version)): \(.evidence | gsub("\\|"; "/") | .[0:260])"' \
     "$out/$p.json" >>"$out/notes"
+  jq -r --arg p "$p" '[.results[] | select(.result == "not-testable")] | .[0:1] | .[]
+    | "- **\($p)**: \(.evidence | gsub("\\|"; "/") | .[0:260])"' \
+    "$out/$p.json" >>"$out/untestable"
 done
+touch "$out/untestable"
 touch "$out/notes"
 
 # Nothing of the runs may be left on the host.
-left=$(ls /run/netns 2>/dev/null | grep '^cnicf-' || true)
-rules_after=$( (iptables-save; ip6tables-save) 2>/dev/null | grep -E '^(:|-A)' | sed 's/ \[.*//' | sort)
-# Only what the reference plugins make counts: other programs may change iptables meanwhile.
-new_rules=$(comm -13 <(echo "$rules_before") <(echo "$rules_after") | grep -E 'CNI-|10\.233\.' || true)
-links=$(ip -o link show | grep -oE ' cf(br|m|p|d|e|vrf)[0-9a-f]{5}' || true)
-if [ -n "$left$new_rules$links" ]; then
-  echo "gen-conformance.sh: host state left behind:" $left $new_rules $links >&2
+if [ "$(host_state)" != "$state_before" ]; then
+  echo "gen-conformance.sh: the host changed; expected it as found. Difference:" >&2
+  diff <(echo "$state_before") <(host_state) >&2 || true
   exit 1
 fi
 
@@ -73,7 +84,11 @@ printf '%s\n' "${rows[@]}" >"$out/results"
   echo
   echo "MUST failures, with the evidence of the first failing version:"
   echo
-  cat "$out/notes"
+  if [ -s "$out/notes" ]; then cat "$out/notes"; else echo "- none"; fi
+  echo
+  echo "Not testable on this machine (exit code 3; no verdict on the plugin):"
+  echo
+  if [ -s "$out/untestable" ]; then cat "$out/untestable"; else echo "- none"; fi
   echo
 } >"$out/results.md"
 replace checks "$out/checks"

@@ -9,7 +9,9 @@
 
 namespace cni::conformance {
 
-enum class Level { kMust, kShould };
+// kInfo: what the suite observes where the spec sets no rule (e.g. the CNI_COMMAND-less "about"
+// text of Go's skel): shown, never counted against the plugin.
+enum class Level { kMust, kShould, kInfo };
 
 struct CheckInfo {
   std::string id;  // "del.twice"
@@ -19,6 +21,9 @@ struct CheckInfo {
   std::string min_version;  // first spec version it applies to ("" = all)
   std::string max_version;  // last spec version it applies to ("" = all)
   bool per_version = true;  // false: judged once, not per claimed version
+  // The suite judges it as a MUST where the spec only says "should" (DEL tolerating missing
+  // resources): every report says so, so no one reads it as the spec's word.
+  bool suite_policy = false;
 };
 
 // In report order.
@@ -29,5 +34,7 @@ const CheckInfo* find_check(std::string_view id);
 bool applies(const CheckInfo& check, const std::string& version);
 
 const char* level_name(Level level);
+// The level as reports print it: level_name(), or "MUST (suite policy; SPEC: should)".
+std::string level_label(const CheckInfo& check);
 
 }  // namespace cni::conformance

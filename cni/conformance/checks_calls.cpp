@@ -13,6 +13,7 @@ void Runner::judge_calls() {
   size_t total = 0, failures = 0;
   for (const auto& c : recorder_.calls()) {
     if (c.version != version_ && !(c.version == "-" && version_ == report_.tested.back())) continue;
+    if (!c.not_run.empty()) continue;  // never made: nothing to judge
     ++total;
     std::string where = (c.verb.empty() ? std::string("(no CNI_COMMAND)") : c.verb) + " of " +
                         c.type + " [" + c.scenario + "]";

@@ -3,12 +3,42 @@
 // back (del.without-add, del.releases-address, del.*-netns, del.no-prev-result).
 #include "cni/conformance/runner.h"
 
+#include <filesystem>
+
 #include "cni/version.h"
+#include "common/error.h"
+#include "common/fs.h"
 #include "common/strings.h"
 
 namespace cni::conformance {
 
 using minipod::join;
+
+namespace {
+
+// host-local's reservation files of the addresses `o` got that are still there, with the
+// container id each names: "/var/lib/cni/networks/n/10.233.1.2 (held by c-3)".
+std::vector<std::string> reservations(const Network& net, const AddOutcome& o) {
+  std::vector<std::string> out;
+  std::string dir = net.host_local_dir();
+  if (dir.empty()) return out;
+  for (const auto& ip : o.addresses()) {
+    std::string file = dir + "/" + ip;
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec)) continue;
+    std::string owner;
+    try {
+      owner = minipod::fs::read_file(file);
+    } catch (const minipod::Error&) {
+    }
+    owner = one_line(owner.substr(0, owner.find('\n')), 80);
+    out.push_back("reservation file " + file + " is still there" +
+                  (owner.empty() ? "" : " (held by " + owner + ")"));
+  }
+  return out;
+}
+
+}  // namespace
 
 void Runner::scenario_del_without_add() {
   if (!wanted("del.without-add")) return;
@@ -71,6 +101,7 @@ void Runner::scenario_del_netns(bool vanished) {
                              : std::string("DEL with an empty CNI_NETNS");
   if (!d.ok()) {
     fail(id, how + ": " + d.summary(), ids({&d}));
+    if (!net->host_local_dir().empty()) counted_dirs_[net->host_local_dir()] = id;
   } else if (!why.empty()) {
     pass(id, how + " succeeded (release not judged: " + why + ")", ids({&d}));
   } else {
@@ -85,6 +116,12 @@ void Runner::scenario_del_netns(bool vanished) {
                " succeeded; the address stayed taken, as after a normal DEL (see "
                "del.releases-address)",
            calls);
+    else if (auto held = reservations(*net, oa); !held.empty())
+      // The evidence is the reservation itself: the new ADD may have failed for another reason.
+      fail(id, how + " succeeded but did not release the address: " + join(held, "; "), calls);
+    else if (!net->host_local_dir().empty())
+      skip(id, how + " succeeded and no reservation of " + join(oa.addresses(), ", ") +
+                   " is left, but the new ADD failed for another reason: " + ob.describe());
     else
       fail(id,
            how + " succeeded but did not release " + join(oa.addresses(), ", ") +

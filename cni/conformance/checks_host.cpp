@@ -59,14 +59,25 @@ void Runner::attribute(const Attachment& a, const AddOutcome& o) {
 void Runner::judge_host(const HostSnapshot& before) {
   remove_netns_with_prefix(opt_.prefix);
   for (const auto& l : opt_.suite_links) attr_.suite_links.insert(l);
+  // The profile's links are one veth pair: when the suite's namespace deletion took one end (the
+  // host-side peer), it took the other (moved into the sandbox and renamed, so never seen by
+  // name) with it.
+  for (const auto& l : links_destroyed_by_suite())
+    if (attr_.suite_links.count(l)) attr_.suite_destroyed = attr_.suite_links;
   HostDiff d = diff_and_restore(before, attr_);
-  std::vector<std::string> leaked_files;
+  std::vector<std::string> leaked_files, counted;
   for (const auto& dir : host_local_dirs_) {
     std::error_code ec;
+    auto known = counted_dirs_.find(dir);
     for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
       std::string n = e.path().filename().string();
       if (n == "lock" || n.starts_with("last_reserved_ip")) continue;
-      leaked_files.push_back("host-local address file " + e.path().string());
+      // Not counted twice: the failed DEL of that check is why the address is still taken.
+      if (known != counted_dirs_.end())
+        counted.push_back("host-local address file " + e.path().string() + " (counted by " +
+                          known->second + ")");
+      else
+        leaked_files.push_back("host-local address file " + e.path().string());
     }
     std::filesystem::remove_all(dir, ec);
   }
@@ -75,12 +86,14 @@ void Runner::judge_host(const HostSnapshot& before) {
   for (const auto& a : d.actions) report_.cleanup.push_back(version_ + ": " + a);
   for (const auto& f : d.failures) report_.cleanup.push_back(version_ + ": FAILED " + f);
   for (const auto& l : leaked_files) report_.cleanup.push_back(version_ + ": removed " + l);
+  for (const auto& l : counted) report_.cleanup.push_back(version_ + ": removed " + l);
   std::string foreign =
       d.foreign.empty()
           ? ""
           : " (not attributed to this run, left alone: " + join(d.foreign, "; ") + ")";
+  std::string also = counted.empty() ? "" : " (besides " + join(counted, "; ") + ")";
   if (clean.empty())
-    pass("host.clean", "nothing left" + foreign);
+    pass("host.clean", "nothing left" + also + foreign);
   else
     fail("host.clean", join(clean, "; ") + foreign);
   if (d.shared.empty())

@@ -30,6 +30,12 @@ void Runner::scenario_lifecycle() {
     return;
   }
   if (!o.ok()) {
+    if (auto why = environment_failure(o); !why.empty()) {
+      environment_problem_ = why;
+      not_testable("add.result", why);
+      net->del(s.att, &o);
+      return;
+    }
     add_failed_ = true;
     fail("add.result", "ADD failed: " + o.describe(), ids({&*o.call}));
     for (const char* id :

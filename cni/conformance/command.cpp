@@ -1,19 +1,28 @@
 #include "cni/conformance/command.h"
 
+#include <arpa/inet.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <csignal>
+#include <cstdint>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <memory>
 
 #include "cni/conformance/catalogue.h"
 #include "cni/conformance/profiles.h"
 #include "cni/conformance/report.h"
+#include "cni/conformance/sandbox.h"
 #include "cni/conformance/suite.h"
 #include "cni/error.h"
 #include "cni/invoke.h"
 #include "cni/version.h"
+#include "common/digest.h"
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/strings.h"
@@ -25,10 +34,106 @@ using nlohmann::json;
 
 struct Flags {
   std::string plugin, config, versions, checks, format = "text", output, prefix, cap_args;
+  std::string subnet = "10.233.0.0/16";
   double timeout_s = 10;
   int parallel = 4;
   bool list = false;
+  bool on_host = false;
 };
+
+// The signal that interrupted the run (0: none). Read by the suite between scenarios.
+volatile sig_atomic_t g_signal = 0;
+volatile int g_interrupted = 0;
+
+void on_signal(int sig) {
+  g_signal = sig;
+  g_interrupted = 1;
+}
+
+// SIGTERM and SIGINT stop the run at the next scenario instead of killing it, so everything the
+// suite made is removed on the way out; the previous handlers come back with the guard.
+class SignalGuard {
+ public:
+  SignalGuard() {
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;  // a read or waitpid under way goes on; poll() loops on EINTR
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGTERM, &sa, &old_term_);
+    ::sigaction(SIGINT, &sa, &old_int_);
+  }
+  SignalGuard(const SignalGuard&) = delete;
+  SignalGuard& operator=(const SignalGuard&) = delete;
+  ~SignalGuard() {
+    ::sigaction(SIGTERM, &old_term_, nullptr);
+    ::sigaction(SIGINT, &old_int_, nullptr);
+  }
+
+ private:
+  struct sigaction old_term_ {};
+  struct sigaction old_int_ {};
+};
+
+// The /24 of --subnet the profiles use: the subnet itself when it is a /24, else one picked by
+// the prefix's hash so runs with different prefixes do not share addresses. "10.233.57".
+std::string pick_subnet24(const std::string& cidr, size_t hash) {
+  size_t slash = cidr.find('/');
+  in_addr a{};
+  int bits = slash == std::string::npos ? -1 : std::atoi(cidr.c_str() + slash + 1);
+  if (slash == std::string::npos || inet_pton(AF_INET, cidr.substr(0, slash).c_str(), &a) != 1 ||
+      bits < 8 || bits > 24)
+    throw minipod::UsageError("--subnet", "\"" + cidr +
+                                              "\": expected an IPv4 CIDR from /8 to /24, e.g. "
+                                              "10.233.0.0/16");
+  uint32_t base = ntohl(a.s_addr) & ~((1u << (32 - bits)) - 1);
+  uint32_t count = 1u << (24 - bits);
+  uint32_t index =
+      count > 220 ? static_cast<uint32_t>(20 + hash % 200) : static_cast<uint32_t>(hash % count);
+  uint32_t net = base + (index << 8);
+  return std::to_string(net >> 24) + "." + std::to_string((net >> 16) & 255) + "." +
+         std::to_string((net >> 8) & 255);
+}
+
+// The first alphanumeric characters of --prefix (at most 5), for link names.
+std::string link_prefix_of(const std::string& prefix) {
+  std::string out;
+  for (char c : prefix)
+    if (std::isalnum(static_cast<unsigned char>(c)) && out.size() < 5) out += c;
+  return out.empty() ? std::string("cf") : out;
+}
+
+std::string utc_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// After SIGTERM/SIGINT stopped the run. The scenarios' namespaces went with their owners and the
+// host diff put back what the plugin changed; what is left is the run's own: stray namespaces,
+// the profile's links, the temporary directory (its destructor, on return).
+void stopped(const std::string& prefix, std::unique_ptr<ProfileGuard>& guard, int& exit_code) {
+  std::vector<std::string> removed = remove_netns_with_prefix(prefix);
+  guard.reset();
+  std::fprintf(stderr,
+               "minipod cni conformance: stopped by signal %d; removed what the suite made "
+               "(%zu stray namespaces)\n",
+               static_cast<int>(g_signal), removed.size());
+  exit_code = 128 + static_cast<int>(g_signal);
+}
+
+// Moves the suite into a network namespace of its own, which the plugin under test takes for
+// the host: its bridges, iptables rules and sysctls land there, and the kernel removes all of
+// it when the suite exits, however it exits. The sandboxes are created from within it.
+void enter_private_host() {
+  if (::unshare(CLONE_NEWNET) != 0)
+    minipod::throw_errno("unshare(CLONE_NEWNET)", "the suite's private host network namespace");
+  Shell r = sh("ip link set lo up");
+  if (r.code != 0)
+    throw minipod::Error("cni conformance: set lo up in the private host namespace", r.err);
+}
 
 // A temporary directory for host-local's state, removed with everything in it.
 class TempDir {
@@ -58,7 +163,7 @@ void list_checks(const Flags& f) {
     for (const auto& c : catalogue())
       arr.push_back(
           {{"id", c.id},
-           {"level", level_name(c.level)},
+           {"level", level_label(c)},
            {"section", c.section},
            {"title", c.title},
            {"versions", c.min_version.empty() && c.max_version.empty()
@@ -70,7 +175,7 @@ void list_checks(const Flags& f) {
     return;
   }
   for (const auto& c : catalogue())
-    std::printf("%-26s %-6s %s\n", c.id.c_str(), level_name(c.level), c.title.c_str());
+    std::printf("%-26s %-6s %s\n", c.id.c_str(), level_label(c).c_str(), c.title.c_str());
 }
 
 void run(const Flags& f, const std::string& cni_path, int& exit_code) {
@@ -136,7 +241,7 @@ void run(const Flags& f, const std::string& cni_path, int& exit_code) {
   char tag[8];
   std::snprintf(tag, sizeof tag, "%05zx", h % 0xfffff);
   TempDir data;
-  ProfileContext ctx{tag, "10.233." + std::to_string(20 + h % 200), data.path()};
+  ProfileContext ctx{link_prefix_of(o.prefix), tag, pick_subnet24(f.subnet, h), data.path()};
 
   std::optional<Profile> profile;
   if (f.config.empty()) {
@@ -151,6 +256,7 @@ void run(const Flags& f, const std::string& cni_path, int& exit_code) {
     s.ifname = profile->ifname;
     s.max_attachments = profile->max_attachments;
     o.suite_links = profile->links;
+    o.link_type = profile->link_type;
     o.config_source = "built-in profile for " + s.type;
   } else {
     auto text = minipod::fs::read_file_if_exists(f.config);
@@ -177,6 +283,7 @@ void run(const Flags& f, const std::string& cni_path, int& exit_code) {
               s.plugins.back()["type"].get<std::string>() + "\", not \"" + s.type + "\"");
     if (j.value("cniVersion", json("")).is_string()) o.config_version = j.value("cniVersion", "");
     o.config_source = "--config " + f.config;
+    o.link_type = link_type_of(s.type);
   }
   if (!f.cap_args.empty()) {
     s.capability_args = json::parse(f.cap_args, nullptr, false);
@@ -195,14 +302,39 @@ void run(const Flags& f, const std::string& cni_path, int& exit_code) {
     throw minipod::Error("cni conformance",
                          "needs root: it creates network namespaces and reads iptables");
 
-  std::unique_ptr<ProfileGuard> guard;
-  if (profile) {
-    guard = std::make_unique<ProfileGuard>(*profile);
-    ProfileGuard* g = guard.get();
-    o.before_scenario = [g] { g->again(); };
+  if (!f.on_host) enter_private_host();
+  SignalGuard signals;
+  o.interrupted = &g_interrupted;
+  std::string started = utc_now();
+  std::string sha;
+  try {
+    sha = minipod::sha256_hex(minipod::fs::read_file(o.plugin_path));
+  } catch (const minipod::Error& e) {
+    sha = std::string("(unreadable: ") + e.what() + ")";
   }
-  Report r = run_suite(o);
+
+  std::unique_ptr<ProfileGuard> guard;
+  Report r;
+  try {
+    if (profile) {
+      guard = std::make_unique<ProfileGuard>(*profile);
+      ProfileGuard* g = guard.get();
+      o.before_scenario = [g] { g->again(); };
+    }
+    r = run_suite(o);
+  } catch (const Interrupted&) {
+    stopped(o.prefix, guard, exit_code);
+    return;
+  } catch (const minipod::Error&) {
+    // A call the signal broke (EINTR) rather than the check between scenarios.
+    if (!g_interrupted) throw;
+    stopped(o.prefix, guard, exit_code);
+    return;
+  }
   guard.reset();
+  r.tool_version = MINIPOD_VERSION;
+  r.started = started;
+  r.sha256 = sha;
 
   std::string out = f.format == "json"    ? format_json(r)
                     : f.format == "junit" ? format_junit(r)
@@ -216,7 +348,7 @@ void run(const Flags& f, const std::string& cni_path, int& exit_code) {
     std::fprintf(stdout, "%s", line.c_str());
   }
   std::fflush(stdout);
-  exit_code = r.must_failed() ? 1 : 0;
+  exit_code = r.exit_code();
 }
 
 }  // namespace
@@ -245,6 +377,12 @@ void add_conformance_command(CLI::App* cni, std::function<std::string()> cni_pat
   sub->add_option("--prefix", f->prefix,
                   "Name prefix of the namespaces, networks and containers the suite creates "
                   "(default cnicf-<pid>)");
+  sub->add_option("--subnet", f->subnet,
+                  "IPv4 CIDR (/8 to /24) the built-in profiles take their /24 from")
+      ->capture_default_str();
+  sub->add_flag("--on-host", f->on_host,
+                "Run the plugin on the real host instead of a private network namespace the "
+                "suite creates and takes for the host (for plugins that need the real host)");
   sub->add_flag("--list-checks", f->list, "List the checks and exit");
   int* code = &exit_code;
   sub->callback([f, cni_path, code] { run(*f, cni_path(), *code); });

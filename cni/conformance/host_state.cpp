@@ -210,6 +210,11 @@ HostDiff diff_and_restore(const HostSnapshot& before, const Attribution& attr) {
   for (const auto& c : now.chains) {
     if (before.chains.count(c)) continue;
     std::string chain = c.substr(c.rfind(' ') + 1);
+    // A built-in chain appears in a table nf_tables had not made yet (the private host namespace
+    // starts empty): it is no one's; its new rules are judged one by one below.
+    if (chain == "INPUT" || chain == "OUTPUT" || chain == "FORWARD" || chain == "PREROUTING" ||
+        chain == "POSTROUTING")
+      continue;
     std::string prefix = c.substr(0, c.rfind(' ')) + " -A " + chain + " ";
     // A chain belongs to whoever its rules and the jumps to it belong to.
     Owner owner = Owner::kForeign;
@@ -301,7 +306,9 @@ HostDiff diff_and_restore(const HostSnapshot& before, const Attribution& attr) {
     if (o != Owner::kForeign) links_to_remove.push_back(name);
   }
   for (const auto& [name, master] : before.links)
-    if (!now.links.count(name) && attr.suite_links.count(name))
+    // A suite link the suite's own namespace deletion took with it (host-device's device) is
+    // the suite's doing; only one the plugin removed is a finding.
+    if (!now.links.count(name) && attr.suite_links.count(name) && !attr.suite_destroyed.count(name))
       note(Owner::kAttachment, "link " + name + " (created by the suite) is gone");
 
   for (const auto& a : now.addresses) {

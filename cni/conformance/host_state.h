@@ -36,6 +36,8 @@ struct Attribution {
   // attachment's own, like a veth; more: shared, like a bridge).
   std::map<std::string, int> host_links;
   std::set<std::string> suite_links;  // created by the suite itself (profile bridge, master)
+  // Host links that went with a namespace the suite deleted (see links_destroyed_by_suite()).
+  std::set<std::string> suite_destroyed;
 };
 
 struct HostDiff {

@@ -28,8 +28,9 @@ const std::vector<std::string>& profile_names() {
 
 std::optional<Profile> builtin_profile(const std::string& type, const ProfileContext& ctx) {
   const std::string net = ctx.subnet24;
-  const std::string bridge = "cfbr" + ctx.tag, master = "cfm" + ctx.tag, peer = "cfp" + ctx.tag,
-                    device = "cfd" + ctx.tag, device_peer = "cfe" + ctx.tag;
+  auto link = [&](const char* role) { return ctx.link_prefix + role + ctx.tag; };
+  const std::string bridge = link("br"), master = link("m"), peer = link("p"), device = link("d"),
+                    device_peer = link("e");
   json host_local{{"type", "host-local"},
                   {"ranges", {{{{"subnet", net + ".0/24"}, {"gateway", net + ".1"}}}}},
                   {"routes", {{{"dst", "0.0.0.0/0"}}}},
@@ -106,13 +107,20 @@ std::optional<Profile> builtin_profile(const std::string& type, const ProfileCon
   } else if (type == "firewall") {
     with_bridge({{"type", "firewall"}, {"backend", "iptables"}});
   } else if (type == "vrf") {
-    with_bridge({{"type", "vrf"}, {"vrfname", "cfvrf" + ctx.tag}});
+    with_bridge({{"type", "vrf"}, {"vrfname", link("vrf")}});
   } else if (type == "sbr") {
     with_bridge({{"type", "sbr"}});
   } else {
     return std::nullopt;
   }
+  p.link_type = link_type_of(type);
   return p;
+}
+
+std::string link_type_of(const std::string& type) {
+  if (type == "macvlan" || type == "ipvlan" || type == "vlan" || type == "vrf") return type;
+  if (type == "bridge") return "bridge";
+  return {};
 }
 
 ProfileGuard::ProfileGuard(const Profile& p) : setup_(p.setup), teardown_(p.teardown) {

@@ -15,8 +15,12 @@
 namespace cni::conformance {
 
 struct ProfileContext {
-  std::string tag;       // short and unique for the run: link names are cf<role><tag>
-  std::string subnet24;  // "10.233.57": the profile uses <subnet24>.0/24
+  // Link names are <link_prefix><role><tag> (at most 15 characters): link_prefix is the start
+  // of --prefix, so a run's links carry its prefix; tag (5 hex digits of its hash) keeps two
+  // runs with similar prefixes apart.
+  std::string link_prefix;
+  std::string tag;
+  std::string subnet24;  // "10.233.57": the profile uses <subnet24>.0/24 (from --subnet)
   std::string data_dir;  // host-local's dataDir (a temporary directory of the run)
 };
 
@@ -28,7 +32,11 @@ struct Profile {
   std::string setup;               // idempotent shell commands, run before every scenario
   std::string teardown;            // shell commands that remove what setup created
   std::vector<std::string> links;  // links setup creates (never reported as leftovers)
+  std::string link_type;           // the kernel link type the plugin needs (probed first)
 };
+
+// The kernel link type a plugin of this type creates, for the probe ("" when none is known).
+std::string link_type_of(const std::string& type);
 
 // nullopt when there is no profile for `type`.
 std::optional<Profile> builtin_profile(const std::string& type, const ProfileContext& ctx);

@@ -76,6 +76,7 @@ ErrorObject error_object(const CallRecord& call) {
 
 std::string CallRecord::summary() const {
   char buf[64];
+  if (!not_run.empty()) return "not called: " + not_run;
   if (timed_out) {
     std::snprintf(buf, sizeof buf, "timed out after %.1f s", duration_ms / 1000);
     return buf;
@@ -109,6 +110,7 @@ json CallRecord::to_json() const {
          {"stderr", err},         {"exitCode", exit_code},    {"signal", signal},
          {"timedOut", timed_out}, {"durationMs", duration_ms}};
   if (truncated) j["outputTruncated"] = true;
+  if (!not_run.empty()) j["notRun"] = not_run;
   return j;
 }
 
@@ -142,6 +144,18 @@ CallRecord Recorder::call(const Invocation& inv) {
   rec.stdin_data = inv.stdin_data;
   for (const auto& kv : env)
     if (kv.starts_with("CNI_")) rec.env.push_back(kv);
+  const std::string key = inv.version + " " + inv.verb;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = hung_.find(key); it != hung_.end()) {
+      rec.not_run = inv.verb + " of " + (inv.version.empty() ? "-" : inv.version) +
+                    " already hung in call #" + std::to_string(it->second) +
+                    " (see timeout.all-calls)";
+      rec.index = calls_.size();
+      calls_.push_back(rec);
+      return rec;
+    }
+  }
   try {
     minipod::ProcessResult r = run_plugin_process(pc, env, limits);
     rec.out = std::move(r.out);
@@ -156,8 +170,14 @@ CallRecord Recorder::call(const Invocation& inv) {
   }
   std::lock_guard lock(mutex_);
   rec.index = calls_.size();
+  if (rec.timed_out) hung_.emplace(key, rec.index);
   calls_.push_back(rec);
   return rec;
+}
+
+std::string Recorder::not_run(size_t index) const {
+  std::lock_guard lock(mutex_);
+  return index < calls_.size() ? calls_[index].not_run : std::string();
 }
 
 std::vector<CallRecord> Recorder::calls() const {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -38,6 +39,8 @@ struct CallRecord {
   bool timed_out = false;
   bool truncated = false;
   double duration_ms = 0;
+  // Set when the suite did not make the call: why ("DEL of 1.0.0 already hung in call #12").
+  std::string not_run;
 
   bool ok() const { return !timed_out && signal == 0 && exit_code == 0; }
   // "exit 0", "exit 1, code 4: msg", "timed out after 2.0 s", "killed by signal 11".
@@ -52,11 +55,16 @@ class Recorder {
   CallRecord call(const Invocation& inv);
   std::vector<CallRecord> calls() const;
   std::chrono::milliseconds timeout() const { return timeout_; }
+  // Why call `index` was not made ("" when it was).
+  std::string not_run(size_t index) const;
 
  private:
   std::chrono::milliseconds timeout_;
   mutable std::mutex mutex_;
   std::deque<CallRecord> calls_;
+  // "<version> <verb>" -> index of the call that hung: later calls of that verb in that version
+  // are not made (a hanging DEL would otherwise cost a timeout in every scenario).
+  std::map<std::string, size_t> hung_;
 };
 
 // The error object a failed call printed, if its stdout holds one (leading/trailing text is

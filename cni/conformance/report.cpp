@@ -21,7 +21,13 @@ std::string summary_line(const Report& r) {
   if (r.skipped > 0) s += ", " + std::to_string(r.skipped) + " skipped";
   if (r.warnings > 0)
     s += ", " + std::to_string(r.warnings) + " warning" + (r.warnings == 1 ? "" : "s");
+  if (r.notes > 0) s += ", " + std::to_string(r.notes) + " note" + (r.notes == 1 ? "" : "s");
+  if (r.not_testable > 0) s += ", " + std::to_string(r.not_testable) + " not testable here";
   return s;
+}
+
+std::string label(const CheckInfo* info) {
+  return info ? level_label(*info) : std::string("?");
 }
 
 }  // namespace
@@ -29,20 +35,23 @@ std::string summary_line(const Report& r) {
 std::string result_word(const CheckResult& r) {
   if (r.verdict == Verdict::kPass) return "pass";
   if (r.verdict == Verdict::kSkip) return "skip";
+  if (r.verdict == Verdict::kNotTestable) return "not-testable";
   const CheckInfo* info = find_check(r.id);
+  if (info && info->level == Level::kInfo) return "note";
   return info && info->level == Level::kShould ? "warn" : "FAIL";
 }
 
 std::string format_text(const Report& r) {
   std::string out = "CNI conformance of " + r.plugin + " (" + r.path + ")\n";
+  out += "sha256: " + r.sha256 + "\n";
   out += "config: " + r.config_source + "\n";
+  out += "minipod " + r.tool_version + ", " + r.started + "\n";
   out += "claims: " + (r.claimed.empty() ? std::string("(VERSION failed)") : join(r.claimed, " ")) +
          "; tested: " + (r.tested.empty() ? std::string("none") : join(r.tested, " ")) + "\n\n";
   std::vector<std::vector<std::string>> rows{{"CHECK", "VERSION", "LEVEL", "RESULT", "EVIDENCE"}};
   for (const auto& c : r.results) {
     const CheckInfo* info = find_check(c.id);
-    rows.push_back(
-        {c.id, c.version, info ? level_name(info->level) : "?", result_word(c), c.evidence});
+    rows.push_back({c.id, c.version, label(info), result_word(c), c.evidence});
   }
   std::vector<size_t> width(5, 0);
   for (const auto& row : rows)
@@ -58,6 +67,7 @@ std::string format_text(const Report& r) {
     out += "\nhost clean-up after the plugin:\n";
     for (const auto& c : r.cleanup) out += "  " + c + "\n";
   }
+  if (r.not_testable > 0) out += "\n" + r.not_testable_reason + "\n";
   out += "\n" + summary_line(r) + "\n";
   return out;
 }
@@ -70,7 +80,7 @@ std::string format_json(const Report& r) {
     if (word == "FAIL") word = "fail";
     results.push_back({{"id", c.id},
                        {"version", c.version},
-                       {"level", info ? level_name(info->level) : "?"},
+                       {"level", label(info)},
                        {"section", info ? info->section : ""},
                        {"title", info ? info->title : ""},
                        {"result", word},
@@ -81,6 +91,10 @@ std::string format_json(const Report& r) {
   for (const auto& c : r.calls) calls.push_back(c.to_json());
   json j{{"plugin", r.plugin},
          {"path", r.path},
+         {"sha256", r.sha256},
+         {"minipodVersion", r.tool_version},
+         {"started", r.started},
+         {"exitCode", r.exit_code()},
          {"config", r.config_source},
          {"claimedVersions", r.claimed},
          {"testedVersions", r.tested},
@@ -89,6 +103,8 @@ std::string format_json(const Report& r) {
            {"failed", r.failed},
            {"warnings", r.warnings},
            {"skipped", r.skipped},
+           {"notes", r.notes},
+           {"notTestable", r.not_testable},
            {"line", summary_line(r)}}},
          {"results", results},
          {"cleanup", r.cleanup},
@@ -104,9 +120,16 @@ std::string format_junit(const Report& r) {
   std::snprintf(head, sizeof head,
                 "<testsuites><testsuite name=\"cni-conformance.%s\" tests=\"%zu\" failures=\"%d\" "
                 "skipped=\"%d\" time=\"%.3f\">\n",
-                xml_escape(r.plugin).c_str(), r.results.size(), r.failed, r.skipped,
-                total_ms / 1000);
+                xml_escape(r.plugin).c_str(), r.results.size(), r.failed,
+                r.skipped + r.not_testable, total_ms / 1000);
   out += head;
+  auto property = [](const std::string& name, const std::string& value) {
+    return "<property name=\"" + xml_escape(name) + "\" value=\"" + xml_escape(value) + "\"/>";
+  };
+  out += "  <properties>" + property("minipod.version", r.tool_version) +
+         property("started", r.started) + property("plugin.path", r.path) +
+         property("plugin.sha256", r.sha256) + property("config", r.config_source) +
+         "</properties>\n";
   for (const auto& c : r.results) {
     double ms = 0;
     for (size_t i : c.calls)
@@ -115,11 +138,17 @@ std::string format_junit(const Report& r) {
     std::snprintf(t, sizeof t, "%.3f", ms / 1000);
     out += "  <testcase classname=\"" + xml_escape(r.plugin + "." + c.version) + "\" name=\"" +
            xml_escape(c.id) + "\" time=\"" + t + "\">";
+    const CheckInfo* info = find_check(c.id);
+    out += "<properties>" + property("section", info ? info->section : "") +
+           property("level", label(info)) + "</properties>";
     std::string word = result_word(c);
     if (word == "FAIL")
-      out += "<failure type=\"MUST\" message=\"" + xml_escape(c.evidence) + "\"/>";
-    else if (word == "skip")
+      out += "<failure type=\"" + xml_escape(label(info)) + "\" message=\"" +
+             xml_escape(c.evidence) + "\"/>";
+    else if (word == "skip" || word == "not-testable")
       out += "<skipped message=\"" + xml_escape(c.evidence) + "\"/>";
+    else if (word == "note")
+      out += "<system-out>NOTE (no spec rule): " + xml_escape(c.evidence) + "</system-out>";
     else if (word == "warn")
       // JUnit has no warnings; a SHOULD that is not met must not turn CI red.
       out += "<system-out>WARNING (SHOULD not met): " + xml_escape(c.evidence) + "</system-out>";

@@ -1,6 +1,9 @@
 #include "cni/conformance/sandbox.h"
 
 #include <filesystem>
+#include <mutex>
+#include <set>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -29,13 +32,61 @@ Netns::Netns(std::string name) : name_(std::move(name)) {
   }
 }
 
+namespace {
+
+std::mutex destroyed_mutex;
+std::set<std::string> destroyed;
+
+// "12: cfe1@if11: <...>" -> {12, "cfe1", "if11"}: index, name, and what follows '@' (the peer).
+struct LinkLine {
+  std::string index, name, peer;
+};
+std::vector<LinkLine> link_lines(const std::string& cmd) {
+  std::vector<LinkLine> out;
+  std::istringstream in(sh(cmd).out);
+  for (std::string line; std::getline(in, line);) {
+    size_t b = line.find(": ");
+    if (b == std::string::npos) continue;
+    size_t e = line.find(": ", b + 2);
+    if (e == std::string::npos) continue;
+    std::string name = line.substr(b + 2, e - b - 2), peer;
+    if (size_t at = name.find('@'); at != std::string::npos) {
+      peer = name.substr(at + 1);
+      name = name.substr(0, at);
+    }
+    out.push_back({line.substr(0, b), name, peer});
+  }
+  return out;
+}
+
+// Deletes a namespace and remembers which host links go with it: the host ends of the veths in
+// it (the kernel destroys them a moment later, so they are found before, by their index).
+void delete_netns(const std::string& name) {
+  std::set<std::string> gone;
+  std::vector<LinkLine> host = link_lines("ip -o link show 2>/dev/null");
+  for (const auto& l : link_lines("ip -n " + name + " -o link show 2>/dev/null"))
+    if (l.peer.starts_with("if"))
+      for (const auto& h : host)
+        if (h.index == l.peer.substr(2)) gone.insert(h.name);
+  sh("ip netns del " + name + " 2>/dev/null");
+  std::lock_guard lock(destroyed_mutex);
+  destroyed.insert(gone.begin(), gone.end());
+}
+
+}  // namespace
+
+std::vector<std::string> links_destroyed_by_suite() {
+  std::lock_guard lock(destroyed_mutex);
+  return {destroyed.begin(), destroyed.end()};
+}
+
 Netns::~Netns() {
   if (!removed_) remove();
 }
 
 void Netns::remove() {
   removed_ = true;
-  sh("ip netns del " + name_ + " 2>/dev/null");
+  delete_netns(name_);
 }
 
 std::vector<NsLink> netns_links(const std::string& name) {
@@ -71,7 +122,7 @@ std::vector<std::string> remove_netns_with_prefix(const std::string& prefix) {
   for (const auto& e : std::filesystem::directory_iterator("/run/netns", ec)) {
     std::string n = e.path().filename().string();
     if (!n.starts_with(prefix + "-")) continue;
-    sh("ip netns del " + n + " 2>/dev/null");
+    delete_netns(n);
     removed.push_back(n);
   }
   return removed;

@@ -44,6 +44,11 @@ struct NsLink {
 std::vector<NsLink> netns_links(const std::string& name);
 const NsLink* find_link(const std::vector<NsLink>& links, const std::string& name);
 
+// Host links that went away when the suite itself deleted one of its namespaces (a device
+// host-device moved into the sandbox, and the veth peer that dies with it): the suite's doing,
+// never the plugin's. Thread-safe.
+std::vector<std::string> links_destroyed_by_suite();
+
 // Removes every namespace of the run (<prefix>-*) that is still there: the last safety net.
 // Returns the names it had to remove.
 std::vector<std::string> remove_netns_with_prefix(const std::string& prefix);

@@ -4,6 +4,7 @@
 #include "cni/conformance/suite.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "cni/conformance/catalogue.h"
 #include "cni/conformance/runner.h"
@@ -22,6 +23,12 @@ void Runner::finish_version() {
     auto it = results_.find(c.id);
     if (it != results_.end()) {
       report_.results.push_back(it->second);
+    } else if (!environment_problem_.empty()) {
+      report_.results.push_back(CheckResult{c.id,
+                                            version_,
+                                            Verdict::kNotTestable,
+                                            "could not be tested here: " + environment_problem_,
+                                            {}});
     } else {
       report_.results.push_back(CheckResult{c.id, version_, Verdict::kSkip, "not run", {}});
     }
@@ -33,25 +40,33 @@ void Runner::run_version() {
   attr_ = Attribution{};
   link_owners_.clear();
   host_local_dirs_.clear();
+  counted_dirs_.clear();
   add_hung_ = false;
   add_failed_ = false;
   released_.reset();
   HostSnapshot before = snapshot_host();
+  // An environment the plugin cannot work in (found by the probe or by the lifecycle ADD) ends
+  // the version's scenarios: what was not judged is "not testable here", not a failure.
+  const std::vector<void (Runner::*)()> scenarios{&Runner::scenario_env,
+                                                  &Runner::scenario_lifecycle,
+                                                  &Runner::scenario_check_removal,
+                                                  &Runner::scenario_del_without_add,
+                                                  &Runner::scenario_release,
+                                                  &Runner::scenario_del_netns_given,
+                                                  &Runner::scenario_del_netns_gone,
+                                                  &Runner::scenario_no_prev_result,
+                                                  &Runner::scenario_parallel,
+                                                  &Runner::scenario_exhaustion,
+                                                  &Runner::scenario_gc,
+                                                  &Runner::scenario_status};
   try {
     // The once-only checks run with the newest version, so their calls are judged with its calls.
-    if (version_ == report_.tested.back()) check_unsupported_and_malformed();
-    scenario_env();
-    scenario_lifecycle();
-    scenario_check_removal();
-    scenario_del_without_add();
-    scenario_release();
-    scenario_del_netns(false);
-    scenario_del_netns(true);
-    scenario_no_prev_result();
-    scenario_parallel();
-    scenario_exhaustion();
-    scenario_gc();
-    scenario_status();
+    if (environment_problem_.empty() && version_ == report_.tested.back())
+      check_unsupported_and_malformed();
+    for (auto scenario : scenarios) {
+      if (!environment_problem_.empty()) break;
+      (this->*scenario)();
+    }
   } catch (...) {
     judge_host(before);
     throw;
@@ -81,9 +96,17 @@ Report Runner::run() {
             [](const std::string& a, const std::string& b) { return compare_versions(a, b) < 0; });
   for (auto& [id, r] : results_) once_.push_back(r);  // version.answer
   results_.clear();
+  if (!opt_.link_type.empty() && !report_.tested.empty()) {
+    std::string why = probe_link_type(opt_.link_type, opt_.prefix);
+    if (!why.empty())
+      environment_problem_ = "this kernel cannot create " + opt_.link_type +
+                             " links, which the plugin needs (" + why + ")";
+  }
   for (const auto& v : report_.tested) {
     version_ = v;
-    run_version();
+    // Once the environment is known not to do what the plugin needs, later versions would only
+    // find the same: every check of theirs is not testable here.
+    if (environment_problem_.empty()) run_version();
     finish_version();
   }
   std::vector<CheckResult> once;
@@ -91,8 +114,13 @@ Report Runner::run() {
     if (c.per_version || !wanted(c.id)) continue;
     auto it = std::find_if(once_.begin(), once_.end(), [&](const auto& r) { return r.id == c.id; });
     CheckResult r =
-        it != once_.end()
-            ? *it
+        it != once_.end() ? *it
+        : !environment_problem_.empty()
+            ? CheckResult{c.id,
+                          "-",
+                          Verdict::kNotTestable,
+                          "could not be tested here: " + environment_problem_,
+                          {}}
             : CheckResult{
                   c.id, "-", Verdict::kSkip, "not run: no version to test (VERSION failed)", {}};
     // A std::string, not "-": assigning the literal here trips GCC 12's -Wrestrict (a false
@@ -106,14 +134,19 @@ Report Runner::run() {
   report_.calls = recorder_.calls();
   for (const auto& r : report_.results) {
     const CheckInfo* info = find_check(r.id);
-    if (r.verdict == Verdict::kPass)
+    if (r.verdict == Verdict::kPass) {
       ++report_.passed;
-    else if (r.verdict == Verdict::kSkip)
+    } else if (r.verdict == Verdict::kSkip) {
       ++report_.skipped;
-    else if (info && info->level == Level::kShould)
+    } else if (r.verdict == Verdict::kNotTestable) {
+      if (report_.not_testable++ == 0) report_.not_testable_reason = r.evidence;
+    } else if (info && info->level == Level::kInfo) {
+      ++report_.notes;
+    } else if (info && info->level == Level::kShould) {
       ++report_.warnings;
-    else
+    } else {
       ++report_.failed;
+    }
   }
   return report_;
 }
@@ -127,6 +160,43 @@ bool check_selected(const std::vector<std::string>& filter, const std::string& i
       return true;
   }
   return false;
+}
+
+std::string environment_failure(const AddOutcome& o) {
+  if (!o.call || o.call->timed_out || o.call->ok()) return {};
+  ErrorObject e = error_object(*o.call);
+  std::string text = e.msg + " " + e.details + " " + o.call->err;
+  std::string lower;
+  for (char c : text) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  // "version 9.9.9 not supported" is about the config, the plugin's business.
+  if (lower.find("version") != std::string::npos) return {};
+  for (const char* sign : {"operation not supported", "not supported", "eopnotsupp",
+                           "unknown device type", "unknown link kind", "no such device type"})
+    if (lower.find(sign) != std::string::npos)
+      return "the plugin's ADD says this environment does not support what it needs: " +
+             o.call->summary();
+  return {};
+}
+
+std::string probe_link_type(const std::string& type, const std::string& prefix) {
+  // Masters for the link types that need one; the probe's own veth pair.
+  std::string make;
+  if (type == "macvlan" || type == "ipvlan" || type == "vlan") {
+    make = "ip link add cfq0 type veth peer name cfq1 && ip link add cfq2 link cfq0 type " + type +
+           (type == "vlan"     ? " id 233"
+            : type == "ipvlan" ? " mode l2"
+                               : " mode bridge");
+  } else if (type == "vrf") {
+    make = "ip link add cfq2 type vrf table 1233";
+  } else {
+    make = "ip link add cfq2 type " + type;
+  }
+  const std::string ns = prefix + "-probe";
+  Shell r = sh("ip netns add " + ns + " && ip netns exec " + ns + " sh -c '" + make + "'");
+  sh("ip netns del " + ns + " 2>/dev/null");
+  if (r.code == 0) return {};
+  std::string err = one_line(r.err, 120);
+  return "`" + make + "` in a scratch namespace: " + (err.empty() ? "failed" : err);
 }
 
 Report run_suite(const SuiteOptions& options) {

@@ -133,6 +133,14 @@ class Conformance : public ::testing::Test {
   std::set<std::string> rules_before_;
 };
 
+// The result word of a check's row ("pass", "fail", "note", ...; "" when there is none).
+std::string result_of(const Outcome& r, const std::string& id, const std::string& version) {
+  if (!r.report.is_object()) return {};
+  for (const auto& row : r.report["results"])
+    if (row["id"] == id && row["version"] == version) return row["result"];
+  return {};
+}
+
 std::string describe(const Outcome& r) {
   std::string s = "exit " + std::to_string(r.code) + "; failed:";
   for (const auto& f : r.failed) s += " " + f;
@@ -185,7 +193,8 @@ INSTANTIATE_TEST_SUITE_P(
         Broken{"fx-del-needs-netns", "1.0.0", {"del.empty-netns", "del.vanished-netns"}, 1, true},
         Broken{"fx-del-leaks-address", "1.0.0", {"del.releases-address"}, 1, true},
         Broken{"fx-wrong-result-version", "0.4.0,1.1.0", {"add.result"}, 1},
-        Broken{"fx-no-error-json", "1.0.0", {"error.json"}, 1},
+        // A failure without a JSON error still exits non-zero (the MUST): a SHOULD, exit 0.
+        Broken{"fx-no-error-json", "1.0.0", {"error.json"}, 0},
         Broken{"fx-hang-add", "1.0.0", {"add.result", "timeout.all-calls"}, 1},
         Broken{"fx-reports-unconfigured-address", "1.0.0", {"add.result-real"}, 1},
         Broken{"fx-leaves-iptables-rule", "1.0.0", {"host.clean"}, 1},
@@ -255,14 +264,13 @@ TEST_F(Conformance, DebianBridgePassesEveryMustCheck) {
   bool forwarding_was_off = minipod::fs::read_file("/proc/sys/net/ipv4/ip_forward") == "0\n";
   Outcome r = conformance({"bridge", "--versions", "0.2.0,0.4.0,1.0.0"});
   EXPECT_EQ(r.code, 0) << describe(r);
-  // What bridge 1.1.1 really does: Go's skeleton prints its "about" text and exits 0 without
-  // CNI_COMMAND, and an ADD that finds the pool exhausted leaves eth0 in the sandbox.
-  std::set<std::string> expected{"env.missing.CNI_COMMAND", "ipam.exhaustion"};
-  if (forwarding_was_off) expected.insert("host.shared");
-  EXPECT_EQ(r.failed_ids, expected) << describe(r);
+  // What bridge 1.1.1 really does: an ADD that finds the pool exhausted leaves eth0 in the
+  // sandbox (a SHOULD). Go's skeleton printing its "about" text without CNI_COMMAND and
+  // ip_forward turned on in the suite's private host namespace are notes, not findings.
+  EXPECT_EQ(r.failed_ids, std::set<std::string>{"ipam.exhaustion"}) << describe(r);
   EXPECT_EQ(minipod::fs::read_file("/proc/sys/net/ipv4/ip_forward"),
             forwarding_was_off ? "0\n" : "1\n")
-      << "the suite restores what the plugin changed";
+      << "the plugin ran in the suite's private host namespace, never on the real host";
 }
 
 TEST_F(Conformance, DebianPortmapCheckFailsOnIpv4OnlyResults) {
@@ -271,9 +279,132 @@ TEST_F(Conformance, DebianPortmapCheckFailsOnIpv4OnlyResults) {
   // containernetworking/plugins#819: CHECK looks for an IPv6 DNAT chain that was never made.
   EXPECT_TRUE(r.failed.count("check.after-add@1.0.0")) << describe(r);
   EXPECT_EQ(r.code, 1);
-  // Its top-level CNI-HOSTPORT-* chains stay after DEL (shared state, a SHOULD); the suite
-  // removed them, which TearDown checks.
-  EXPECT_TRUE(r.failed.count("host.shared@1.0.0")) << describe(r);
+  // Its top-level CNI-HOSTPORT-* chains stay after DEL: per-network state, a note only.
+  EXPECT_FALSE(r.failed.count("host.shared@1.0.0")) << describe(r);
+  EXPECT_EQ(result_of(r, "host.shared", "1.0.0"), "note") << describe(r);
+}
+
+// The real host as `ip`, iptables-save and the forwarding sysctls show it; counters and
+// link statistics left out, they move by themselves.
+std::string host_state() {
+  std::string s;
+  for (const char* cmd :
+       {"ip -o link show | sed 's/ link\\/.*//'", "ip -o addr show", "ip route show table all",
+        "ip -6 route show table all", "iptables-save | grep -v '^#' | sed 's/\\[[0-9:]*\\]//'",
+        "ip6tables-save | grep -v '^#' | sed 's/\\[[0-9:]*\\]//'", "ls /run/netns 2>/dev/null",
+        "ls -d /tmp/cnicf-* 2>/dev/null",
+        "cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding "
+        "/proc/sys/net/ipv4/conf/all/rp_filter /proc/sys/net/bridge/bridge-nf-call-iptables "
+        "2>/dev/null"})
+    s += std::string("== ") + cmd + "\n" + sh(cmd).out;
+  return s;
+}
+
+TEST_F(Conformance, HostIsLeftExactlyAsFound) {
+  if (!have_debian_plugins()) GTEST_SKIP() << "no /usr/lib/cni/bridge";
+  std::string before = host_state();
+  Outcome r = conformance({"portmap", "--versions", "1.0.0"});
+  EXPECT_NE(r.report["summary"]["passed"], 0) << describe(r);
+  Outcome f = conformance({std::string(FIXTURE_DIR) + "/fx-correct", "--config",
+                           write_config(fixture_config("fx-correct")), "--versions", "1.0.0"});
+  EXPECT_EQ(f.code, 0) << describe(f);
+  EXPECT_EQ(host_state(), before);
+}
+
+TEST_F(Conformance, SigtermMidRunRemovesEverything) {
+  if (!have_debian_plugins()) GTEST_SKIP() << "no /usr/lib/cni/bridge";
+  // In the private host namespace (the default) and on the real host (--on-host), where the
+  // suite itself must take its links and iptables state away again.
+  for (std::string mode : {"", " --on-host"}) {
+    std::string before = host_state();
+    // Started in the background, stopped with SIGTERM while its scenarios run.
+    std::string cmd = std::string(CLI_DRIVER) +
+                      " cni --cni-path /usr/lib/cni conformance bridge --prefix " + prefix_ + mode +
+                      " --format json --output " + (tmp_ / "r.json").string() + " >/dev/null 2>" +
+                      (tmp_ / "err").string() + " & pid=$!; sleep 2; ls /run/netns | grep -c '^" +
+                      prefix_ + "-' ; kill -TERM $pid; wait $pid; echo rc=$?";
+    Shell r = sh(cmd, std::chrono::seconds(120));
+    EXPECT_NE(r.out.find("rc=143"), std::string::npos)
+        << mode << ": " << r.out << minipod::fs::read_file((tmp_ / "err").string());
+    EXPECT_NE(r.out.substr(0, 2), "0\n") << mode << ": the run had no namespaces when stopped";
+    EXPECT_EQ(host_state(), before) << mode;
+  }
+}
+
+TEST_F(Conformance, SubnetAndPrefixReachTheProfile) {
+  if (!have_debian_plugins()) GTEST_SKIP() << "no /usr/lib/cni/bridge";
+  Outcome r = conformance(
+      {"bridge", "--versions", "1.0.0", "--checks", "add.result", "--subnet", "10.99.7.0/24"});
+  EXPECT_EQ(r.code, 0) << describe(r);
+  ASSERT_FALSE(r.report["calls"].empty());
+  std::string stdin_data;
+  for (const auto& c : r.report["calls"])
+    if (c["verb"] == "ADD") stdin_data = c["stdin"];
+  EXPECT_NE(stdin_data.find("\"10.99.7.0/24\""), std::string::npos) << stdin_data;
+  // Link names start with the first letters of --prefix ("mptcf" of "mpt-cf-...").
+  EXPECT_NE(stdin_data.find("\"bridge\":\"mptcfbr"), std::string::npos) << stdin_data;
+  EXPECT_EQ(conformance({"bridge", "--subnet", "10.99.0.0/28"}).code, 2);
+}
+
+TEST_F(Conformance, CorrectFixtureWithoutCniPathPasses) {
+  Outcome r =
+      conformance({std::string(FIXTURE_DIR) + "/fx-no-cni-path", "--config",
+                   write_config(fixture_config("fx-no-cni-path")), "--versions", "0.4.0,1.1.0"});
+  EXPECT_EQ(r.code, 0) << describe(r);
+  EXPECT_TRUE(r.failed.empty()) << describe(r);
+  EXPECT_EQ(result_of(r, "env.missing.CNI_PATH", "1.1.0"), "note") << describe(r);
+}
+
+TEST_F(Conformance, HangingDelCostsOneTimeout) {
+  leaks_state_ = true;  // the DELs it did not make never freed their addresses
+  Outcome r = fixture("fx-hang-del", "1.0.0");
+  int hung = 0;
+  for (const auto& c : r.report["calls"]) hung += c["timedOut"].get<bool>() ? 1 : 0;
+  EXPECT_EQ(hung, 1) << describe(r);
+  EXPECT_TRUE(r.failed.count("timeout.all-calls@1.0.0")) << describe(r);
+  std::string twice = result_of(r, "del.twice", "1.0.0");
+  EXPECT_EQ(twice, "skip") << describe(r);
+}
+
+TEST_F(Conformance, MissingLinkTypeIsNotTestableHere) {
+  // Only meaningful on a kernel without ipvlan (this one, at the time of writing).
+  Shell probe = sh("ip netns add " + prefix_ + "-k && ip netns exec " + prefix_ +
+                   "-k sh -c 'ip link add a type veth peer name b && ip link add c link a type "
+                   "ipvlan mode l2'; rc=$?; ip netns del " +
+                   prefix_ + "-k; exit $rc");
+  if (probe.code == 0) GTEST_SKIP() << "this kernel has ipvlan";
+  Outcome r = conformance({"ipvlan", "--versions", "1.0.0"});
+  EXPECT_EQ(r.code, 3) << describe(r);
+  EXPECT_TRUE(r.failed.empty()) << describe(r);
+  EXPECT_EQ(result_of(r, "add.result", "1.0.0"), "not-testable") << describe(r);
+  Outcome j = conformance({"ipvlan", "--versions", "1.0.0", "--format", "junit"});
+  EXPECT_EQ(j.code, 3);
+  EXPECT_NE(j.out.find("<skipped message=\"could not be tested here: this kernel cannot create "
+                       "ipvlan links"),
+            std::string::npos)
+      << j.out;
+}
+
+TEST_F(Conformance, SuitePolicyIsLabelledInEveryFormat) {
+  std::string config = write_config(fixture_config("fx-correct"));
+  std::string fx = std::string(FIXTURE_DIR) + "/fx-correct";
+  Outcome j = conformance({fx, "--config", config, "--versions", "1.0.0", "--checks", "del."});
+  bool labelled = false;
+  for (const auto& row : j.report["results"])
+    if (row["id"] == "del.twice") labelled = row["level"] == "MUST (suite policy; SPEC: should)";
+  EXPECT_TRUE(labelled) << j.report.dump();
+  EXPECT_EQ(j.report["sha256"].get<std::string>().size(), 64u);
+  EXPECT_FALSE(j.report["minipodVersion"].get<std::string>().empty());
+  for (const char* format : {"text", "junit"}) {
+    Outcome t = conformance(
+        {fx, "--config", config, "--versions", "1.0.0", "--checks", "del.", "--format", format});
+    EXPECT_NE(t.out.find("MUST (suite policy; SPEC: should)"), std::string::npos) << t.out;
+  }
+  Outcome x = conformance(
+      {fx, "--config", config, "--versions", "1.0.0", "--checks", "del.", "--format", "junit"});
+  EXPECT_NE(x.out.find("<property name=\"section\" value=\"SPEC.md §2 DEL"), std::string::npos)
+      << x.out;
+  EXPECT_NE(x.out.find("<property name=\"plugin.sha256\""), std::string::npos) << x.out;
 }
 
 TEST_F(Conformance, TextReportEndsWithTheSummaryLine) {
