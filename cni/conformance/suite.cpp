@@ -52,6 +52,8 @@ void Runner::run_version() {
     scenario_exhaustion();
     scenario_gc();
     scenario_status();
+    scenario_ifname();
+    scenario_env_other_verbs();
   } catch (...) {
     judge_host(before);
     throw;
@@ -66,6 +68,7 @@ Report Runner::run() {
   report_.config_source = opt_.config_source;
   version_ = opt_.versions.empty() ? current_version() : opt_.versions.back();
   check_version_answer();
+  check_version_echo();
   // What to test: every claimed version minipod knows, limited by --versions.
   for (const auto& v : report_.claimed)
     if (is_supported_version(v) && (opt_.versions.empty() || contains(opt_.versions, v)) &&

@@ -153,8 +153,11 @@ TEST_F(Conformance, CorrectFixturePassesEveryCheckOfEveryVersion) {
     EXPECT_TRUE(call.contains(k)) << k;
   std::set<std::string> ran;
   for (const auto& row : r.report["results"]) ran.insert(row["id"]);
-  for (const char* id : {"gc.verb", "status.verb", "parallel.add-del", "del.releases-address",
-                         "check.refused-old-version", "host.clean"})
+  for (const char* id :
+       {"gc.verb", "status.verb", "parallel.add-del", "del.releases-address",
+        "check.refused-old-version", "host.clean", "version.echo", "version.minimal-env",
+        "add.ifname", "add.interfaces-listed", "env.del-missing.CNI_IFNAME",
+        "env.check-missing.CNI_NETNS", "env.gc-missing.CNI_PATH"})
     EXPECT_TRUE(ran.count(id)) << id;
 }
 
@@ -191,7 +194,18 @@ INSTANTIATE_TEST_SUITE_P(
         Broken{"fx-leaves-iptables-rule", "1.0.0", {"host.clean"}, 1},
         Broken{"fx-duplicate-add-ok", "1.0.0", {"add.duplicate"}, 1},
         Broken{"fx-check-blind", "1.0.0", {"check.removed-address", "check.removed-interface"}, 0},
-        Broken{"fx-exhaustion-leaves-link", "1.0.0", {"ipam.exhaustion"}, 0}),
+        Broken{"fx-exhaustion-leaves-link", "1.0.0", {"ipam.exhaustion"}, 0},
+        // Issue 14: VERSION, CNI_IFNAME, the interfaces list, the variables of DEL/CHECK/GC.
+        Broken{"fx-version-no-echo", "1.0.0", {"version.echo"}, 1},
+        Broken{"fx-version-needs-env", "1.0.0", {"version.minimal-env"}, 1},
+        Broken{"fx-ignores-ifname", "1.0.0", {"add.ifname"}, 1},
+        Broken{"fx-unlisted-interface", "1.0.0", {"add.interfaces-listed"}, 1},
+        Broken{"fx-lax-env",
+               "1.1.0",
+               {"env.del-missing.CNI_CONTAINERID", "env.del-missing.CNI_IFNAME",
+                "env.check-missing.CNI_NETNS", "env.gc-missing.CNI_PATH"},
+               1},
+        Broken{"fx-string-mtu", "1.1.0", {"add.result-fields"}, 1}),
     [](const auto& p) {
       std::string n = std::string(p.param.fixture).substr(3);
       for (char& c : n)
@@ -254,10 +268,12 @@ TEST_F(Conformance, DebianBridgePassesEveryMustCheck) {
   // host where it was off (a fresh machine), none where something already turned it on.
   bool forwarding_was_off = minipod::fs::read_file("/proc/sys/net/ipv4/ip_forward") == "0\n";
   Outcome r = conformance({"bridge", "--versions", "0.2.0,0.4.0,1.0.0"});
-  EXPECT_EQ(r.code, 0) << describe(r);
+  // The one MUST it fails: Go's skeleton answers VERSION with its own version (1.0.0), not the
+  // cniVersion it was asked in (version.echo).
+  EXPECT_EQ(r.code, 1) << describe(r);
   // What bridge 1.1.1 really does: Go's skeleton prints its "about" text and exits 0 without
   // CNI_COMMAND, and an ADD that finds the pool exhausted leaves eth0 in the sandbox.
-  std::set<std::string> expected{"env.missing.CNI_COMMAND", "ipam.exhaustion"};
+  std::set<std::string> expected{"env.missing.CNI_COMMAND", "ipam.exhaustion", "version.echo"};
   if (forwarding_was_off) expected.insert("host.shared");
   EXPECT_EQ(r.failed_ids, expected) << describe(r);
   EXPECT_EQ(minipod::fs::read_file("/proc/sys/net/ipv4/ip_forward"),
