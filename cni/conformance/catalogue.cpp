@@ -110,6 +110,9 @@ const std::vector<CheckInfo>& catalogue() {
          "interfaces[].mtu and routes[].mtu/advmss/priority/table/scope are unsigned integers, "
          "socketPath and pciID strings",
          "1.1.0", ""},
+        {"check.tolerates-later-changes", M,
+         "SPEC.md §2 CHECK (allow a later chained plugin's changes)",
+         "CHECK still succeeds after a later plugin added a route in the sandbox", "0.4.0", ""},
     };
     v.insert(v.end(), rest.begin(), rest.end());
     return v;

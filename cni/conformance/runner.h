@@ -128,6 +128,8 @@ class Runner {
   void check_version_echo();
   void scenario_ifname();
   void scenario_env_other_verbs();
+  // --- CHECK after a later plugin's change (checks_check.cpp) ---
+  void scenario_check_tolerates();
   // --- the fields spec 1.1.0 added to results (checks_result_fields.cpp) ---
   void judge_result_fields(const AddOutcome& o);
   // --- over every call of a version (checks_calls.cpp) ---

@@ -54,6 +54,7 @@ void Runner::run_version() {
     scenario_status();
     scenario_ifname();
     scenario_env_other_verbs();
+    scenario_check_tolerates();
   } catch (...) {
     judge_host(before);
     throw;
