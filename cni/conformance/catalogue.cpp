@@ -98,6 +98,32 @@ const std::vector<CheckInfo>& catalogue() {
          "after DEL shared host state (iptables chains, sysctls, shared links) is as before ADD "
          "(shown for information)",
          "", ""},
+        // Issue 14, how the plugin takes its calls (checks_version.cpp).
+        {"version.echo", M, "SPEC.md §5 VERSION Success",
+         "VERSION answers with the cniVersion given on stdin, not its own", "", "", false},
+        {"version.minimal-env", M, "SPEC.md §2 VERSION (required: CNI_COMMAND)",
+         "VERSION with only CNI_COMMAND and CNI_PATH set succeeds", "", "", false},
+        {"add.ifname", M, "SPEC.md §2 Parameters (CNI_IFNAME)",
+         "ADD with a CNI_IFNAME other than eth0 creates that interface in the sandbox or fails", "",
+         ""},
+        {"add.interfaces-listed", M, "SPEC.md §5 ADD success (interfaces)",
+         "every interface the ADD created in the sandbox is in the result's interfaces", "0.3.0",
+         ""},
+        {"env.del-missing.CNI_CONTAINERID", M, "SPEC.md §2 DEL (required parameters); code 4",
+         "DEL without CNI_CONTAINERID fails with code 4 naming the variable", "", ""},
+        {"env.del-missing.CNI_IFNAME", M, "SPEC.md §2 DEL (required parameters); code 4",
+         "DEL without CNI_IFNAME fails with code 4 naming the variable", "", ""},
+        {"env.check-missing.CNI_NETNS", M, "SPEC.md §2 CHECK (required parameters); code 4",
+         "CHECK without CNI_NETNS fails with code 4 naming the variable", "0.4.0", ""},
+        {"env.gc-missing.CNI_PATH", M, "SPEC.md §2 GC (required parameters); code 4",
+         "GC without CNI_PATH fails with code 4 naming the variable", "1.1.0", ""},
+        {"add.result-fields", M, "SPEC.md §5 ADD success (1.1.0 interface and route fields)",
+         "interfaces[].mtu and routes[].mtu/advmss/priority/table/scope are unsigned integers, "
+         "socketPath and pciID strings",
+         "1.1.0", ""},
+        {"check.tolerates-later-changes", M,
+         "SPEC.md §2 CHECK (allow a later chained plugin's changes)",
+         "CHECK still succeeds after a later plugin added a route in the sandbox", "0.4.0", ""},
     };
     v.insert(v.end(), rest.begin(), rest.end());
     return v;

@@ -142,6 +142,14 @@ class Runner {
   // --- the verbs of spec 1.1 (checks_gc_status.cpp) ---
   void scenario_gc();
   void scenario_status();
+  // --- VERSION's echo, CNI_IFNAME, the variables of DEL, CHECK, GC (checks_version.cpp) ---
+  void check_version_echo();
+  void scenario_ifname();
+  void scenario_env_other_verbs();
+  // --- CHECK after a later plugin's change (checks_check.cpp) ---
+  void scenario_check_tolerates();
+  // --- the fields spec 1.1.0 added to results (checks_result_fields.cpp) ---
+  void judge_result_fields(const AddOutcome& o);
   // --- over every call of a version (checks_calls.cpp) ---
   void judge_calls();
   // --- what the run left on the host (checks_host.cpp) ---

@@ -58,7 +58,10 @@ void Runner::run_version() {
                                                   &Runner::scenario_parallel,
                                                   &Runner::scenario_exhaustion,
                                                   &Runner::scenario_gc,
-                                                  &Runner::scenario_status};
+                                                  &Runner::scenario_status,
+                                                  &Runner::scenario_ifname,
+                                                  &Runner::scenario_env_other_verbs,
+                                                  &Runner::scenario_check_tolerates};
   try {
     // The once-only checks run with the newest version, so their calls are judged with its calls.
     if (environment_problem_.empty() && version_ == report_.tested.back())
@@ -81,6 +84,7 @@ Report Runner::run() {
   report_.config_source = opt_.config_source;
   version_ = opt_.versions.empty() ? current_version() : opt_.versions.back();
   check_version_answer();
+  check_version_echo();
   // What to test: every claimed version minipod knows, limited by --versions.
   for (const auto& v : report_.claimed)
     if (is_supported_version(v) && (opt_.versions.empty() || contains(opt_.versions, v)) &&
