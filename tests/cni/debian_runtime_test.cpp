@@ -1,6 +1,7 @@
-// The runtime rules of issue 14 with Debian 12's plugins (root; the fixture in debian_fixture.h
-// says what each test may touch): plugin configs from the network's folder, an ADD that would
-// undo another attachment refused, GC of every network, validate, and `minipod cni` itself.
+// CNI 1.1 runtime rules (plugin folders, the GC lock, refused duplicate ADDs, validate) with Debian
+// 12's plugins (root; the fixture in debian_fixture.h says what each test may touch): plugin
+// configs from the network's folder, an ADD that would undo another attachment refused, GC of every
+// network, validate, and `minipod cni` itself.
 #include "cni/error.h"
 #include "cni/gc_networks.h"
 #include "cni/validate.h"
