@@ -213,4 +213,9 @@ ProcessResult run_process(const ProcessRequest& req) {
   return result;
 }
 
+int shell_exit_code(int wait_status) {
+  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
+  return WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 1;
+}
+
 }  // namespace minipod

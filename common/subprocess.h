@@ -41,6 +41,10 @@ struct ProcessResult {
 // Throws Error when the program cannot be started.
 ProcessResult run_process(const ProcessRequest& req);
 
+// A wait status as a shell reports it: the exit code, or 128+N when signal N killed the process
+// (what `minipod exec`, `debug` and a pod's containers return, like `sh -c`, docker and kubectl).
+int shell_exit_code(int wait_status);
+
 // The current environment as "K=V" strings.
 std::vector<std::string> current_environment();
 

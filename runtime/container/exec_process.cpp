@@ -24,6 +24,7 @@
 #include "common/fd.h"
 #include "common/fs.h"
 #include "common/strings.h"
+#include "common/subprocess.h"
 #include "common/trace.h"
 #include "runtime/container/launcher.h"
 #include "runtime/container/stdio_relay.h"
@@ -218,10 +219,6 @@ bool pump(int from, int to) {
   return true;
 }
 
-int exit_code_of(int status) {
-  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-}
-
 }  // namespace
 
 int exec_in_container(const ExecRequest& r) {
@@ -361,7 +358,7 @@ int exec_in_container(const ExecRequest& r) {
   if (!exited)
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-  return exit_code_of(status);
+  return shell_exit_code(status);
 }
 
 }  // namespace minipod::container

@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "common/fd.h"
 #include "common/fs.h"
+#include "common/subprocess.h"
 #include "common/trace.h"
 #include "images/store/image_store.h"
 #include "runtime/cgroups/pod_cgroups.h"
@@ -74,12 +75,6 @@ struct Leftovers {
     }
   }
 };
-
-int exit_code_of(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return 1;
-}
 
 }  // namespace
 
@@ -215,7 +210,7 @@ int run_ephemeral_container(const EphemeralRequest& req) {
                "): SIGKILL to ephemeral container \"" + name + "\"");
     ::kill(child, SIGKILL);
   });
-  int code = exit_code_of(status);
+  int code = shell_exit_code(status);
   trace.step("ephemeral container \"" + name + "\" ended (exit code " + std::to_string(code) +
              "): remove its writable layer and cgroup");
   return code;

@@ -4,17 +4,18 @@
 
 #include <cstring>
 
+#include "common/subprocess.h"
+
 namespace minipod::run {
 
 ContainerExit container_exit(int wait_status) {
   ContainerExit e;
+  e.code = shell_exit_code(wait_status);
   if (WIFSIGNALED(wait_status)) {
     int sig = WTERMSIG(wait_status);
-    e.code = 128 + sig;
     e.how = "was killed by signal " + std::string(sigabbrev_np(sig) ? sigabbrev_np(sig) : "?") +
             " (exit code " + std::to_string(e.code) + ")";
   } else {
-    e.code = WEXITSTATUS(wait_status);
     e.how = "exited with code " + std::to_string(e.code);
   }
   return e;
