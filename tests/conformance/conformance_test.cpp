@@ -392,11 +392,14 @@ TEST_F(Conformance, MissingLinkTypeIsNotTestableHere) {
                    "ipvlan mode l2'; rc=$?; ip netns del " +
                    prefix_ + "-k; exit $rc");
   if (probe.code == 0) GTEST_SKIP() << "this kernel has ipvlan";
-  Outcome r = conformance({"ipvlan", "--versions", "1.0.0"});
+  // Without VERSION's own checks: version.echo is a real MUST failure of every Go plugin (exit 1
+  // wins over 3), and it does not depend on the kernel.
+  Outcome r = conformance({"ipvlan", "--versions", "1.0.0", "--checks", "add.,del.,check."});
   EXPECT_EQ(r.code, 3) << describe(r);
   EXPECT_TRUE(r.failed.empty()) << describe(r);
   EXPECT_EQ(result_of(r, "add.result", "1.0.0"), "not-testable") << describe(r);
-  Outcome j = conformance({"ipvlan", "--versions", "1.0.0", "--format", "junit"});
+  Outcome j = conformance(
+      {"ipvlan", "--versions", "1.0.0", "--checks", "add.,del.,check.", "--format", "junit"});
   EXPECT_EQ(j.code, 3);
   EXPECT_NE(j.out.find("<skipped message=\"could not be tested here: this kernel cannot create "
                        "ipvlan links"),
