@@ -139,7 +139,10 @@ void retry_network_release(state::PodRecord& record) {
 
 std::string remove_pod(const state::StoredPod& pod, const state::Paths& paths, bool force) {
   const auto& r = pod.record;
-  bool running = owner_alive(pod) || !r.ended();
+  // A record that says the pod ended is final, even while its owner is still alive: that owner is
+  // only finishing (saving the record, reporting, exiting) and the lock wait below lets it. Taken
+  // for "running", it made an `rm` right after a failed `run -d` refuse the pod for a moment.
+  bool running = !r.ended();
   if (running) {
     if (!force)
       throw UsageError("remove pod \"" + r.name + "\"",
