@@ -90,7 +90,8 @@ const std::vector<CheckInfo>& catalogue() {
          "STATUS succeeds (or fails with code 50/51 and a JSON error)", "1.1.0", ""},
         {"host.clean", M, "SPEC.md §2 DEL (undo what ADD did)",
          "after DEL no per-attachment link, address, route, iptables rule or IPAM file is left on "
-         "the host",
+         "the host (in the private host namespace: nothing that appeared between one attachment's "
+         "ADD and its DEL)",
          "", ""},
         // Per-network chains (portmap's, firewall's) and sysctls such as ip_forward are meant to
         // outlive one attachment; the spec asks DEL to undo the attachment, not the network.
@@ -124,6 +125,42 @@ const std::vector<CheckInfo>& catalogue() {
         {"check.tolerates-later-changes", M,
          "SPEC.md §2 CHECK (allow a later chained plugin's changes)",
          "CHECK still succeeds after a later plugin added a route in the sandbox", "0.4.0", ""},
+        // Issue 14, GC's other cases (checks_gc_cases.cpp): the spec's words are "should".
+        {"gc.empty-list", S, "SPEC.md §2 GC (1.1.0: remove resources of attachments not listed)",
+         "GC with an empty cni.dev/valid-attachments list frees every address of the network",
+         "1.1.0", ""},
+        {"gc.unknown-valid", S, "SPEC.md §2 GC (1.1.0: complete without error)",
+         "GC succeeds when the valid list names an attachment the plugin never saw", "1.1.0", ""},
+        {"gc.continues-on-error", S,
+         "SPEC.md §2 GC (1.1.0: on an error continue, removing as many resources as possible)",
+         "when one stale attachment's host-side interface is already gone, GC still frees the "
+         "other stale attachment's address",
+         "1.1.0", ""},
+        // Issue 14, delegation (checks_delegation.cpp): a recording shim stands in for the
+        // plugin's IPAM plugin, first in CNI_PATH.
+        {"delegate.env", M, "SPEC.md §4 Delegated plugin protocol (all the same environment)",
+         "the delegated IPAM plugin gets the plugin's CNI_COMMAND, CNI_CONTAINERID, CNI_NETNS, "
+         "CNI_IFNAME, CNI_ARGS and CNI_PATH",
+         "", ""},
+        {"delegate.config", M,
+         "SPEC.md §4 Delegated plugin protocol (the complete network configuration)",
+         "the delegated IPAM plugin gets the complete config: the plugin's name, cniVersion and "
+         "ipam block",
+         "", ""},
+        {"delegate.stderr", S, "SPEC.md §4 Delegated plugin execution procedure (stderr)",
+         "what the delegated plugin writes to stderr comes out on the plugin's stderr", "", ""},
+        {"delegate.check", M, "SPEC.md §4 (CHECK must also execute delegated plugins)",
+         "CHECK calls the delegated IPAM plugin", "0.4.0", ""},
+        {"delegate.del", M, "SPEC.md §4 (DEL must also execute delegated plugins)",
+         "DEL calls the delegated IPAM plugin", "", ""},
+        {"delegate.gc", M, "SPEC.md §2 GC (1.1.0: forwarded to delegated plugins)",
+         "GC calls the delegated IPAM plugin", "1.1.0", ""},
+        {"delegate.status", S, "SPEC.md §2 STATUS (1.1.0), §4",
+         "STATUS calls the delegated IPAM plugin", "1.1.0", ""},
+        {"delegate.del-after-failed-add", S,
+         "SPEC.md §4 (a failed delegated ADD: execute DEL before returning failure)",
+         "when the delegated ADD fails, the plugin calls the delegate's DEL before it fails", "",
+         ""},
     };
     v.insert(v.end(), rest.begin(), rest.end());
     return v;

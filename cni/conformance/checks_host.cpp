@@ -56,6 +56,17 @@ void Runner::attribute(const Attachment& a, const AddOutcome& o) {
   }
 }
 
+std::optional<HostSnapshot> Runner::host_before_add() const {
+  if (!opt_.private_host) return std::nullopt;
+  return snapshot_host();
+}
+
+void Runner::attribute_leftovers(const Attachment& a, const std::optional<HostSnapshot>& before) {
+  if (!before) return;
+  for (const auto& key : appeared(*before, snapshot_host()))
+    attr_.left_by.emplace(key, a.container_id);
+}
+
 void Runner::judge_host(const HostSnapshot& before) {
   remove_netns_with_prefix(opt_.prefix);
   for (const auto& l : opt_.suite_links) attr_.suite_links.insert(l);

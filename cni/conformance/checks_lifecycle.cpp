@@ -21,6 +21,7 @@ void Runner::scenario_lifecycle() {
     return;
   Sandbox s = sandbox();
   auto net = network("lifecycle");
+  std::optional<HostSnapshot> host = host_before_add();
   AddOutcome o = add(*net, s.att);
   if (!o.prefix_ok) {
     for (const char* id :
@@ -112,6 +113,7 @@ void Runner::scenario_lifecycle() {
                            : join(o.sandbox_interfaces(), ", ")),
          ids({&d}));
   CallRecord d2 = net->del(s.att, &o);
+  attribute_leftovers(s.att, host);
   if (d2.ok())
     pass("del.twice", d2.summary(), ids({&d2}));
   else

@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -124,6 +125,19 @@ void stopped(const std::string& prefix, std::unique_ptr<ProfileGuard>& guard, in
   exit_code = 128 + static_cast<int>(g_signal);
 }
 
+// Pins the suite's namespaces (`ip netns add`: /run/netns/<name>) in a tmpfs of a mount
+// namespace of its own: they vanish with the suite however it ends, SIGKILL included, and never
+// show in the host's /run/netns or mount table. The plugins, its children, see the same pins.
+void pin_namespaces_privately() {
+  if (::unshare(CLONE_NEWNS) != 0)
+    minipod::throw_errno("unshare(CLONE_NEWNS)", "the suite's private mount namespace");
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+    minipod::throw_errno("mount --make-rprivate /", "the suite's private mount namespace");
+  std::filesystem::create_directories("/run/netns");
+  if (::mount("cnicf", "/run/netns", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755") != 0)
+    minipod::throw_errno("mount tmpfs", "/run/netns in the suite's private mount namespace");
+}
+
 // Moves the suite into a network namespace of its own, which the plugin under test takes for
 // the host: its bridges, iptables rules and sysctls land there, and the kernel removes all of
 // it when the suite exits, however it exits. The sandboxes are created from within it.
@@ -134,28 +148,6 @@ void enter_private_host() {
   if (r.code != 0)
     throw minipod::Error("cni conformance: set lo up in the private host namespace", r.err);
 }
-
-// A temporary directory for host-local's state, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = "/tmp/cnicf-XXXXXX";
-    if (::mkdtemp(tmpl.data()) == nullptr) minipod::throw_errno("mkdtemp", tmpl);
-    path_ = tmpl;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    try {
-      minipod::fs::remove_tree(path_);
-    } catch (...) {
-    }
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 void list_checks(const Flags& f) {
   if (f.format == "json") {
@@ -240,6 +232,10 @@ void run(const Flags& f, const std::string& cni_path, int& exit_code) {
   size_t h = std::hash<std::string>{}(o.prefix);
   char tag[8];
   std::snprintf(tag, sizeof tag, "%05zx", h % 0xfffff);
+  // A run killed by SIGKILL could not remove its directory: the next run does.
+  for (const auto& dir : remove_stale_temp_dirs())
+    std::fprintf(stderr, "minipod cni conformance: removed %s of a run that is gone\n",
+                 dir.c_str());
   TempDir data;
   ProfileContext ctx{link_prefix_of(o.prefix), tag, pick_subnet24(f.subnet, h), data.path()};
 
@@ -302,7 +298,9 @@ void run(const Flags& f, const std::string& cni_path, int& exit_code) {
     throw minipod::Error("cni conformance",
                          "needs root: it creates network namespaces and reads iptables");
 
+  pin_namespaces_privately();
   if (!f.on_host) enter_private_host();
+  o.private_host = !f.on_host;
   SignalGuard signals;
   o.interrupted = &g_interrupted;
   std::string started = utc_now();

@@ -186,6 +186,21 @@ HostSnapshot snapshot_host() {
   return s;
 }
 
+std::set<std::string> appeared(const HostSnapshot& before, const HostSnapshot& after) {
+  std::set<std::string> out;
+  for (const auto& [name, master] : after.links)
+    if (!before.links.count(name)) out.insert("link " + name);
+  for (const auto& a : after.addresses)
+    if (!before.addresses.count(a)) out.insert("address " + a);
+  for (const auto& [key, args] : after.routes)
+    if (!before.routes.count(key)) out.insert("route " + key);
+  for (const auto& r : after.rules)
+    if (!before.rules.count(r)) out.insert("rule " + r);
+  for (const auto& c : after.chains)
+    if (!before.chains.count(c)) out.insert("chain " + c);
+  return out;
+}
+
 HostDiff diff_and_restore(const HostSnapshot& before, const Attribution& attr) {
   HostDiff d;
   HostSnapshot now = snapshot_host();
@@ -194,6 +209,15 @@ HostDiff diff_and_restore(const HostSnapshot& before, const Attribution& attr) {
      : o == Owner::kShared   ? d.shared
                              : d.foreign)
         .push_back(what);
+  };
+  // A difference nothing else ties to the run, left by one attachment (Attribution::left_by),
+  // is that attachment's: named with it, and undone like the others.
+  auto left = [&](Owner o, const std::string& key,
+                  std::string what) -> std::pair<Owner, std::string> {
+    auto it = attr.left_by.find(key);
+    if (o != Owner::kForeign || it == attr.left_by.end()) return {o, what};
+    return {Owner::kAttachment, what + " (left by attachment " + it->second +
+                                    ": appeared between its ADD and DEL, named in no result)"};
   };
   auto run = [&](const std::string& cmd) {
     Shell r = sh(cmd + " 2>&1");
@@ -231,7 +255,11 @@ HostDiff diff_and_restore(const HostSnapshot& before, const Attribution& attr) {
     if (owner == Owner::kForeign && chain.find("CNI") != std::string::npos && !foreign_use)
       owner = Owner::kShared;
     if (foreign_use && owner != Owner::kAttachment) owner = Owner::kForeign;
-    note(owner, "iptables chain " + c.substr(0, c.rfind(' ')) + " " + chain + " was created");
+    auto [o, what] =
+        left(owner, "chain " + c,
+             "iptables chain " + c.substr(0, c.rfind(' ')) + " " + chain + " was created");
+    owner = o;
+    note(owner, what);
     if (owner != Owner::kForeign) chains_to_remove.insert(c);
   }
   for (const auto& rule : now.rules) {
@@ -250,7 +278,9 @@ HostDiff diff_and_restore(const HostSnapshot& before, const Attribution& attr) {
     for (const auto& c : chains_to_remove)
       if (rule.starts_with(c.substr(0, c.rfind(' ')) + " -A " + c.substr(c.rfind(' ') + 1) + " "))
         inside_removed = true;
-    if (!inside_removed || o == Owner::kAttachment) note(o, "iptables rule left: " + rule);
+    auto [owner, what] = left(o, "rule " + rule, "iptables rule left: " + rule);
+    o = owner;
+    if (!inside_removed || o == Owner::kAttachment) note(o, what);
     if (o != Owner::kForeign && !inside_removed) rules_to_remove.push_back(rule);
   }
   for (const auto& rule : rules_to_remove) {
@@ -302,7 +332,11 @@ HostDiff diff_and_restore(const HostSnapshot& before, const Attribution& attr) {
     else if (!master.empty() && (attr.suite_links.count(master) || attr.host_links.count(master)))
       o = Owner::kAttachment;  // a port of the run's bridge: one attachment's host end
     if (attr.suite_links.count(name)) continue;
-    note(o, "link " + name + " was created" + (master.empty() ? "" : " (master " + master + ")"));
+    auto [owner, what] =
+        left(o, "link " + name,
+             "link " + name + " was created" + (master.empty() ? "" : " (master " + master + ")"));
+    o = owner;
+    note(o, what);
     if (o != Owner::kForeign) links_to_remove.push_back(name);
   }
   for (const auto& [name, master] : before.links)
@@ -323,7 +357,9 @@ HostDiff diff_and_restore(const HostSnapshot& before, const Attribution& attr) {
     else
       for (const auto& s : attr.subnets)
         if (in_subnet(ip, s)) o = Owner::kShared;
-    note(o, "address " + cidr + " on " + dev + " was added");
+    auto [owner, what] = left(o, "address " + a, "address " + cidr + " on " + dev + " was added");
+    o = owner;
+    note(o, what);
     bool link_goes =
         std::find(links_to_remove.begin(), links_to_remove.end(), dev) != links_to_remove.end();
     if (o != Owner::kForeign && !link_goes) run("ip addr del " + cidr + " dev " + dev);
@@ -341,7 +377,10 @@ HostDiff diff_and_restore(const HostSnapshot& before, const Attribution& attr) {
           o = Owner::kShared;
     }
     std::string shown = args.substr(3);  // "-4 route del X" -> "route del X"
-    note(o, "route " + shown.substr(shown.find("del ") + 4) + " was added");
+    auto [owner, what] =
+        left(o, "route " + key, "route " + shown.substr(shown.find("del ") + 4) + " was added");
+    o = owner;
+    note(o, what);
     std::string dev;
     if (size_t p = args.find(" dev "); p != std::string::npos)
       dev = args.substr(p + 5, args.find(' ', p + 5) - p - 5);
@@ -349,7 +388,9 @@ HostDiff diff_and_restore(const HostSnapshot& before, const Attribution& attr) {
         std::find(links_to_remove.begin(), links_to_remove.end(), dev) != links_to_remove.end();
     if (o != Owner::kForeign && !link_goes) run("ip " + args);
   }
-  for (const auto& l : links_to_remove) run("ip link del " + l);
+  for (const auto& l : links_to_remove)
+    // The peer of a veth pair deleted a moment ago went with it.
+    if (sh("ip link show dev " + l + " >/dev/null 2>&1").code == 0) run("ip link del " + l);
   return d;
 }
 

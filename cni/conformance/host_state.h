@@ -38,7 +38,15 @@ struct Attribution {
   std::set<std::string> suite_links;  // created by the suite itself (profile bridge, master)
   // Host links that went with a namespace the suite deleted (see links_destroyed_by_suite()).
   std::set<std::string> suite_destroyed;
+  // What appeared on the (private) host between one attachment's ADD and its DEL and was still
+  // there after the DEL (see appeared()) -> that attachment's container id: a leftover nothing
+  // else ties to the run is still the attachment's.
+  std::map<std::string, std::string> left_by;
 };
+
+// What `after` has that `before` has not, as the keys Attribution::left_by uses: "link NAME",
+// "address DEV CIDR", "route ARGS", "rule RULE", "chain CHAIN".
+std::set<std::string> appeared(const HostSnapshot& before, const HostSnapshot& after);
 
 struct HostDiff {
   std::vector<std::string> attachment;  // per-attachment leftovers: host.clean

@@ -20,6 +20,8 @@
 
 namespace cni::conformance {
 
+class DelegateShim;
+
 inline bool contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
@@ -142,6 +144,15 @@ class Runner {
   // --- the verbs of spec 1.1 (checks_gc_status.cpp) ---
   void scenario_gc();
   void scenario_status();
+  // --- GC's other cases: empty list, unknown valid attachment, errors (checks_gc_cases.cpp) ---
+  void scenario_gc_cases();
+  void gc_unknown_valid();
+  void gc_empty_list();
+  void gc_continues_on_error();
+  CallRecord gc(Network& net, const std::vector<const Attachment*>& valid);
+  // --- delegation to the IPAM plugin, through a recording shim (checks_delegation.cpp) ---
+  void scenario_delegation();
+  void judge_delegation(Network& net, DelegateShim& shim, const std::string& type);
   // --- VERSION's echo, CNI_IFNAME, the variables of DEL, CHECK, GC (checks_version.cpp) ---
   void check_version_echo();
   void scenario_ifname();
@@ -154,6 +165,11 @@ class Runner {
   void judge_calls();
   // --- what the run left on the host (checks_host.cpp) ---
   void judge_host(const HostSnapshot& before);
+  // In the private host namespace: a snapshot before an attachment's ADD (nullopt on the real
+  // host, where others change it too), and after its DEL what is still there is its doing
+  // (Attribution::left_by, judged by host.clean).
+  std::optional<HostSnapshot> host_before_add() const;
+  void attribute_leftovers(const Attachment& a, const std::optional<HostSnapshot>& before);
 
   const SuiteOptions& opt_;
   Recorder recorder_;

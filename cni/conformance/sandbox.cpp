@@ -1,5 +1,10 @@
 #include "cni/conformance/sandbox.h"
 
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <mutex>
 #include <set>
@@ -8,9 +13,54 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/fs.h"
 #include "common/subprocess.h"
 
 namespace cni::conformance {
+
+TempDir::TempDir() {
+  std::string tmpl = "/tmp/cnicf-XXXXXX";
+  if (::mkdtemp(tmpl.data()) == nullptr) minipod::throw_errno("mkdtemp", tmpl);
+  path_ = tmpl;
+  // Locked under another name first: .owner never exists unlocked for another run to take.
+  std::string lock = path_ + "/.owner-new";
+  lock_ = ::open(lock.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+  if (lock_ < 0 || ::flock(lock_, LOCK_EX) != 0 ||
+      ::rename(lock.c_str(), (path_ + "/.owner").c_str()) != 0) {
+    int err = errno;
+    if (lock_ >= 0) ::close(lock_);
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+    errno = err;
+    minipod::throw_errno("lock", path_ + "/.owner");
+  }
+}
+
+TempDir::~TempDir() {
+  try {
+    minipod::fs::remove_tree(path_);
+  } catch (...) {
+  }
+  ::close(lock_);
+}
+
+std::vector<std::string> remove_stale_temp_dirs() {
+  std::vector<std::string> removed;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/tmp", ec)) {
+    std::string dir = e.path().string();
+    if (!e.path().filename().string().starts_with("cnicf-")) continue;
+    int fd = ::open((dir + "/.owner").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    // The lock is free only when its run is gone.
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      std::filesystem::remove_all(dir, ec);
+      if (!ec) removed.push_back(dir);
+    }
+    ::close(fd);
+  }
+  return removed;
+}
 
 using nlohmann::json;
 

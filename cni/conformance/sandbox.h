@@ -17,6 +17,26 @@ struct Shell {
 // command; throws minipod::Error when the shell cannot start.
 Shell sh(const std::string& cmd, std::chrono::seconds timeout = std::chrono::seconds(30));
 
+// A directory of the run under /tmp (cnicf-XXXXXX: host-local's state, the delegate shim),
+// removed with everything in it. Its .owner file stays locked while the run lives, so a run
+// killed before it could remove the directory is told from a live one.
+class TempDir {
+ public:
+  TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  int lock_ = -1;
+};
+
+// Removes the directories of runs that are gone (a SIGKILL); returns them. Never one of a live
+// run, nor one without an .owner file.
+std::vector<std::string> remove_stale_temp_dirs();
+
 class Netns {
  public:
   // Creates the namespace (throws minipod::Error naming it when `ip netns add` fails) and sets

@@ -61,7 +61,9 @@ void Runner::run_version() {
                                                   &Runner::scenario_status,
                                                   &Runner::scenario_ifname,
                                                   &Runner::scenario_env_other_verbs,
-                                                  &Runner::scenario_check_tolerates};
+                                                  &Runner::scenario_check_tolerates,
+                                                  &Runner::scenario_gc_cases,
+                                                  &Runner::scenario_delegation};
   try {
     // The once-only checks run with the newest version, so their calls are judged with its calls.
     if (environment_problem_.empty() && version_ == report_.tested.back())

@@ -30,6 +30,9 @@ struct SuiteOptions {
   // scratch namespace first, so a kernel without it makes the run "not testable here" instead
   // of failing the plugin (see probe_link_type()).
   std::string link_type;
+  // The run is in the suite's private host namespace (not --on-host): nothing but the plugin
+  // changes that "host", so what appears between one attachment's ADD and its DEL is its doing.
+  bool private_host = false;
   // Set by a SIGTERM/SIGINT handler: the run stops at the next scenario, and everything the
   // suite made is removed on the way out.
   const volatile int* interrupted = nullptr;
