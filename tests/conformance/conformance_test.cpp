@@ -79,6 +79,7 @@ class Conformance : public ::testing::Test {
             {"ipam",
              {{"type", "fx"},
               {"ranges", {{{{"subnet", "10.233.251.0/24"}}}}},
+              {"routes", {{{"dst", "198.18.0.0/15"}}}},
               {"dataDir", (tmp_ / "ipam").string()}}}};
   }
 
@@ -168,6 +169,12 @@ TEST_F(Conformance, CorrectFixturePassesEveryCheckOfEveryVersion) {
         "env.check-missing.CNI_NETNS", "env.gc-missing.CNI_PATH", "add.result-fields",
         "check.tolerates-later-changes"})
     EXPECT_TRUE(ran.count(id)) << id;
+  // Judged, not skipped: CHECK against prevResult, a route, the reservation; STATUS of a full
+  // pool; the plugin second in the suite's chain; every claimed version known.
+  for (const char* id : {"check.consults-prev-result", "check.removed-route",
+                         "check.removed-reservation", "status.pool", "chain.prev-result"})
+    EXPECT_EQ(result_of(r, id, "1.1.0"), "pass") << id;
+  EXPECT_EQ(result_of(r, "version.unknown", "-"), "pass");
 }
 
 struct Broken {
@@ -203,7 +210,12 @@ INSTANTIATE_TEST_SUITE_P(
         Broken{"fx-reports-unconfigured-address", "1.0.0", {"add.result-real"}, 1},
         Broken{"fx-leaves-iptables-rule", "1.0.0", {"host.clean"}, 1},
         Broken{"fx-duplicate-add-ok", "1.0.0", {"add.duplicate"}, 1},
-        Broken{"fx-check-blind", "1.0.0", {"check.removed-address", "check.removed-interface"}, 0},
+        // Blind: it consults no prevResult either (a MUST) and misses every removal.
+        Broken{"fx-check-blind",
+               "1.0.0",
+               {"check.consults-prev-result", "check.removed-address", "check.removed-interface",
+                "check.removed-route", "check.removed-reservation"},
+               1},
         Broken{"fx-exhaustion-leaves-link", "1.0.0", {"ipam.exhaustion"}, 0},
         // Issue 14: VERSION, CNI_IFNAME, the interfaces list, the variables of DEL/CHECK/GC.
         Broken{"fx-version-no-echo", "1.0.0", {"version.echo"}, 1},
@@ -216,7 +228,14 @@ INSTANTIATE_TEST_SUITE_P(
                 "env.check-missing.CNI_NETNS", "env.gc-missing.CNI_PATH"},
                1},
         Broken{"fx-string-mtu", "1.1.0", {"add.result-fields"}, 1},
-        Broken{"fx-check-strict-routes", "1.0.0", {"check.tolerates-later-changes"}, 1}),
+        Broken{"fx-check-strict-routes", "1.0.0", {"check.tolerates-later-changes"}, 1},
+        // Issue 14: CHECK against prevResult, routes and reservations; STATUS of a full pool; an
+        // interface plugin second in a chain.
+        Broken{"fx-check-ignores-prev-result", "1.0.0", {"check.consults-prev-result"}, 1},
+        Broken{"fx-check-blind-routes", "1.0.0", {"check.removed-route"}, 0},
+        Broken{"fx-check-blind-reservation", "1.0.0", {"check.removed-reservation"}, 0},
+        Broken{"fx-status-always-ok", "1.1.0", {"status.pool"}, 1},
+        Broken{"fx-ignores-prev-result", "0.4.0,1.1.0", {"chain.prev-result"}, 1}),
     [](const auto& p) {
       std::string n = std::string(p.param.fixture).substr(3);
       for (char& c : n)
@@ -267,6 +286,68 @@ TEST_F(Conformance, ChainedPluginThatIgnoresPrevResultFails) {
   list["plugins"][1]["type"] = "fx-correct";
   r = conformance({"fx-correct", "--config", write_config(list), "--versions", "1.0.0"});
   EXPECT_TRUE(r.failed_ids.empty()) << describe(r);
+}
+
+TEST_F(Conformance, EveryWrongResultFieldTypeOf110IsNamed) {
+  Outcome r = fixture("fx-string-mtu", "1.1.0");
+  std::string evidence;
+  for (const auto& row : r.report["results"])
+    if (row["id"] == "add.result-fields") evidence = row["evidence"];
+  for (const char* field :
+       {"interfaces[1].mtu", "interfaces[1].socketPath", "interfaces[1].pciID", "routes[1].mtu",
+        "routes[1].advmss", "routes[1].priority", "routes[1].table", "routes[1].scope"})
+    EXPECT_NE(evidence.find(field), std::string::npos) << field << " in: " << evidence;
+}
+
+// The plugin under test called as an IPAM plugin: its "ipam" names its own type.
+TEST_F(Conformance, IpamResultWithInterfacesFails) {
+  for (std::string name : {"fx-ipam-lists-interfaces", "fx-correct"}) {
+    json conf = fixture_config(name);
+    conf["ipam"]["type"] = name;
+    Outcome r = conformance({std::string(FIXTURE_DIR) + "/" + name, "--config", write_config(conf),
+                             "--versions", "0.4.0,1.0.0", "--checks", "ipam.result,add.result"});
+    bool broken = name != "fx-correct";
+    EXPECT_EQ(r.failed_ids, broken ? std::set<std::string>{"ipam.result"} : std::set<std::string>{})
+        << name << ": " << describe(r);
+    EXPECT_EQ(r.code, broken ? 1 : 0) << name << ": " << describe(r);
+  }
+}
+
+TEST_F(Conformance, MissingDnatRuleIsNoticedByCheck) {
+  for (std::string name : {"fx-check-blind-dnat", "fx-correct"}) {
+    json list{{"cniVersion", "1.0.0"},
+              {"name", "fx"},
+              {"plugins",
+               {fixture_config("fx-correct"),
+                {{"type", name}, {"capabilities", {{"portMappings", true}}}}}}};
+    list["plugins"][0].erase("cniVersion");
+    Outcome r = conformance(
+        {name, "--config", write_config(list), "--versions", "1.0.0", "--timeout", "2",
+         "--capability-args",
+         R"({"portMappings":[{"hostPort":18233,"containerPort":80,"protocol":"tcp"}]})"});
+    bool broken = name != "fx-correct";
+    EXPECT_EQ(r.failed_ids,
+              broken ? std::set<std::string>{"check.removed-dnat"} : std::set<std::string>{})
+        << name << ": " << describe(r);
+    EXPECT_EQ(result_of(r, "check.removed-dnat", "1.0.0"), broken ? "warn" : "pass") << name;
+    EXPECT_EQ(r.code, 0) << name << ": " << describe(r);
+  }
+}
+
+TEST_F(Conformance, UnknownClaimedVersionIsANoteInEveryFormat) {
+  std::string config = write_config(fixture_config("fx-claims-future-version"));
+  std::string fx = std::string(FIXTURE_DIR) + "/fx-claims-future-version";
+  const std::string note = "claims version 1.2.0, which this suite does not know: not tested";
+  Outcome j = conformance({fx, "--config", config, "--versions", "1.0.0", "--checks", "version."});
+  EXPECT_EQ(j.code, 0) << describe(j);
+  EXPECT_EQ(result_of(j, "version.unknown", "-"), "note") << describe(j);
+  EXPECT_NE(j.report.dump().find(note), std::string::npos) << j.report.dump();
+  for (const char* format : {"text", "junit"}) {
+    Outcome t = conformance({fx, "--config", config, "--versions", "1.0.0", "--checks", "version.",
+                             "--format", format});
+    EXPECT_NE(t.out.find(note), std::string::npos) << format << ": " << t.out;
+    EXPECT_EQ(t.code, 0) << format;
+  }
 }
 
 bool have_debian_plugins() {
