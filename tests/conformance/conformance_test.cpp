@@ -354,19 +354,21 @@ bool have_debian_plugins() {
   return std::filesystem::exists("/usr/lib/cni/bridge");
 }
 
-TEST_F(Conformance, DebianBridgeFailsOnlyVersionEchoAmongMusts) {
+TEST_F(Conformance, DebianBridgeFailsVersionEchoAndChainPrevResultAmongMusts) {
   if (!have_debian_plugins()) GTEST_SKIP() << "no /usr/lib/cni/bridge";
   // With isGateway, bridge turns net.ipv4.ip_forward on: a host.shared finding (SHOULD) on a
   // host where it was off (a fresh machine), none where something already turned it on.
   bool forwarding_was_off = minipod::fs::read_file("/proc/sys/net/ipv4/ip_forward") == "0\n";
   Outcome r = conformance({"bridge", "--versions", "0.2.0,0.4.0,1.0.0"});
-  // The one MUST it fails: Go's skeleton answers VERSION with its own version (1.0.0), not the
-  // cniVersion it was asked in (version.echo). What bridge 1.1.1 really does besides: an ADD that
-  // finds the pool exhausted leaves eth0 in the sandbox (a SHOULD). Go's skeleton printing its
+  // The MUSTs it fails: Go's skeleton answers VERSION with its own version (1.0.0), not the
+  // cniVersion it was asked in (version.echo); second in a chain, its result drops prevResult's
+  // interfaces and addresses (chain.prev-result). What bridge 1.1.1 really does besides: an ADD
+  // that finds the pool exhausted leaves eth0 in the sandbox (a SHOULD). Go's skeleton printing its
   // "about" text without CNI_COMMAND and ip_forward turned on in the suite's private host
   // namespace are notes, not findings.
   EXPECT_EQ(r.code, 1) << describe(r);
-  EXPECT_EQ(r.failed_ids, (std::set<std::string>{"ipam.exhaustion", "version.echo"}))
+  EXPECT_EQ(r.failed_ids,
+            (std::set<std::string>{"chain.prev-result", "ipam.exhaustion", "version.echo"}))
       << describe(r);
   EXPECT_EQ(minipod::fs::read_file("/proc/sys/net/ipv4/ip_forward"),
             forwarding_was_off ? "0\n" : "1\n")
@@ -511,10 +513,11 @@ TEST_F(Conformance, SuitePolicyIsLabelledInEveryFormat) {
 }
 
 TEST_F(Conformance, TextReportEndsWithTheSummaryLine) {
-  Outcome r =
-      conformance({std::string(FIXTURE_DIR) + "/fx-check-blind", "--config",
-                   write_config(fixture_config("fx-check-blind")), "--versions", "1.0.0",
-                   "--checks", "check.after-add,check.removed-*,add.result", "--format", "text"});
+  Outcome r = conformance(
+      {std::string(FIXTURE_DIR) + "/fx-check-blind", "--config",
+       write_config(fixture_config("fx-check-blind")), "--versions", "1.0.0", "--checks",
+       "check.after-add,check.removed-address,check.removed-interface,add.result", "--format",
+       "text"});
   EXPECT_EQ(r.code, 0) << r.err;
   std::string last = r.out.substr(r.out.rfind('\n', r.out.size() - 2) + 1);
   EXPECT_EQ(last, "2 passed, 0 failed, 2 warnings\n") << r.out;
