@@ -419,12 +419,15 @@ TEST_F(Conformance, SigtermMidRunRemovesEverything) {
   // suite itself must take its links and iptables state away again.
   for (std::string mode : {"", " --on-host"}) {
     std::string before = host_state();
-    // Started in the background, stopped with SIGTERM while its scenarios run.
-    std::string cmd = std::string(CLI_DRIVER) +
-                      " cni --cni-path /usr/lib/cni conformance bridge --prefix " + prefix_ + mode +
-                      " --format json --output " + (tmp_ / "r.json").string() + " >/dev/null 2>" +
-                      (tmp_ / "err").string() + " & pid=$!; sleep 2; ls /run/netns | grep -c '^" +
-                      prefix_ + "-' ; kill -TERM $pid; wait $pid; echo rc=$?";
+    // Started in the background, stopped with SIGTERM while its scenarios run: once it has a
+    // namespace (between two scenarios it has none for a moment), after 2 s at the earliest.
+    std::string cmd =
+        std::string(CLI_DRIVER) + " cni --cni-path /usr/lib/cni conformance bridge --prefix " +
+        prefix_ + mode + " --format json --output " + (tmp_ / "r.json").string() +
+        " >/dev/null 2>" + (tmp_ / "err").string() +
+        " & pid=$!; sleep 2; for i in $(seq 50); do n=$(ls " + "/run/netns | grep -c '^" + prefix_ +
+        "-'); [ $n != 0 ] && break; sleep 0.05; done; echo $n; kill -TERM $pid; " +
+        "wait $pid; echo rc=$?";
     Shell r = sh(cmd, std::chrono::seconds(120));
     EXPECT_NE(r.out.find("rc=143"), std::string::npos)
         << mode << ": " << r.out << minipod::fs::read_file((tmp_ / "err").string());
