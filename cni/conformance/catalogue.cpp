@@ -161,6 +161,31 @@ const std::vector<CheckInfo>& catalogue() {
          "SPEC.md §4 (a failed delegated ADD: execute DEL before returning failure)",
          "when the delegated ADD fails, the plugin calls the delegate's DEL before it fails", "",
          ""},
+        // Issue 14: CHECK judged against prevResult and the state it stands for
+        // (checks_check_state.cpp), STATUS of a full pool, IPAM results, unknown versions.
+        {"check.consults-prev-result", M, "SPEC.md §2 CHECK (must consult the prevResult)",
+         "CHECK fails when prevResult lists an address the sandbox lacks (it checks prevResult, "
+         "not only its own state)",
+         "0.4.0", ""},
+        {"check.removed-route", S, "SPEC.md §2 CHECK (missing resources should be an error)",
+         "CHECK fails when a route of the result was removed from the sandbox", "0.4.0", ""},
+        {"check.removed-reservation", S,
+         "SPEC.md §2 CHECK (missing IP reservations should be an error)",
+         "CHECK fails when the address's reservation (host-local's file in dataDir) was removed",
+         "0.4.0", ""},
+        {"check.removed-dnat", S, "SPEC.md §2 CHECK (missing firewall rules should be an error)",
+         "CHECK fails when the DNAT rule of a port mapping (portMappings capability) was removed",
+         "0.4.0", ""},
+        {"status.pool", M, "SPEC.md §2 STATUS; error codes 50, 51",
+         "STATUS fails with code 50 or 51 and a JSON error when the pool is exhausted, and "
+         "succeeds with no output when it has addresses",
+         "1.1.0", ""},
+        {"ipam.result", M, "SPEC.md §4 Delegated plugins (IPAM result)",
+         "an IPAM plugin's result holds no interfaces and no ips[].interface", "0.3.0", ""},
+        {"version.unknown", I, "SPEC.md §2 VERSION (supportedVersions)",
+         "claimed versions this suite does not know are named, not silently dropped (shown for "
+         "information)",
+         "", "", false},
     };
     v.insert(v.end(), rest.begin(), rest.end());
     return v;

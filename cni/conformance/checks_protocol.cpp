@@ -11,7 +11,8 @@ using minipod::join;
 using nlohmann::json;
 
 void Runner::check_version_answer() {
-  if (!wanted("version.answer") && !opt_.versions.empty()) return;
+  // version.unknown judges the versions this answer claims.
+  if (!wanted_any({"version.answer", "version.unknown"}) && !opt_.versions.empty()) return;
   Invocation inv;
   inv.verb = "VERSION";
   inv.type = opt_.subject.type;

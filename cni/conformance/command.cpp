@@ -238,6 +238,7 @@ void run(const Flags& f, const std::string& cni_path, int& exit_code) {
                  dir.c_str());
   TempDir data;
   ProfileContext ctx{link_prefix_of(o.prefix), tag, pick_subnet24(f.subnet, h), data.path()};
+  o.scratch_dir = data.path();
 
   std::optional<Profile> profile;
   if (f.config.empty()) {

@@ -163,6 +163,16 @@ class Runner {
   void judge_result_fields(const AddOutcome& o);
   // --- over every call of a version (checks_calls.cpp) ---
   void judge_calls();
+  // --- CHECK against prevResult and what it stands for (checks_check_state.cpp) ---
+  void scenario_check_state();
+  // --- STATUS of a full and a free pool (checks_status_pool.cpp) ---
+  void scenario_status_pool();
+  // --- an IPAM plugin's result (checks_ipam_result.cpp) ---
+  void scenario_ipam_result();
+  // --- the plugin under test second in a chain (checks_chain_second.cpp) ---
+  void scenario_chain_second();
+  // --- claimed versions the suite does not know (checks_claimed_versions.cpp) ---
+  void note_unknown_versions();
   // --- what the run left on the host (checks_host.cpp) ---
   void judge_host(const HostSnapshot& before);
   // In the private host namespace: a snapshot before an attachment's ADD (nullopt on the real
@@ -194,5 +204,10 @@ class Runner {
 // support the operation or link type (EOPNOTSUPP, "not supported", an unknown link kind). ""
 // when it does not.
 std::string environment_failure(const AddOutcome& o);
+
+// Whether the plugin under test is an IPAM plugin called directly, as a runtime's interface
+// plugin would delegate to it: its "ipam" names its own type (host-local's and static's
+// profiles, or a --config written that way).
+bool is_ipam_subject(const Subject& s);
 
 }  // namespace cni::conformance

@@ -63,7 +63,11 @@ void Runner::run_version() {
                                                   &Runner::scenario_env_other_verbs,
                                                   &Runner::scenario_check_tolerates,
                                                   &Runner::scenario_gc_cases,
-                                                  &Runner::scenario_delegation};
+                                                  &Runner::scenario_delegation,
+                                                  &Runner::scenario_check_state,
+                                                  &Runner::scenario_status_pool,
+                                                  &Runner::scenario_ipam_result,
+                                                  &Runner::scenario_chain_second};
   try {
     // The once-only checks run with the newest version, so their calls are judged with its calls.
     if (environment_problem_.empty() && version_ == report_.tested.back())
@@ -87,6 +91,7 @@ Report Runner::run() {
   version_ = opt_.versions.empty() ? current_version() : opt_.versions.back();
   check_version_answer();
   check_version_echo();
+  note_unknown_versions();
   // What to test: every claimed version minipod knows, limited by --versions.
   for (const auto& v : report_.claimed)
     if (is_supported_version(v) && (opt_.versions.empty() || contains(opt_.versions, v)) &&

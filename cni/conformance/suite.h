@@ -36,6 +36,9 @@ struct SuiteOptions {
   // Set by a SIGTERM/SIGINT handler: the run stops at the next scenario, and everything the
   // suite made is removed on the way out.
   const volatile int* interrupted = nullptr;
+  // A directory of the run, removed after it: the suite writes its own helper plugin there
+  // (the first plugin of the chain in checks_chain_second.cpp).
+  std::string scratch_dir;
 };
 
 // kNotTestable: the environment, not the plugin, kept the check from being judged (this kernel

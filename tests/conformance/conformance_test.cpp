@@ -80,6 +80,7 @@ class Conformance : public ::testing::Test {
             {"ipam",
              {{"type", "fx"},
               {"ranges", {{{{"subnet", "10.233.251.0/24"}}}}},
+              {"routes", {{{"dst", "198.18.0.0/15"}}}},
               {"dataDir", (tmp_ / "ipam").string()}}}};
   }
 
@@ -178,6 +179,12 @@ TEST_F(Conformance, CorrectFixturePassesEveryCheckOfEveryVersion) {
         "check.tolerates-later-changes", "gc.empty-list", "gc.unknown-valid",
         "gc.continues-on-error"})
     EXPECT_TRUE(ran.count(id)) << id;
+  // Judged, not skipped: CHECK against prevResult, a route, the reservation; STATUS of a full
+  // pool; the plugin second in the suite's chain; every claimed version known.
+  for (const char* id : {"check.consults-prev-result", "check.removed-route",
+                         "check.removed-reservation", "status.pool", "chain.prev-result"})
+    EXPECT_EQ(result_of(r, id, "1.1.0"), "pass") << id;
+  EXPECT_EQ(result_of(r, "version.unknown", "-"), "pass");
 }
 
 struct Broken {
@@ -217,7 +224,12 @@ INSTANTIATE_TEST_SUITE_P(
         Broken{"fx-reports-unconfigured-address", "1.0.0", {"add.result-real"}, 1},
         Broken{"fx-leaves-iptables-rule", "1.0.0", {"host.clean"}, 1},
         Broken{"fx-duplicate-add-ok", "1.0.0", {"add.duplicate"}, 1},
-        Broken{"fx-check-blind", "1.0.0", {"check.removed-address", "check.removed-interface"}, 0},
+        // Blind: it consults no prevResult either (a MUST) and misses every removal.
+        Broken{"fx-check-blind",
+               "1.0.0",
+               {"check.consults-prev-result", "check.removed-address", "check.removed-interface",
+                "check.removed-route", "check.removed-reservation"},
+               1},
         Broken{"fx-exhaustion-leaves-link", "1.0.0", {"ipam.exhaustion"}, 0},
         // Issue 14: VERSION, CNI_IFNAME, the interfaces list, the variables of DEL/CHECK/GC.
         Broken{"fx-version-no-echo", "1.0.0", {"version.echo"}, 1},
@@ -250,7 +262,14 @@ INSTANTIATE_TEST_SUITE_P(
                {"delegate.del-after-failed-add"},
                0,
                false,
-               true}),
+               true},
+        // Issue 14: CHECK against prevResult, routes and reservations; STATUS of a full pool; an
+        // interface plugin second in a chain.
+        Broken{"fx-check-ignores-prev-result", "1.0.0", {"check.consults-prev-result"}, 1},
+        Broken{"fx-check-blind-routes", "1.0.0", {"check.removed-route"}, 0},
+        Broken{"fx-check-blind-reservation", "1.0.0", {"check.removed-reservation"}, 0},
+        Broken{"fx-status-always-ok", "1.1.0", {"status.pool"}, 1},
+        Broken{"fx-ignores-prev-result", "0.4.0,1.1.0", {"chain.prev-result"}, 1}),
     [](const auto& p) {
       std::string n = std::string(p.param.fixture).substr(3);
       for (char& c : n)
@@ -346,25 +365,88 @@ TEST_F(Conformance, ChainedPluginThatIgnoresPrevResultFails) {
   EXPECT_TRUE(r.failed_ids.empty()) << describe(r);
 }
 
+TEST_F(Conformance, EveryWrongResultFieldTypeOf110IsNamed) {
+  Outcome r = fixture("fx-string-mtu", "1.1.0");
+  std::string evidence;
+  for (const auto& row : r.report["results"])
+    if (row["id"] == "add.result-fields") evidence = row["evidence"];
+  for (const char* field :
+       {"interfaces[1].mtu", "interfaces[1].socketPath", "interfaces[1].pciID", "routes[1].mtu",
+        "routes[1].advmss", "routes[1].priority", "routes[1].table", "routes[1].scope"})
+    EXPECT_NE(evidence.find(field), std::string::npos) << field << " in: " << evidence;
+}
+
+// The plugin under test called as an IPAM plugin: its "ipam" names its own type.
+TEST_F(Conformance, IpamResultWithInterfacesFails) {
+  for (std::string name : {"fx-ipam-lists-interfaces", "fx-correct"}) {
+    json conf = fixture_config(name);
+    conf["ipam"]["type"] = name;
+    Outcome r = conformance({std::string(FIXTURE_DIR) + "/" + name, "--config", write_config(conf),
+                             "--versions", "0.4.0,1.0.0", "--checks", "ipam.result,add.result"});
+    bool broken = name != "fx-correct";
+    EXPECT_EQ(r.failed_ids, broken ? std::set<std::string>{"ipam.result"} : std::set<std::string>{})
+        << name << ": " << describe(r);
+    EXPECT_EQ(r.code, broken ? 1 : 0) << name << ": " << describe(r);
+  }
+}
+
+TEST_F(Conformance, MissingDnatRuleIsNoticedByCheck) {
+  for (std::string name : {"fx-check-blind-dnat", "fx-correct"}) {
+    json list{{"cniVersion", "1.0.0"},
+              {"name", "fx"},
+              {"plugins",
+               {fixture_config("fx-correct"),
+                {{"type", name}, {"capabilities", {{"portMappings", true}}}}}}};
+    list["plugins"][0].erase("cniVersion");
+    Outcome r = conformance(
+        {name, "--config", write_config(list), "--versions", "1.0.0", "--timeout", "2",
+         "--capability-args",
+         R"({"portMappings":[{"hostPort":18233,"containerPort":80,"protocol":"tcp"}]})"});
+    bool broken = name != "fx-correct";
+    EXPECT_EQ(r.failed_ids,
+              broken ? std::set<std::string>{"check.removed-dnat"} : std::set<std::string>{})
+        << name << ": " << describe(r);
+    EXPECT_EQ(result_of(r, "check.removed-dnat", "1.0.0"), broken ? "warn" : "pass") << name;
+    EXPECT_EQ(r.code, 0) << name << ": " << describe(r);
+  }
+}
+
+TEST_F(Conformance, UnknownClaimedVersionIsANoteInEveryFormat) {
+  std::string config = write_config(fixture_config("fx-claims-future-version"));
+  std::string fx = std::string(FIXTURE_DIR) + "/fx-claims-future-version";
+  const std::string note = "claims version 1.2.0, which this suite does not know: not tested";
+  Outcome j = conformance({fx, "--config", config, "--versions", "1.0.0", "--checks", "version."});
+  EXPECT_EQ(j.code, 0) << describe(j);
+  EXPECT_EQ(result_of(j, "version.unknown", "-"), "note") << describe(j);
+  EXPECT_NE(j.report.dump().find(note), std::string::npos) << j.report.dump();
+  for (const char* format : {"text", "junit"}) {
+    Outcome t = conformance({fx, "--config", config, "--versions", "1.0.0", "--checks", "version.",
+                             "--format", format});
+    EXPECT_NE(t.out.find(note), std::string::npos) << format << ": " << t.out;
+    EXPECT_EQ(t.code, 0) << format;
+  }
+}
+
 bool have_debian_plugins() {
   return std::filesystem::exists("/usr/lib/cni/bridge");
 }
 
-TEST_F(Conformance, DebianBridgeFailsOnlyVersionEchoAmongMusts) {
+TEST_F(Conformance, DebianBridgeFailsVersionEchoAndChainPrevResultAmongMusts) {
   if (!have_debian_plugins()) GTEST_SKIP() << "no /usr/lib/cni/bridge";
   // With isGateway, bridge turns net.ipv4.ip_forward on: a host.shared finding (SHOULD) on a
   // host where it was off (a fresh machine), none where something already turned it on.
   bool forwarding_was_off = minipod::fs::read_file("/proc/sys/net/ipv4/ip_forward") == "0\n";
   Outcome r = conformance({"bridge", "--versions", "0.2.0,0.4.0,1.0.0"});
-  // The one MUST it fails: Go's skeleton answers VERSION with its own version (1.0.0), not the
-  // cniVersion it was asked in (version.echo). What bridge 1.1.1 really does besides: an ADD that
-  // finds the pool exhausted leaves eth0 in the sandbox, and when its delegated ADD (host-local)
-  // fails it returns the error without the delegated DEL the spec asks for (two SHOULDs). Go's
-  // skeleton printing its "about" text without CNI_COMMAND and ip_forward turned on in the
-  // suite's private host namespace are notes, not findings.
+  // The MUSTs it fails: Go's skeleton answers VERSION with its own version (1.0.0), not the
+  // cniVersion it was asked in (version.echo); second in a chain, its result drops prevResult's
+  // interfaces and addresses (chain.prev-result). What bridge 1.1.1 really does besides: an ADD
+  // that finds the pool exhausted leaves eth0 in the sandbox, and when its delegated ADD
+  // (host-local) fails it returns the error without the delegated DEL the spec asks for (two
+  // SHOULDs). Go's skeleton printing its "about" text without CNI_COMMAND and ip_forward turned on
+  // in the suite's private host namespace are notes, not findings.
   EXPECT_EQ(r.code, 1) << describe(r);
-  EXPECT_EQ(r.failed_ids, (std::set<std::string>{"delegate.del-after-failed-add", "ipam.exhaustion",
-                                                 "version.echo"}))
+  EXPECT_EQ(r.failed_ids, (std::set<std::string>{"chain.prev-result", "delegate.del-after-failed-add",
+                                                 "ipam.exhaustion", "version.echo"}))
       << describe(r);
   EXPECT_EQ(minipod::fs::read_file("/proc/sys/net/ipv4/ip_forward"),
             forwarding_was_off ? "0\n" : "1\n")
@@ -556,10 +638,11 @@ TEST_F(Conformance, SuitePolicyIsLabelledInEveryFormat) {
 }
 
 TEST_F(Conformance, TextReportEndsWithTheSummaryLine) {
-  Outcome r =
-      conformance({std::string(FIXTURE_DIR) + "/fx-check-blind", "--config",
-                   write_config(fixture_config("fx-check-blind")), "--versions", "1.0.0",
-                   "--checks", "check.after-add,check.removed-*,add.result", "--format", "text"});
+  Outcome r = conformance(
+      {std::string(FIXTURE_DIR) + "/fx-check-blind", "--config",
+       write_config(fixture_config("fx-check-blind")), "--versions", "1.0.0", "--checks",
+       "check.after-add,check.removed-address,check.removed-interface,add.result", "--format",
+       "text"});
   EXPECT_EQ(r.code, 0) << r.err;
   std::string last = r.out.substr(r.out.rfind('\n', r.out.size() - 2) + 1);
   EXPECT_EQ(last, "2 passed, 0 failed, 2 warnings\n") << r.out;
