@@ -18,7 +18,7 @@ done
 # (libssl-dev: OpenSSL's libcrypto for base64 and SHA-512 in the CNI cache and CLI).
 # Run: CNI plugins, iptables (portmap, ipMasq), busybox-static (the demo image), iproute2.
 packages=(g++ cmake make pkg-config musl-tools libseccomp-dev libcap-dev nlohmann-json3-dev libcli11-dev
-          libgtest-dev libgmock-dev libyaml-cpp-dev libssl-dev containernetworking-plugins iptables busybox-static iproute2)
+          libgtest-dev libgmock-dev libyaml-cpp-dev libssl-dev libarchive-dev libzstd-dev liblz4-dev libacl1-dev containernetworking-plugins iptables busybox-static iproute2)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -40,7 +40,7 @@ TEST(FindInImage, ResolvesSymlinksInsideTheImageNotOnTheHost) {
 
 TEST(RootfsPlan, MountsInTheStandardOrderAndBindsPodFiles) {
   container::RootfsInputs in;
-  in.lower = "/img";
+  in.lowers = {"/img"};
   in.upper = "/l/upper";
   in.work = "/l/work";
   in.rootfs = "/l/rootfs";

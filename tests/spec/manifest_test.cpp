@@ -386,7 +386,6 @@ status:
           "metadata.generateName: unknown field, ignored by minipod",
           "spec.nodeName: unknown field, ignored by minipod",
           "spec.volumes: unknown field, ignored by minipod",
-          "spec.containers[0].imagePullPolicy: unknown field, ignored by minipod",
           "spec.containers[0].livenessProbe: unknown field, ignored by minipod",
           "spec.containers[0].ports[0].appProtocol: unknown field, ignored by minipod",
           "spec.containers[0].env[0].extra: unknown field, ignored by minipod",
