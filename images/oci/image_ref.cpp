@@ -39,11 +39,21 @@ bool valid_host(const std::string& h) {
       return false;
     name = h.substr(0, colon);
   }
-  if (name.empty()) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '-';
-  });
+  // Dot-separated labels of letters, digits and '-', each starting and ending with a letter or
+  // digit ("..", ".x" and "x." are not hosts).
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
+  size_t start = 0;
+  while (true) {
+    size_t end = name.find('.', start);
+    std::string label = name.substr(start, end == std::string::npos ? end : end - start);
+    if (label.empty() || !alnum(label.front()) || !alnum(label.back())) return false;
+    if (!std::all_of(label.begin(), label.end(), [&](char c) { return alnum(c) || c == '-'; }))
+      return false;
+    if (end == std::string::npos) return true;
+    start = end + 1;
+  }
 }
 
 bool valid_tag(const std::string& t) {

@@ -114,6 +114,23 @@ RootfsPlan plan_rootfs(const RootfsInputs& in) {
   std::string lowerdir;
   for (const auto& l : in.lowers) lowerdir += (lowerdir.empty() ? "" : ":") + l;
   plan.overlay = "lowerdir=" + lowerdir + ",upperdir=" + in.upper + ",workdir=" + in.work;
+  if (in.lowers.size() > 1) {
+    std::string parent = std::filesystem::path(in.lowers.front()).parent_path().string();
+    std::string relative;
+    for (const auto& l : in.lowers) {
+      std::filesystem::path p(l);
+      if (p.parent_path().string() != parent) {
+        relative.clear();
+        break;
+      }
+      relative += (relative.empty() ? "" : ":") + p.filename().string();
+    }
+    if (!relative.empty()) {
+      plan.lowers_dir = parent;
+      plan.overlay_relative =
+          "lowerdir=" + relative + ",upperdir=" + in.upper + ",workdir=" + in.work;
+    }
+  }
   auto& ops = plan.ops;
 
   // The pod's files first, while the overlay is the only mount: they follow the image's links
@@ -389,6 +406,16 @@ void mount_overlay(const RootfsPlan& plan, int report) {
     int err = mount_overlay_layers(plan, &old_kernel);
     if (err == 0) return;
     if (!old_kernel) ns::child_fail(report, step, plan.rootfs.c_str(), err);
+    if (plan.overlay.size() > kMaxMountDataBytes && !plan.overlay_relative.empty() &&
+        plan.overlay_relative.size() <= kMaxMountDataBytes) {
+      // Relative names, resolved from the layers' directory (apply_rootfs chdirs into the new
+      // root afterwards).
+      if (::chdir(plan.lowers_dir.c_str()) != 0)
+        ns::child_fail(report, "chdir to the image layers", plan.lowers_dir.c_str(), errno);
+      if (::mount("overlay", plan.rootfs.c_str(), "overlay", 0, plan.overlay_relative.c_str()) != 0)
+        ns::child_fail(report, step, plan.rootfs.c_str(), errno);
+      return;
+    }
     // Past a page the kernel would cut the options short and fail on a missing layer (or
     // worse, mount fewer): refuse, saying why.
     if (plan.overlay.size() > kMaxMountDataBytes)

@@ -53,6 +53,10 @@ struct RootfsPlan {
   // kernel without fsconfig's "lowerdir+" (before 6.8) mount with. The kernel truncates them
   // silently at a page; kMaxMountDataBytes is where minipod stops instead.
   std::string overlay;
+  // The same with the layers named relative to `lowers_dir`, their common parent (the store's
+  // layers directory), for mount(2) after a chdir there: 64-character names fit ~60 layers in a
+  // page where absolute paths fit ~40. Empty when the layers have no common parent.
+  std::string lowers_dir, overlay_relative;
   std::vector<RootfsOp> ops;
 };
 

@@ -17,6 +17,7 @@
 #include "images/oci/image_user.h"
 #include "images/store/image_store.h"
 #include "runtime/container/launcher.h"
+#include "runtime/container/rootfs_plan.h"
 #include "runtime/run/container_command.h"
 #include "runtime/run/container_plan.h"
 #include "runtime/run/signal_watch.h"
@@ -85,6 +86,11 @@ Prepared prepare(const RunOptions& o) {
         throw UsageError(where, "no image \"" + c.image +
                                     "\" in the store; load it with `minipod image load`, see "
                                     "`minipod image ls`");
+      if (image->layers.size() > container::kMaxOverlayLayers)
+        throw UsageError(where, "image \"" + c.image + "\" has " +
+                                    std::to_string(image->layers.size()) +
+                                    " layers; overlayfs stacks at most " +
+                                    std::to_string(container::kMaxOverlayLayers));
       it = found.emplace(c.image, std::move(*image)).first;
     }
     apply_image_user(p.pod, c, it->second, manifest_name(o) + ": " + field);

@@ -71,6 +71,7 @@ TEST(ImageRef, ErrorsNameTheReferenceAndWhatIsWrong) {
   EXPECT_NE(message("").find("is empty"), std::string::npos);
   EXPECT_NE(message("localhost:5000/").find("no repository path"), std::string::npos);
   EXPECT_EQ(try_parse_image_ref("UPPER/x"), std::nullopt);
+  EXPECT_NE(message("../escape").find("registry host \"..\""), std::string::npos);
 }
 
 }  // namespace

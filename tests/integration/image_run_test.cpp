@@ -32,7 +32,7 @@ class ImageRun : public PodTest {
 
   // buildah with a store of its own (vfs: no overlay mounts to leave behind), removed at the end.
   CommandResult buildah(std::vector<std::string> args) const {
-    std::vector<std::string> argv{"buildah",
+    std::vector<std::string> argv{"/usr/bin/buildah",
                                   "--root",
                                   (scratch() / "bh-root").string(),
                                   "--runroot",
@@ -46,7 +46,7 @@ class ImageRun : public PodTest {
   void TearDown() override {
     if (IsSkipped()) return;
     // buildah's vfs store holds files it made read-only; rm -rf copes.
-    host_command({"rm", "-rf", scratch().string()});
+    host_command({"/bin/rm", "-rf", scratch().string()});
     for (const char* ref : {"localhost/mpt-app:1", "mpt-app:docker", "localhost/mpt-layers:1",
                             "localhost/mpt-many:1"})
       env().minipod({"image", "rm", ref});
@@ -117,7 +117,10 @@ TEST_F(ImageRun, NonRootUserEntrypointCmdEnvWorkdirFromABuildahImage) {
   ASSERT_EQ(buildah({"copy", c, (scratch() / "ctx2").string() + "/", "/"}).exit_code, 0);
   auto config = buildah(
       {"config", "--entrypoint", R"(["/bin/busybox","sh","-c"])", "--cmd",
-       R"(echo "user=$(id -u):$(id -g) pwd=$(pwd) greeting=$GREETING mode=$MODE"; cat /srv/data)",
+       // A JSON list: a plain string would be shell form, /bin/sh -c prepended.
+       json::array({R"(echo "user=$(id -u):$(id -g) pwd=$(pwd) greeting=$GREETING mode=$MODE"; )"
+                    "cat /srv/data"})
+           .dump(),
        "--env", "GREETING=from-image", "--env", "MODE=image", "--workingdir", "/srv", "--user",
        "app", c});
   ASSERT_EQ(config.exit_code, 0) << config.err;

@@ -442,5 +442,22 @@ TEST(Manifest, ReadsFilesAndNamesThemInErrors) {
   fs::remove_tree(dir);
 }
 
+TEST(Manifest, ImagePullPolicyDefaultsAsKubernetes) {
+  auto policy = [](const std::string& image, const std::string& extra = "") {
+    auto out = parse_manifest(
+        "{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: "
+        "{containers: [{name: c, image: '" +
+            image + "'" + extra + "}]}}",
+        "p.yaml");
+    return out.pod.containers[0].image_pull_policy;
+  };
+  EXPECT_EQ(policy("busybox"), "Always");
+  EXPECT_EQ(policy("busybox:latest"), "Always");
+  EXPECT_EQ(policy("busybox:1.36"), "IfNotPresent");
+  EXPECT_EQ(policy("localhost:5000/app@sha256:" + std::string(64, 'a')), "IfNotPresent");
+  EXPECT_EQ(policy("busybox:1.36", ", imagePullPolicy: Never"), "Never");
+  EXPECT_EQ(policy("busybox", ", imagePullPolicy: IfNotPresent"), "IfNotPresent");
+}
+
 }  // namespace
 }  // namespace minipod::spec
