@@ -246,9 +246,8 @@ class Unpacker {
         archive_entry_atime_is_set(entry) ? archive_entry_atime(entry) : archive_entry_mtime(entry);
     times[1].tv_sec = archive_entry_mtime(entry);
     times[1].tv_nsec = archive_entry_mtime_nsec(entry);
-    if (::utimensat(fd, name, times, own_fd ? AT_EMPTY_PATH : AT_SYMLINK_NOFOLLOW) != 0 && !own_fd)
-      throw_errno("set times", base);
-    if (own_fd) ::futimens(fd, times);
+    int rc = own_fd ? ::futimens(fd, times) : ::utimensat(fd, name, times, AT_SYMLINK_NOFOLLOW);
+    if (rc != 0) throw_errno("set times", base);
   }
 
   // A hard link to `target` (a path in this layer, or below it: then copied up first, as

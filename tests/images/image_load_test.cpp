@@ -208,6 +208,26 @@ TEST_F(ImageLoadTest, DockerArchiveWithTwoImagesSharingALayer) {
   EXPECT_EQ(store_->list().size(), 1u);
 }
 
+TEST_F(ImageLoadTest, PruneSweepsInterruptedLoadsAndOrphanLayers) {
+  auto layout = tmp_.path() / "layout";
+  json desc = write_oci_image(layout, app_image(), tmp_.path());
+  desc["annotations"] = {{"org.opencontainers.image.ref.name", "localhost/app:1"}};
+  fs::write_file(layout / "index.json", json{{"schemaVersion", 2}, {"manifests", {desc}}}.dump());
+  store_->load(layout);
+  // What a load killed half way leaves: its staging directory (a pid that cannot exist) and a
+  // layer no reference names.
+  auto oci = tmp_.path() / "store" / ".oci";
+  auto stale = oci / ".staging-999999999-layer-abcdef";
+  fs::make_dirs(stale / "usr", 0755);
+  auto orphan = oci / "layers" / std::string(64, 'e');
+  fs::make_dirs(orphan / "bin", 0755);
+  EXPECT_EQ(store_->prune({}), (std::pair<size_t, size_t>{1, 0}));
+  EXPECT_FALSE(sfs::exists(stale));
+  EXPECT_FALSE(sfs::exists(orphan));
+  ASSERT_TRUE(store_->find("localhost/app:1"));
+  for (const auto& l : store_->find("localhost/app:1")->layers) EXPECT_TRUE(sfs::exists(l));
+}
+
 TEST(ChainIds, FollowTheImageSpec) {
   std::string a = "sha256:" + std::string(64, 'a'), b = "sha256:" + std::string(64, 'b');
   auto ids = LayeredStore::chain_ids({a, b});
