@@ -224,8 +224,9 @@ TEST_F(ImageLoadTest, PruneSweepsInterruptedLoadsAndOrphanLayers) {
   EXPECT_EQ(store_->prune({}), (std::pair<size_t, size_t>{1, 0}));
   EXPECT_FALSE(sfs::exists(stale));
   EXPECT_FALSE(sfs::exists(orphan));
-  ASSERT_TRUE(store_->find("localhost/app:1"));
-  for (const auto& l : store_->find("localhost/app:1")->layers) EXPECT_TRUE(sfs::exists(l));
+  auto kept = store_->find("localhost/app:1");
+  ASSERT_TRUE(kept);
+  for (const auto& l : kept->layers) EXPECT_TRUE(sfs::exists(l));
 }
 
 TEST(ChainIds, FollowTheImageSpec) {
