@@ -28,6 +28,36 @@ std::string sha256_hex(std::string_view data) {
   return digest_hex(data, EVP_sha256(), "SHA-256");
 }
 
+Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
+  if (!ctx_ || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr) != 1) {
+    EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_));
+    throw Error("compute SHA-256", "libcrypto could not start a digest");
+  }
+}
+
+Sha256Stream::~Sha256Stream() {
+  EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_));
+}
+
+void Sha256Stream::update(const void* data, size_t size) {
+  if (EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data, size) != 1)
+    throw Error("compute SHA-256", "libcrypto refused the data");
+}
+
+std::string Sha256Stream::hex() {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), digest, &len) != 1)
+    throw Error("compute SHA-256", "libcrypto could not finish the digest");
+  static const char hexdigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    out += hexdigits[digest[i] >> 4];
+    out += hexdigits[digest[i] & 15];
+  }
+  return out;
+}
+
 std::string sha512_hex(std::string_view data) {
   return digest_hex(data, EVP_sha512(), "SHA-512");
 }

@@ -1,6 +1,7 @@
 // Hex digests of a byte string (OpenSSL's libcrypto, already linked for base64).
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -8,5 +9,20 @@ namespace minipod {
 
 std::string sha256_hex(std::string_view data);
 std::string sha512_hex(std::string_view data);
+
+// SHA-256 of a stream fed in pieces (a layer blob as it is read, never held whole in memory).
+class Sha256Stream {
+ public:
+  Sha256Stream();
+  ~Sha256Stream();
+  Sha256Stream(const Sha256Stream&) = delete;
+  Sha256Stream& operator=(const Sha256Stream&) = delete;
+  void update(const void* data, size_t size);
+  // The hex digest of everything fed so far; the stream is finished after it.
+  std::string hex();
+
+ private:
+  void* ctx_;  // EVP_MD_CTX, kept out of this header
+};
 
 }  // namespace minipod

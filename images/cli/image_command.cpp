@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "common/strings.h"
+#include "images/oci/layered_store.h"
 #include "images/store/image_config.h"
 #include "images/store/image_store.h"
 
@@ -30,17 +31,29 @@ std::string human_size(uint64_t bytes) {
   return buf;
 }
 
+// "sha256:0123456789ab": enough to tell images apart; "-" for a local root filesystem.
+std::string short_digest(const std::string& digest) {
+  return digest.empty() ? "-" : digest.substr(0, 7 + 12);
+}
+
 void print_table(const std::vector<Image>& images) {
   size_t name_width = 4;
   for (const auto& image : images) name_width = std::max(name_width, image.name.size());
-  std::printf("%-*s  %10s  %s\n", static_cast<int>(name_width), "NAME", "SIZE", "CREATED");
+  std::printf("%-*s  %-19s  %10s  %s\n", static_cast<int>(name_width), "NAME", "DIGEST", "SIZE",
+              "CREATED");
   for (const auto& image : images)
-    std::printf("%-*s  %10s  %s\n", static_cast<int>(name_width), image.name.c_str(),
-                human_size(image.size_bytes).c_str(), image.created.c_str());
+    std::printf("%-*s  %-19s  %10s  %s\n", static_cast<int>(name_width), image.name.c_str(),
+                short_digest(image.digest).c_str(), human_size(image.size_bytes).c_str(),
+                image.created.c_str());
+}
+
+nlohmann::json image_inspect_json(const std::string& dir, const Image& image) {
+  if (image.digest.empty()) return image_to_json(image);
+  return LayeredStore(dir).describe(image);
 }
 
 struct Args {
-  std::string name;
+  std::string name, target;
   std::string source;
   std::vector<std::string> names;
   std::string output = "table";
@@ -48,7 +61,7 @@ struct Args {
 
 }  // namespace
 
-void add_image_commands(CLI::App& app, const std::string& store_dir) {
+void add_image_commands(CLI::App& app, const std::string& store_dir, LayersInUse layers_in_use) {
   auto* image = app.add_subcommand("image", "Manage the local image store (root filesystems)");
   image->require_subcommand(1);
   auto args = std::make_shared<Args>();
@@ -94,7 +107,7 @@ ls->callback([args, dir] {
 });
 
 auto* inspect = image->add_subcommand("inspect", "Show an image's config as JSON");
-inspect->add_option("NAME", args->name, "Image name")->required();
+inspect->add_option("REF", args->name, "Image name or reference")->required();
 inspect->callback([args, dir] {
   ImageStore store(*dir);
   auto found = store.find(args->name);
@@ -104,7 +117,37 @@ inspect->callback([args, dir] {
                      "no image named \"" + args->name + "\" in " + *dir +
                          (names.empty() ? " (the store is empty)" : "; images: " + names));
   }
-  std::printf("%s\n", image_to_json(*found).dump(2).c_str());
+  std::printf("%s\n", image_inspect_json(*dir, *found).dump(2).c_str());
+});
+
+auto* load = image->add_subcommand(
+    "load", "Load images from a docker-archive, an oci-archive or an OCI image layout directory");
+load->add_option("PATH", args->source, "Archive file or OCI layout directory")->required();
+load->add_option("--name", args->name, "Reference for the image (an archive of one image)");
+load->callback([args, dir] {
+  ImageStore store(*dir);
+  std::optional<std::string> name;
+  if (!args->name.empty()) name = args->name;
+  for (const auto& loaded : store.load(args->source, name))
+    std::printf("loaded image %s (%s, %zu layers)\n", loaded.name.c_str(), loaded.digest.c_str(),
+                loaded.layers.size());
+});
+
+auto* tag = image->add_subcommand("tag", "Give an image another reference");
+tag->add_option("SOURCE", args->name, "Image")->required();
+tag->add_option("TARGET", args->target, "New reference")->required();
+tag->callback([args, dir] {
+  ImageStore store(*dir);
+  Image tagged = store.tag(args->name, args->target);
+  std::printf("tagged %s as %s\n", tagged.digest.c_str(), tagged.name.c_str());
+});
+
+auto* prune = image->add_subcommand(
+    "prune", "Remove the layers and blobs no image reference needs (layers of live pods stay)");
+prune->callback([dir, layers_in_use] {
+  ImageStore store(*dir);
+  auto [layers, blobs] = store.prune(layers_in_use());
+  std::printf("removed %zu layers and %zu blobs\n", layers, blobs);
 });
 
 auto* rm = image->add_subcommand("rm", "Remove images");

@@ -18,8 +18,16 @@ nlohmann::json image_to_json(const Image& image, const std::string& source) {
        {{"entrypoint", image.config.entrypoint},
         {"cmd", image.config.cmd},
         {"env", image.config.env},
-        {"workingDir", image.config.working_dir}}},
+        {"workingDir", image.config.working_dir},
+        {"user", image.config.user}}},
   };
+  if (!image.digest.empty()) {
+    j["digest"] = image.digest;
+    j["configDigest"] = image.config_digest;
+    nlohmann::json layers = nlohmann::json::array();
+    for (const auto& l : image.layers) layers.push_back(l.string());
+    j["layers"] = layers;
+  }
   if (!source.empty()) j["source"] = source;
   return j;
 }
@@ -29,6 +37,7 @@ Image read_image_record(const std::filesystem::path& image_dir, const std::strin
   Image image;
   image.name = name;
   image.rootfs = image_dir / kRootfsDir;
+  image.layers = {image.rootfs};
   try {
     auto j = nlohmann::json::parse(fs::read_file(file));
     image.created = j.value("created", "");

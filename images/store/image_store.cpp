@@ -9,6 +9,9 @@
 #include "common/fs.h"
 #include "common/strings.h"
 #include "common/trace.h"
+#include "images/oci/archive_load.h"
+#include "images/oci/image_ref.h"
+#include "images/oci/layered_store.h"
 #include "images/store/busybox_image.h"
 #include "images/store/image_config.h"
 #include "images/store/image_name.h"
@@ -36,20 +39,31 @@ void ImageStore::report(const std::string& line) const {
   if (reporter_) reporter_(line);
 }
 
-std::filesystem::path ImageStore::image_dir(const std::string& name) const {
-  validate_image_name(name);
-  return dir_ / name;
-}
-
 bool ImageStore::is_builtin(const std::string& name) {
   return name == "busybox";
 }
 
+namespace {
+
+bool is_local_name(const std::string& name) {
+  try {
+    validate_image_name(name);
+    return true;
+  } catch (const UsageError&) {
+    return false;
+  }
+}
+
+}  // namespace
+
 std::optional<Image> ImageStore::find(const std::string& name) const {
-  auto dir = image_dir(name);
-  // Only a complete image has its record: both are renamed into place together.
-  if (!fs::read_file_if_exists(dir / kImageRecordFile)) return std::nullopt;
-  return read_image_record(dir, name);
+  // Local names (busybox, imported images) first, so that today's manifests keep their meaning.
+  if (is_local_name(name)) {
+    auto dir = dir_ / name;
+    // Only a complete image has its record: both are renamed into place together.
+    if (fs::read_file_if_exists(dir / kImageRecordFile)) return read_image_record(dir, name);
+  }
+  return LayeredStore(dir_).find(parse_image_ref(name));
 }
 
 std::vector<Image> ImageStore::list() const {
@@ -66,6 +80,7 @@ std::vector<Image> ImageStore::list() const {
     if (!fs::read_file_if_exists(entry.path() / kImageRecordFile)) continue;
     images.push_back(read_image_record(entry.path(), name));
   }
+  for (auto& image : LayeredStore(dir_).list()) images.push_back(std::move(image));
   std::sort(images.begin(), images.end(),
             [](const Image& a, const Image& b) { return a.name < b.name; });
   return images;
@@ -92,6 +107,7 @@ Image ImageStore::finish(const std::string& name, StagingDir& staging, const Ima
                                   "; remove it first with `minipod image rm " + name + "`");
   }
   image.rootfs = dest / kRootfsDir;
+  image.layers = {image.rootfs};
   return image;
 }
 
@@ -125,6 +141,12 @@ void ImageStore::ensure_store_dir() {
 
 Image ImageStore::import(const std::string& name, const std::filesystem::path& source) {
   validate_image_name(name);
+  if (archive_kind(source) != ArchiveKind::kNone)
+    throw UsageError("import image " + name,
+                     source.string() +
+                         " is an image archive (docker-archive or OCI layout), not a root "
+                         "filesystem; use `minipod image load " +
+                         source.string() + "`");
   if (find(name))
     throw UsageError("import image " + name,
                      "an image named \"" + name + "\" already exists in " + dir_.string() +
@@ -149,8 +171,12 @@ Image ImageStore::import(const std::string& name, const std::filesystem::path& s
 }
 
 void ImageStore::remove(const std::string& name) {
-  auto dir = image_dir(name);
-  if (!is_dir(dir)) {
+  auto dir = is_local_name(name) ? dir_ / name : std::filesystem::path();
+  if (dir.empty() || !is_dir(dir)) {
+    if (auto ref = try_parse_image_ref(name)) {
+      LayeredStore layered(dir_);
+      if (layered.untag(ref->key())) return;
+    }
     auto images = list();
     throw UsageError("remove image " + name,
                      "no image named \"" + name + "\" in " + dir_.string() +
@@ -168,6 +194,42 @@ void ImageStore::remove(const std::string& name) {
       throw_errno("rename", dir.string() + " -> " + (trash.path() / name).string());
     fs::remove_tree(trash.path());
   });
+}
+
+std::vector<Image> ImageStore::load(const std::filesystem::path& source,
+                                    const std::optional<std::string>& name) {
+  return with_context("load " + source.string(), [&] {
+    std::optional<ImageRef> ref;
+    if (name) ref = parse_image_ref(*name);
+    ensure_store_dir();
+    LayeredStore layered(dir_);
+    return load_images(layered, source, ref, reporter_);
+  });
+}
+
+std::vector<Image> ImageStore::load_layout(const std::filesystem::path& oci_layout_dir,
+                                           const std::optional<std::string>& name) {
+  std::optional<ImageRef> ref;
+  if (name) ref = parse_image_ref(*name);
+  ensure_store_dir();
+  LayeredStore layered(dir_);
+  return layered.load_layout(oci_layout_dir, ref, reporter_);
+}
+
+Image ImageStore::tag(const std::string& source, const std::string& target) {
+  auto found = find(source);
+  if (!found || found->digest.empty())
+    throw UsageError("tag " + source, found ? "is a local root filesystem image; only images "
+                                              "loaded or pulled (with layers) can be tagged"
+                                            : "no such image; see `minipod image ls`");
+  ImageRef ref = parse_image_ref(target);
+  LayeredStore(dir_).tag(ref, found->digest);
+  return *find(target);
+}
+
+std::pair<size_t, size_t> ImageStore::prune(const std::vector<std::filesystem::path>& in_use) {
+  auto pruned = LayeredStore(dir_).prune(in_use);
+  return {pruned.layers, pruned.blobs};
 }
 
 std::optional<Image> ImageStore::find_or_build(const std::string& name) {

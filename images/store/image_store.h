@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace minipod::images {
@@ -17,11 +18,17 @@ struct ImageConfig {
   std::vector<std::string> cmd;
   std::vector<std::string> env;  // "K=V"
   std::string working_dir;
+  std::string user;  // the image's User: name|uid[:group|gid]; empty: root
 };
 
 struct Image {
   std::string name;
-  std::filesystem::path rootfs;  // read-only lower layer
+  // The top read-only layer (a flat image's only one): where the image's files are looked up.
+  std::filesystem::path rootfs;
+  // The overlay's lower layers, top first (a flat image: just rootfs).
+  std::vector<std::filesystem::path> layers;
+  std::string digest;         // manifest digest ("sha256:..."); empty for a flat image
+  std::string config_digest;  // of the OCI image config; empty for a flat image
   ImageConfig config;
   uint64_t size_bytes = 0;
   std::string created;  // RFC 3339
@@ -42,7 +49,21 @@ class ImageStore {
   Image build(const std::string& name);
   // A root filesystem directory or a tar archive (optionally compressed).
   Image import(const std::string& name, const std::filesystem::path& source);
+  // Removes a local image or a reference (the layers go with `prune`, once nothing uses them).
   void remove(const std::string& name);
+
+  // docker-archive, oci-archive or OCI image layout directory; `name` names its one image.
+  std::vector<Image> load(const std::filesystem::path& source,
+                          const std::optional<std::string>& name = std::nullopt);
+  // Stores the images of an OCI image layout (what `image pull` fetched into a staging layout):
+  // layers unpacked straight from the layout's blobs, nothing compressed kept; the caller
+  // removes the layout afterwards.
+  std::vector<Image> load_layout(const std::filesystem::path& oci_layout_dir,
+                                 const std::optional<std::string>& name = std::nullopt);
+  // A second reference to a layered image.
+  Image tag(const std::string& source, const std::string& target);
+  // Unreferenced layers and blobs, except the layers in `in_use`; returns how many went.
+  std::pair<size_t, size_t> prune(const std::vector<std::filesystem::path>& in_use);
 
   // find(), but builds a built-in image (busybox) the first time it is asked for.
   std::optional<Image> find_or_build(const std::string& name);
@@ -61,7 +82,6 @@ class ImageStore {
   void report(const std::string& line) const;
   void ensure_store_dir();
   Image build_builtin(const std::string& name, bool exist_ok);
-  std::filesystem::path image_dir(const std::string& name) const;
   Image finish(const std::string& name, StagingDir& staging, const ImageConfig& config,
                const std::string& source, bool exist_ok);
 

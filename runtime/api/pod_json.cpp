@@ -71,6 +71,8 @@ nlohmann::json container_details(const state::ContainerRecord& c, const state::P
   for (const auto& dir : pod.cgroups) cgroups.push_back(dir + "/" + c.name);
   j["logDir"] = (facts.log_dir / c.name).string();
   j["layerDir"] = c.layer_dir;
+  j["image"] = c.image;
+  j["imageDigest"] = c.image_digest;
   j["cgroups"] = std::move(cgroups);
   return j;
 }

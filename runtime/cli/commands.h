@@ -23,7 +23,7 @@ void add_exec_command(CLI::App& app, int& exit_code);
 void add_debug_command(CLI::App& app, GlobalOptions& global, int& exit_code);
 void add_stop_command(CLI::App& app, int& exit_code);
 void add_rm_command(CLI::App& app);
-void add_gc_command(CLI::App& app, int& exit_code);
+void add_gc_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 // `minipod net show [--format text|dot|svg] [-o FILE]`: the node's pod network, drawn.
 void add_net_command(CLI::App& app);
 // `minipod version [-o json]`: minipod's version and commit, its libraries, the CNI versions.

@@ -13,6 +13,7 @@
 #include "common/trace.h"
 #include "images/cli/image_command.h"
 #include "runtime/cli/commands.h"
+#include "runtime/control/gc.h"
 #include "runtime/security/sealed_binary.h"
 
 namespace {
@@ -130,8 +131,10 @@ int main(int argc, char** argv) {
   minipod::cli::add_debug_command(app, global, exit_code);
   minipod::cli::add_stop_command(app, exit_code);
   minipod::cli::add_rm_command(app);
-  minipod::cli::add_gc_command(app, exit_code);
-  minipod::images::cli::add_image_commands(app, global.image_dir);
+  minipod::cli::add_gc_command(app, global, exit_code);
+  minipod::images::cli::add_image_commands(app, global.image_dir, [] {
+    return minipod::control::image_layers_in_use(minipod::state::Paths::from_environment());
+  });
   cni::cli::add_cni_commands(app, exit_code);
   minipod::cli::add_net_command(app);
   minipod::cli::add_version_command(app);

@@ -183,6 +183,22 @@ std::string find_in_image(const std::string& rootfs, const std::vector<std::stri
   return "";
 }
 
+std::string find_in_layers(const std::vector<std::string>& layers,
+                           const std::vector<std::string>& candidates) {
+  if (layers.size() == 1) return find_in_image(layers.front(), candidates);
+  std::vector<safe_path::RootDir> roots(layers.begin(), layers.end());
+  for (const auto& c : candidates) {
+    for (const auto& root : roots) {
+      UniqueFd fd = root.open(c, O_PATH | O_NOFOLLOW);
+      struct stat st {};
+      if (!fd || ::fstat(fd.get(), &st) != 0) continue;
+      if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) return c;
+      break;  // a whiteout or a directory hides what is below
+    }
+  }
+  return "";
+}
+
 PreparedContainer::PreparedContainer(PreparedContainer&& other) noexcept {
   *this = std::move(other);
 }

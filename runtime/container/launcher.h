@@ -76,5 +76,9 @@ std::vector<std::string> exec_candidates(const std::string& command,
 // The same search on the host side, against the image's root filesystem (symlinks resolved
 // inside it, common/safe_path.h): the path found, or "" when no candidate is a regular file there.
 std::string find_in_image(const std::string& rootfs, const std::vector<std::string>& candidates);
+// The same over an image's layers (top first): a regular file in some layer, or a symbolic link
+// (whose target may be in another layer, which only the mounted overlay resolves).
+std::string find_in_layers(const std::vector<std::string>& layers,
+                           const std::vector<std::string>& candidates);
 
 }  // namespace minipod::container

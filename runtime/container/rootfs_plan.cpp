@@ -108,7 +108,29 @@ const std::vector<std::string> kReadOnlyPaths{"/proc/bus", "/proc/fs", "/proc/ir
 RootfsPlan plan_rootfs(const RootfsInputs& in) {
   RootfsPlan plan;
   plan.rootfs = in.rootfs;
-  plan.overlay = "lowerdir=" + in.lower + ",upperdir=" + in.upper + ",workdir=" + in.work;
+  plan.lowers = in.lowers;
+  plan.upper = in.upper;
+  plan.work = in.work;
+  std::string lowerdir;
+  for (const auto& l : in.lowers) lowerdir += (lowerdir.empty() ? "" : ":") + l;
+  plan.overlay = "lowerdir=" + lowerdir + ",upperdir=" + in.upper + ",workdir=" + in.work;
+  if (in.lowers.size() > 1) {
+    std::string parent = std::filesystem::path(in.lowers.front()).parent_path().string();
+    std::string relative;
+    for (const auto& l : in.lowers) {
+      std::filesystem::path p(l);
+      if (p.parent_path().string() != parent) {
+        relative.clear();
+        break;
+      }
+      relative += (relative.empty() ? "" : ":") + p.filename().string();
+    }
+    if (!relative.empty()) {
+      plan.lowers_dir = parent;
+      plan.overlay_relative =
+          "lowerdir=" + relative + ",upperdir=" + in.upper + ",workdir=" + in.work;
+    }
+  }
   auto& ops = plan.ops;
 
   // The pod's files first, while the overlay is the only mount: they follow the image's links
@@ -344,12 +366,75 @@ void apply(int root, int report, const RootfsOp& op) {
 
 }  // namespace
 
+namespace {
+
+// The new mount API, one fsconfig per layer: no option string to outgrow (mount(2)'s page fits
+// 43 long layer paths), up to overlayfs' 500 layers. Returns 0, or the errno; *old_kernel when
+// this kernel has no fsopen or no "lowerdir+" (before 6.8), so that mount(2) is tried instead.
+int mount_overlay_layers(const RootfsPlan& plan, bool* old_kernel) {
+  *old_kernel = false;
+  int fs = ::fsopen("overlay", FSOPEN_CLOEXEC);
+  if (fs < 0) {
+    *old_kernel = errno == ENOSYS;
+    return errno;
+  }
+  int err = 0;
+  for (size_t i = 0; i < plan.lowers.size() && err == 0; ++i) {
+    if (::fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", plan.lowers[i].c_str(), 0) != 0) {
+      err = errno;
+      *old_kernel = i == 0 && err == EINVAL;
+    }
+  }
+  if (err == 0 && (::fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", plan.upper.c_str(), 0) != 0 ||
+                   ::fsconfig(fs, FSCONFIG_SET_STRING, "workdir", plan.work.c_str(), 0) != 0 ||
+                   ::fsconfig(fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0))
+    err = errno;
+  int mnt = err == 0 ? ::fsmount(fs, FSMOUNT_CLOEXEC, 0) : -1;
+  if (err == 0 && mnt < 0) err = errno;
+  if (err == 0 &&
+      ::move_mount(mnt, "", AT_FDCWD, plan.rootfs.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0)
+    err = errno;
+  if (mnt >= 0) ::close(mnt);
+  ::close(fs);
+  return err;
+}
+
+void mount_overlay(const RootfsPlan& plan, int report) {
+  const char* step = "mount overlay root filesystem";
+  if (plan.lowers.size() > 1) {
+    bool old_kernel = false;
+    int err = mount_overlay_layers(plan, &old_kernel);
+    if (err == 0) return;
+    if (!old_kernel) ns::child_fail(report, step, plan.rootfs.c_str(), err);
+    if (plan.overlay.size() > kMaxMountDataBytes && !plan.overlay_relative.empty() &&
+        plan.overlay_relative.size() <= kMaxMountDataBytes) {
+      // Relative names, resolved from the layers' directory (apply_rootfs chdirs into the new
+      // root afterwards).
+      if (::chdir(plan.lowers_dir.c_str()) != 0)
+        ns::child_fail(report, "chdir to the image layers", plan.lowers_dir.c_str(), errno);
+      if (::mount("overlay", plan.rootfs.c_str(), "overlay", 0, plan.overlay_relative.c_str()) != 0)
+        ns::child_fail(report, step, plan.rootfs.c_str(), errno);
+      return;
+    }
+    // Past a page the kernel would cut the options short and fail on a missing layer (or
+    // worse, mount fewer): refuse, saying why.
+    if (plan.overlay.size() > kMaxMountDataBytes)
+      ns::child_refuse(report, step, plan.rootfs.c_str(),
+                       "the image has more layers than mount(2) can name on this kernel (the "
+                       "new mount API's lowerdir+ needs Linux 6.8)",
+                       E2BIG);
+  }
+  if (::mount("overlay", plan.rootfs.c_str(), "overlay", 0, plan.overlay.c_str()) != 0)
+    ns::child_fail(report, step, plan.rootfs.c_str(), errno);
+}
+
+}  // namespace
+
 void apply_rootfs(const RootfsPlan& plan, int report) {
   // Modes are the plan's, not narrowed by the umask (/dev/shm is 1777).
   ::umask(0);
   // The overlay goes on minipod's own mount point; everything else inside it, through `root`.
-  if (::mount("overlay", plan.rootfs.c_str(), "overlay", 0, plan.overlay.c_str()) != 0)
-    ns::child_fail(report, "mount overlay root filesystem", plan.rootfs.c_str(), errno);
+  mount_overlay(plan, report);
   int root = ::open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root < 0) ns::child_fail(report, "open the root filesystem", plan.rootfs.c_str(), errno);
   for (const auto& op : plan.ops) apply(root, report, op);

@@ -45,13 +45,27 @@ struct RootfsOp {
 };
 
 struct RootfsPlan {
-  std::string rootfs;   // the overlay mount point on the host (minipod's own); becomes "/"
-  std::string overlay;  // its mount options (lowerdir, upperdir, workdir)
+  std::string rootfs;  // the overlay mount point on the host (minipod's own); becomes "/"
+  // The overlay's layers, top first; upper and work dir of the container's writable layer.
+  std::vector<std::string> lowers;
+  std::string upper, work;
+  // mount(2)'s options (lowerdir=a:b:...,upperdir,workdir): what a single-layer image and a
+  // kernel without fsconfig's "lowerdir+" (before 6.8) mount with. The kernel truncates them
+  // silently at a page; kMaxMountDataBytes is where minipod stops instead.
+  std::string overlay;
+  // The same with the layers named relative to `lowers_dir`, their common parent (the store's
+  // layers directory), for mount(2) after a chdir there: 64-character names fit ~60 layers in a
+  // page where absolute paths fit ~40. Empty when the layers have no common parent.
+  std::string lowers_dir, overlay_relative;
   std::vector<RootfsOp> ops;
 };
 
+// overlayfs' own limit on lower layers (OVL_MAX_STACK).
+inline constexpr size_t kMaxOverlayLayers = 500;
+inline constexpr size_t kMaxMountDataBytes = 4095;
+
 struct RootfsInputs {
-  std::string lower;                                   // image root filesystem (read-only layer)
+  std::vector<std::string> lowers;                     // the image's read-only layers, top first
   std::string upper, work;                             // this container's writable layer
   std::string rootfs;                                  // mount point
   std::string shm_dir;                                 // the pod's /dev/shm

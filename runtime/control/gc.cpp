@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "common/fs.h"
+#include "images/store/image_store.h"
 #include "runtime/control/pod_control.h"
 #include "runtime/sandbox/pod_cleanup.h"
 #include "runtime/state/host_ports.h"
@@ -131,7 +132,15 @@ void clean_hidden(const fsys::path& dir, GcReport& report) {
 
 }  // namespace
 
-GcReport collect_garbage(const state::Paths& paths) {
+std::vector<std::filesystem::path> image_layers_in_use(const state::Paths& paths) {
+  std::vector<std::filesystem::path> out;
+  for (const auto& pod : state::PodStore(paths).list())
+    for (const auto& c : pod.record.containers)
+      out.insert(out.end(), c.image_layers.begin(), c.image_layers.end());
+  return out;
+}
+
+GcReport collect_garbage(const state::Paths& paths, const std::filesystem::path& image_dir) {
   GcReport report;
   for (const auto& id : entries(paths.run_dir / "pods")) {
     // One pod that cannot be cleaned (a full disk, a pod removed meanwhile) must not stop the
@@ -170,6 +179,17 @@ GcReport collect_garbage(const state::Paths& paths) {
     if (!id.empty() && fsys::exists(paths.pod_dir(id))) continue;
     fsys::remove(file);
     report.actions.push_back("released the name \"" + name + "\" (no pod holds it)");
+  }
+  names_lock.reset();
+  if (!image_dir.empty()) {
+    try {
+      auto [layers, blobs] = images::ImageStore(image_dir).prune(image_layers_in_use(paths));
+      if (layers + blobs > 0)
+        report.actions.push_back("removed " + std::to_string(layers) + " image layers and " +
+                                 std::to_string(blobs) + " blobs no image needs");
+    } catch (const std::exception& e) {
+      report.warnings.push_back("image store " + image_dir.string() + ": " + e.what());
+    }
   }
   return report;
 }

@@ -48,7 +48,9 @@ ContainerProcess resolve_process(const spec::Container& c, const images::Image& 
                   : !image.config.working_dir.empty() ? image.config.working_dir
                                                       : "/";
   p.exec_paths = container::exec_candidates(p.argv[0], p.env);
-  if (container::find_in_image(image.rootfs.string(), p.exec_paths).empty())
+  std::vector<std::string> layers;
+  for (const auto& l : image.layers) layers.push_back(l.string());
+  if (container::find_in_layers(layers, p.exec_paths).empty())
     throw UsageError(command_field, "container \"" + c.name + "\": command \"" + p.argv[0] +
                                         "\" not found in image \"" + c.image + "\"");
   return p;

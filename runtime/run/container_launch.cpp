@@ -13,7 +13,7 @@ container::LaunchSpec launch_spec(ContainerLaunch launch, const PodSide& pod) {
   for (const char* d : {"upper", "work", "rootfs"}) fs::make_dirs(launch.layer_dir / d, 0755);
 
   container::RootfsInputs in;
-  in.lower = launch.image_rootfs;
+  in.lowers = std::move(launch.image_layers);
   in.upper = (launch.layer_dir / "upper").string();
   in.work = (launch.layer_dir / "work").string();
   in.rootfs = (launch.layer_dir / "rootfs").string();

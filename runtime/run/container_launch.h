@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "runtime/cgroups/join.h"
 #include "runtime/container/launcher.h"
@@ -26,8 +27,8 @@ struct PodSide {
 
 struct ContainerLaunch {
   std::string name, image;
-  std::string image_rootfs;
-  std::filesystem::path layer_dir;  // made afresh: upper, work, rootfs
+  std::vector<std::string> image_layers;  // top first
+  std::filesystem::path layer_dir;        // made afresh: upper, work, rootfs
   ContainerProcess process;
   security::SecurityPlan security;
   cgroups::CgroupJoin cgroup;  // empty: no cgroup (and no cgroup namespace)

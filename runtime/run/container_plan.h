@@ -18,7 +18,8 @@ struct ContainerPlan {
   const spec::Container* spec;
   using Role = ContainerRole;
   Role role;
-  std::string image_rootfs;
+  std::vector<std::string> image_layers;  // the overlay's lower layers, top first
+  std::string image_digest;               // manifest digest; empty for a flat local image
   std::vector<std::string> argv, env, exec_paths;
   std::string working_dir;
   // Capabilities, user, seccomp program...: compiled in the background while the sandbox is

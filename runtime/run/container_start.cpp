@@ -30,7 +30,7 @@ PreparedStart prepare_start(sandbox::Sandbox& sb, ContainerPlan& plan, const std
   ContainerLaunch launch{
       name,
       plan.spec->image,
-      plan.image_rootfs,
+      plan.image_layers,
       layer_dir,
       ContainerProcess{plan.argv, plan.env, plan.working_dir, plan.exec_paths},
       security,

@@ -134,7 +134,7 @@ int run_ephemeral_container(const EphemeralRequest& req) {
   ContainerLaunch launch;
   launch.name = name;
   launch.image = req.image;
-  launch.image_rootfs = image->rootfs.string();
+  for (const auto& l : image->layers) launch.image_layers.push_back(l.string());
   launch.layer_dir = layer;
   launch.process = resolve_process(c, *image, hostname, "debug", "debug");
 

@@ -7,14 +7,17 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "common/error.h"
 #include "common/fd.h"
 #include "common/trace.h"
+#include "images/oci/image_user.h"
 #include "images/store/image_store.h"
 #include "runtime/container/launcher.h"
+#include "runtime/container/rootfs_plan.h"
 #include "runtime/run/container_command.h"
 #include "runtime/run/container_plan.h"
 #include "runtime/run/signal_watch.h"
@@ -29,6 +32,26 @@
 
 namespace minipod::run {
 namespace {
+
+// The image's User applies when neither the container nor the pod sets runAsUser (Kubernetes);
+// its group when neither sets runAsGroup. A user given by name cannot be checked against
+// runAsNonRoot: refused, as the kubelet does.
+void apply_image_user(const spec::Pod& pod, spec::Container& c, const images::Image& image,
+                      const std::string& field) {
+  auto& sc = c.security_context;
+  const auto& psc = pod.security_context;
+  if (image.config.user.empty() || sc.run_as_user || psc.run_as_user) return;
+  auto user = with_context(field + ".image", [&] {
+    return images::resolve_image_user(image.layers, image.config.user);
+  });
+  bool non_root = sc.run_as_non_root.value_or(psc.run_as_non_root.value_or(false));
+  if (non_root && !user.numeric_user)
+    throw UsageError(field + ".securityContext.runAsNonRoot",
+                     "container \"" + c.name + "\": image has non-numeric user (" +
+                         image.config.user + "), cannot verify user is non-root");
+  sc.run_as_user = user.uid;
+  if (!sc.run_as_group && !psc.run_as_group) sc.run_as_group = user.gid;
+}
 
 // How messages and the record name the manifest: its path, or <stdin> for `minipod run -`.
 std::string manifest_name(const RunOptions& o) {
@@ -46,6 +69,37 @@ Prepared prepare(const RunOptions& o) {
   for (const auto& w : parsed.warnings)
     std::fprintf(stderr, "minipod: warning: %s: %s\n", manifest_name(o).c_str(), w.c_str());
   Prepared p{std::move(parsed.pod), {}, std::move(parsed.text)};
+  // The images first: their User becomes runAsUser/runAsGroup where the manifest sets none,
+  // before the security checks look at who each container runs as.
+  images::ImageStore store(o.image_dir);
+  std::map<std::string, images::Image> found;
+  auto with_image = [&](spec::Container& c, const std::string& field) {
+    std::string where = manifest_name(o) + ": " + field + ".image";
+    auto it = found.find(c.image);
+    if (it == found.end()) {
+      // Builds the busybox image the first time it is asked for (and says so).
+      auto image = with_context(where, [&] { return store.find_or_build(c.image); });
+      if (!image && c.image_pull_policy == "Never")
+        throw UsageError(where, "ErrImageNeverPull: container \"" + c.name + "\": image \"" +
+                                    c.image + "\" is not present with pull policy of Never");
+      if (!image)
+        throw UsageError(where, "no image \"" + c.image +
+                                    "\" in the store; load it with `minipod image load`, see "
+                                    "`minipod image ls`");
+      if (image->layers.size() > container::kMaxOverlayLayers)
+        throw UsageError(where, "image \"" + c.image + "\" has " +
+                                    std::to_string(image->layers.size()) +
+                                    " layers; overlayfs stacks at most " +
+                                    std::to_string(container::kMaxOverlayLayers));
+      it = found.emplace(c.image, std::move(*image)).first;
+    }
+    apply_image_user(p.pod, c, it->second, manifest_name(o) + ": " + field);
+  };
+  for (size_t i = 0; i < p.pod.init_containers.size(); ++i)
+    with_image(p.pod.init_containers[i], spec::init_container_field(i));
+  for (size_t i = 0; i < p.pod.containers.size(); ++i)
+    with_image(p.pod.containers[i], spec::container_field(i));
+
   const auto& pod = p.pod;
   const std::string& hostname = spec::effective_hostname(pod);
   // What the parser cannot know: capability names, seccomp profiles, users, cgroup controllers.
@@ -55,19 +109,14 @@ Prepared prepare(const RunOptions& o) {
   security::check_pod(pod, security_options);
   cgroups::check_pod(pod, manifest_name(o) + ": ");
 
-  images::ImageStore store(o.image_dir);
   auto plan_for = [&](const spec::Container& c, const std::string& field,
                       ContainerPlan::Role role) {
-    // Builds the busybox image the first time it is asked for (and says so).
-    auto image = with_context(manifest_name(o) + ": " + field + ".image",
-                              [&] { return store.find_or_build(c.image); });
-    if (!image)
-      throw UsageError(manifest_name(o) + ": " + field + ".image",
-                       "no image \"" + c.image + "\"; see 'minipod image ls'");
+    const images::Image* image = &found.at(c.image);
     ContainerPlan plan;
     plan.spec = &c;
     plan.role = role;
-    plan.image_rootfs = image->rootfs.string();
+    for (const auto& l : image->layers) plan.image_layers.push_back(l.string());
+    plan.image_digest = image->digest;
     std::string where = manifest_name(o) + ": " + field;
     auto process = resolve_process(c, *image, hostname, where,
                                    where + (c.command.empty() ? ".args" : ".command"));

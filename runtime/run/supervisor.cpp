@@ -61,6 +61,9 @@ Supervisor::Supervisor(sandbox::Sandbox& sandbox, std::vector<ContainerPlan> pla
     cr.name = slot->name;
     cr.role = slot->plan.role;
     cr.layer_dir = slot->layer_dir;
+    cr.image = slot->plan.spec->image;
+    cr.image_digest = slot->plan.image_digest;
+    cr.image_layers = slot->plan.image_layers;
     record.containers.push_back(cr);
     slots_.push_back(std::move(slot));
   }

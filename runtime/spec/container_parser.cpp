@@ -1,5 +1,7 @@
 #include <set>
 
+#include "common/error.h"
+#include "images/oci/image_ref.h"
 #include "runtime/spec/names.h"
 #include "runtime/spec/parse_parts.h"
 #include "runtime/spec/quantity.h"
@@ -151,11 +153,32 @@ Container parse_container(const Field& field, bool init_container) {
   if (!is_dns_label(c.name))
     name.fail(std::string("must be ") + kDnsLabel + ", got " + in_quotes(c.name));
 
-  Field image = obj.required("image", "an image name from the local store, e.g. busybox");
+  Field image = obj.required(
+      "image",
+      "an image reference, e.g. busybox, docker.io/library/busybox:1.36, localhost:5000/app");
   c.image = image.str();
   if (c.image.empty()) image.fail("must not be empty");
   if (c.image.find_first_of(" \t\n\r") != std::string::npos)
     image.fail("must not contain whitespace, got " + in_quotes(c.image));
+  std::optional<images::ImageRef> ref;
+  try {
+    ref = images::parse_image_ref(c.image);
+  } catch (const minipod::Error& e) {
+    image.fail(e.detail());
+  }
+
+  // Kubernetes defaults it at admission: Always for :latest or no tag (and no digest), else
+  // IfNotPresent.
+  Field pull_policy = obj["imagePullPolicy"];
+  if (pull_policy.is_set()) {
+    c.image_pull_policy = pull_policy.str();
+    if (c.image_pull_policy != "Always" && c.image_pull_policy != "IfNotPresent" &&
+        c.image_pull_policy != "Never")
+      pull_policy.fail("must be Always, IfNotPresent or Never, got " +
+                       in_quotes(c.image_pull_policy));
+  } else {
+    c.image_pull_policy = ref->digest.empty() && ref->tag == "latest" ? "Always" : "IfNotPresent";
+  }
 
   c.command = obj["command"].strings();
   c.args = obj["args"].strings();

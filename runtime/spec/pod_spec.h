@@ -67,7 +67,9 @@ struct Resources {
 
 struct Container {
   std::string name;
-  std::string image;
+  std::string image;  // a reference (images/oci/image_ref.h) or a local image name
+  // Always, IfNotPresent or Never; the parser applies Kubernetes' default.
+  std::string image_pull_policy;
   std::vector<std::string> command;  // Kubernetes: replaces the image's entrypoint
   std::vector<std::string> args;     // Kubernetes: replaces the image's cmd
   std::vector<EnvVar> env;

@@ -157,7 +157,10 @@ nlohmann::json PodRecord::to_json() const {
                   {"exitCode", c.exit_code},
                   {"reason", c.reason},
                   {"restarts", c.restarts},
-                  {"layerDir", c.layer_dir}});
+                  {"layerDir", c.layer_dir},
+                  {"image", c.image},
+                  {"imageDigest", c.image_digest},
+                  {"imageLayers", c.image_layers}});
   }
   return {{"id", id},
           {"name", name},
@@ -226,6 +229,9 @@ PodRecord PodRecord::from_json(const nlohmann::json& j) {
     cr.reason = c.value("reason", "");
     cr.restarts = c.value("restarts", 0);
     cr.layer_dir = c.value("layerDir", "");
+    cr.image = c.value("image", "");
+    cr.image_digest = c.value("imageDigest", "");
+    cr.image_layers = c.value("imageLayers", std::vector<std::string>{});
     r.containers.push_back(std::move(cr));
   }
   return r;

@@ -54,6 +54,10 @@ struct ContainerRecord {
   std::string reason;
   int restarts = 0;
   std::string layer_dir;
+  std::string image;         // as the manifest names it
+  std::string image_digest;  // the manifest digest it runs; empty for a flat local image
+  // The image layers its overlay stacks (image prune and rm keep them while the pod lives).
+  std::vector<std::string> image_layers;
 };
 
 struct PodRecord {

@@ -23,7 +23,7 @@ std::string run_cli(std::vector<std::string> args) {
   app.require_subcommand(1);
   std::string image_dir = "/nonexistent-default";
   app.add_option("--image-dir", image_dir);
-  add_image_commands(app, image_dir);
+  add_image_commands(app, image_dir, [] { return std::vector<std::filesystem::path>{}; });
   std::vector<const char*> argv = {"minipod"};
   for (const auto& a : args) argv.push_back(a.c_str());
   ::testing::internal::CaptureStdout();
@@ -41,7 +41,8 @@ std::string run_cli(std::vector<std::string> args) {
 TEST(ImageCommand, BuildListInspectRemove) {
   TempDir tmp;
   std::string dir = (tmp.path() / "images").string();
-  EXPECT_EQ(run_cli({"--image-dir", dir, "image", "ls"}), "NAME        SIZE  CREATED\n");
+  EXPECT_EQ(run_cli({"--image-dir", dir, "image", "ls"}),
+            "NAME  DIGEST                     SIZE  CREATED\n");
   EXPECT_NE(run_cli({"--image-dir", dir, "image", "build", "busybox"}).find("built image busybox"),
             std::string::npos);
 

@@ -57,8 +57,7 @@ TEST_F(PodFailure, MissingImageIsReportedBeforeAnythingIsCreated) {
   std::filesystem::create_directories(env().run_dir() / "pods");
   auto r = run_pod(pod("bsybox", "sh"));
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.err,
-              HasSubstr("spec.containers[1].image: no image \"bsybox\"; see 'minipod image ls'"));
+  EXPECT_THAT(r.err, HasSubstr("spec.containers[1].image: no image \"bsybox\" in the store"));
   EXPECT_TRUE(nothing_created());
 }
 

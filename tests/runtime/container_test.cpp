@@ -38,9 +38,24 @@ TEST(FindInImage, ResolvesSymlinksInsideTheImageNotOnTheHost) {
   fsys::remove_all(root);
 }
 
+TEST(RootfsPlan, LayersTopFirstInTheOverlay) {
+  container::RootfsInputs in;
+  in.lowers = {"/s/layers/top", "/s/layers/mid", "/s/layers/base"};
+  in.upper = "/l/upper";
+  in.work = "/l/work";
+  in.rootfs = "/l/rootfs";
+  auto plan = container::plan_rootfs(in);
+  EXPECT_EQ(plan.lowers, in.lowers);
+  EXPECT_EQ(
+      plan.overlay,
+      "lowerdir=/s/layers/top:/s/layers/mid:/s/layers/base,upperdir=/l/upper,workdir=/l/work");
+  EXPECT_EQ(plan.lowers_dir, "/s/layers");
+  EXPECT_EQ(plan.overlay_relative, "lowerdir=top:mid:base,upperdir=/l/upper,workdir=/l/work");
+}
+
 TEST(RootfsPlan, MountsInTheStandardOrderAndBindsPodFiles) {
   container::RootfsInputs in;
-  in.lower = "/img";
+  in.lowers = {"/img"};
   in.upper = "/l/upper";
   in.work = "/l/work";
   in.rootfs = "/l/rootfs";

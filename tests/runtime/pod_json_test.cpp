@@ -46,7 +46,10 @@ state::PodRecord running_pod() {
                               0,
                               "Completed",
                               0,
-                              "/var/lib/minipod/pods/0123/setup"};
+                              "/var/lib/minipod/pods/0123/setup",
+                              "busybox",
+                              "",
+                              {"/var/lib/minipod/images/busybox/rootfs"}};
   state::ContainerRecord sidecar{"proxy",
                                  state::ContainerRole::kSidecar,
                                  state::ContainerStatus::kRunning,
@@ -54,10 +57,21 @@ state::PodRecord running_pod() {
                                  0,
                                  "",
                                  2,
-                                 "/var/lib/minipod/pods/0123/proxy"};
-  state::ContainerRecord app{
-      "app", state::ContainerRole::kApp,      state::ContainerStatus::kWaiting, {}, 0, "",
-      0,     "/var/lib/minipod/pods/0123/app"};
+                                 "/var/lib/minipod/pods/0123/proxy",
+                                 "localhost:5000/proxy:1",
+                                 "sha256:" + std::string(64, 'b'),
+                                 {"/var/lib/minipod/images/.oci/layers/" + std::string(64, 'c')}};
+  state::ContainerRecord app{"app",
+                             state::ContainerRole::kApp,
+                             state::ContainerStatus::kWaiting,
+                             {},
+                             0,
+                             "",
+                             0,
+                             "/var/lib/minipod/pods/0123/app",
+                             "busybox",
+                             "",
+                             {"/var/lib/minipod/images/busybox/rootfs"}};
   r.containers = {init, sidecar, app};
   return r;
 }
@@ -79,7 +93,8 @@ const std::set<std::string> kContainerFields{"name",   "role",     "status", "ex
 const std::set<std::string> kPodDetailFields{
     "manifest", "spec",   "gracePeriodSeconds", "monitor", "pause", "podDir", "monitorLog",
     "logDir",   "shmDir", "layersDir",          "cgroups", "cni"};
-const std::set<std::string> kContainerDetailFields{"logDir", "layerDir", "cgroups"};
+const std::set<std::string> kContainerDetailFields{"logDir", "layerDir", "cgroups", "image",
+                                                   "imageDigest"};
 const std::set<std::string> kCniFields{"network",  "ifname",    "pluginPath", "timeoutMs",
                                        "cacheDir", "cacheFile", "result"};
 
@@ -233,6 +248,8 @@ TEST(PodJson, DetailsAreTheSummaryAndWhereEverythingIs) {
   EXPECT_EQ(j["cgroups"], json({"/sys/fs/cgroup/minipod/0123"}));
   EXPECT_EQ(j["containers"][1]["logDir"], "/var/log/minipod/default_web/proxy");
   EXPECT_EQ(j["containers"][1]["layerDir"], "/var/lib/minipod/pods/0123/proxy");
+  EXPECT_EQ(j["containers"][1]["image"], "localhost:5000/proxy:1");
+  EXPECT_EQ(j["containers"][1]["imageDigest"], "sha256:" + std::string(64, 'b'));
   EXPECT_EQ(j["containers"][1]["cgroups"], json({"/sys/fs/cgroup/minipod/0123/proxy"}));
   EXPECT_EQ(j["cni"], json({{"network", "mynet"},
                             {"ifname", "eth0"},

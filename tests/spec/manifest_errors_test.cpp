@@ -180,7 +180,17 @@ const Case kCases[] = {
      "letter or digit, at most 63 characters, got \"Web_1\""},
     {"ContainerMissingImage",
      "{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: c}]}}",
-     "spec.containers[0].image: required (an image name from the local store, e.g. busybox)"},
+     "spec.containers[0].image: required (an image reference, e.g. busybox, "
+     "docker.io/library/busybox:1.36, localhost:5000/app)"},
+    {"ContainerBadImageReference",
+     "{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: c, image: "
+     "Busybox}]}}",
+     "spec.containers[0].image: has the path component \"Busybox\" (allowed: lower-case letters "
+     "and digits, separated by '.', '_', '__' or '-') (expected "
+     "[host[:port]/]path[:tag][@sha256:<64 hex digits>])"},
+    {"BadImagePullPolicy", pod("imagePullPolicy: Sometimes"),
+     "spec.containers[0].imagePullPolicy: must be Always, IfNotPresent or Never, got "
+     "\"Sometimes\""},
     {"ContainerEmptyImage",
      "{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: c, image: ''}]}}",
      "spec.containers[0].image: must not be empty"},

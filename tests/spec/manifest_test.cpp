@@ -386,7 +386,6 @@ status:
           "metadata.generateName: unknown field, ignored by minipod",
           "spec.nodeName: unknown field, ignored by minipod",
           "spec.volumes: unknown field, ignored by minipod",
-          "spec.containers[0].imagePullPolicy: unknown field, ignored by minipod",
           "spec.containers[0].livenessProbe: unknown field, ignored by minipod",
           "spec.containers[0].ports[0].appProtocol: unknown field, ignored by minipod",
           "spec.containers[0].env[0].extra: unknown field, ignored by minipod",
@@ -441,6 +440,23 @@ TEST(Manifest, ReadsFilesAndNamesThemInErrors) {
                                          ": cannot read the manifest: No such file or directory");
   }
   fs::remove_tree(dir);
+}
+
+TEST(Manifest, ImagePullPolicyDefaultsAsKubernetes) {
+  auto policy = [](const std::string& image, const std::string& extra = "") {
+    auto out = parse_manifest(
+        "{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: "
+        "{containers: [{name: c, image: '" +
+            image + "'" + extra + "}]}}",
+        "p.yaml");
+    return out.pod.containers[0].image_pull_policy;
+  };
+  EXPECT_EQ(policy("busybox"), "Always");
+  EXPECT_EQ(policy("busybox:latest"), "Always");
+  EXPECT_EQ(policy("busybox:1.36"), "IfNotPresent");
+  EXPECT_EQ(policy("localhost:5000/app@sha256:" + std::string(64, 'a')), "IfNotPresent");
+  EXPECT_EQ(policy("busybox:1.36", ", imagePullPolicy: Never"), "Never");
+  EXPECT_EQ(policy("busybox", ", imagePullPolicy: IfNotPresent"), "IfNotPresent");
 }
 
 }  // namespace
