@@ -16,9 +16,15 @@ done
 
 # Build: compiler, CMake, musl (pause and the test probe are static musl programs), libraries
 # (libssl-dev: OpenSSL's libcrypto for base64 and SHA-512 in the CNI cache and CLI).
+# libcpp-httplib-dev (HTTP/TLS of the minipod-pull registry helper, dynamically linked: Debian
+# ships no static archive of it), libtomlplusplus-dev (registries.conf).
 # Run: CNI plugins, iptables (portmap, ipMasq), busybox-static (the demo image), iproute2.
+# Registry tests: docker-registry (the registry they start), buildah (builds their images
+# offline), skopeo (reads the OCI layouts a pull writes), apache2-utils (htpasswd -B).
 packages=(g++ cmake make pkg-config musl-tools libseccomp-dev libcap-dev nlohmann-json3-dev libcli11-dev
-          libgtest-dev libgmock-dev libyaml-cpp-dev libssl-dev containernetworking-plugins iptables busybox-static iproute2)
+          libgtest-dev libgmock-dev libyaml-cpp-dev libssl-dev libcpp-httplib-dev libtomlplusplus-dev
+          containernetworking-plugins iptables busybox-static iproute2
+          docker-registry buildah skopeo apache2-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

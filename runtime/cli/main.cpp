@@ -12,6 +12,7 @@
 #include "common/strings.h"
 #include "common/trace.h"
 #include "images/cli/image_command.h"
+#include "images/cli/registry_command.h"
 #include "runtime/cli/commands.h"
 #include "runtime/security/sealed_binary.h"
 
@@ -132,6 +133,7 @@ int main(int argc, char** argv) {
   minipod::cli::add_rm_command(app);
   minipod::cli::add_gc_command(app, exit_code);
   minipod::images::cli::add_image_commands(app, global.image_dir);
+  minipod::images::cli::add_registry_commands(app);
   cni::cli::add_cni_commands(app, exit_code);
   minipod::cli::add_net_command(app);
   minipod::cli::add_version_command(app);

@@ -1,0 +1,12 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace minipod::images::cli {
+
+// `minipod login`, `minipod logout` and `minipod image pull`: run by the minipod-pull helper
+// installed next to minipod (images/registry/registry_client.h says why it is a separate
+// program). Call after add_image_commands: `image pull` joins the `image` verb.
+void add_registry_commands(CLI::App& app);
+
+}  // namespace minipod::images::cli
