@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <exception>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -137,6 +138,7 @@ RegistryClient::Reply RegistryClient::attempt(const std::string& start_url,
     httplib::Headers h(headers.begin(), headers.end());
     Reply reply;
     bool to_sink = false;
+    std::exception_ptr sink_failure;
     auto result = client_for(origin).Get(
         target, h,
         [&](const httplib::Response& response) {
@@ -146,12 +148,22 @@ RegistryClient::Reply RegistryClient::attempt(const std::string& start_url,
           return true;
         },
         [&](const char* data, size_t size) {
-          if (to_sink)
+          if (!to_sink) {
+            if (reply.error_body.size() < 4096)
+              reply.error_body.append(data, std::min<size_t>(size, 4096 - reply.error_body.size()));
+            return true;
+          }
+          // The sink's failure (a full disk, more bytes than declared) cancels the transfer and
+          // is rethrown below: exceptions are not thrown through the HTTP library.
+          try {
             sink.write(data, size);
-          else if (reply.error_body.size() < 4096)
-            reply.error_body.append(data, std::min<size_t>(size, 4096 - reply.error_body.size()));
-          return true;
+            return true;
+          } catch (...) {
+            sink_failure = std::current_exception();
+            return false;
+          }
         });
+    if (sink_failure) std::rethrow_exception(sink_failure);
     if (!result) throw TransportFailure{result.error(), url};
     if (reply.status >= 300 && reply.status < 400) {
       std::string location = reply.header("Location");

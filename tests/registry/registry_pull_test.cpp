@@ -94,6 +94,7 @@ class Proxy {
  public:
   int fail_first = 0;           // answer 503 to this many requests
   bool corrupt_blobs = false;   // flip a byte of every blob
+  bool pad_blobs = false;       // send more bytes than each blob has
   bool require_bearer = false;  // a token flow: /v2/ needs the token of /token
   std::string basic_user;       // the token server wants these credentials (when set)
   std::string basic_password;
@@ -167,6 +168,7 @@ class Proxy {
     res.status = r->status;
     std::string body = r->body;
     if (blob && corrupt_blobs && !body.empty()) body[body.size() / 2] ^= 0x55;
+    if (blob && pad_blobs) body += "trailing bytes";
     for (const char* k : {"Docker-Content-Digest", "Location"})
       if (r->has_header(k)) res.set_header(k, r->get_header_value(k));
     res.set_content(body, r->get_header_value("Content-Type"));
@@ -364,6 +366,13 @@ TEST_F(PullTest, CorruptedBlobIsRefusedAndLeavesNoPartialFile) {
   for (const auto& e : fsys::directory_iterator(layout() + "/blobs/sha256")) {
     EXPECT_EQ(e.path().filename().string().find(".partial"), std::string::npos) << e.path();
   }
+  EXPECT_FALSE(fsys::exists(layout() + "/index.json"));
+
+  proxy.corrupt_blobs = false;
+  proxy.pad_blobs = true;
+  r = pull(proxy.host() + "/oci:1");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("bytes the manifest declares"));
   EXPECT_FALSE(fsys::exists(layout() + "/index.json"));
 }
 
