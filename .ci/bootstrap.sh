@@ -18,10 +18,16 @@ done
 # (libssl-dev: OpenSSL's libcrypto for base64 and SHA-512 in the CNI cache and CLI; libarchive-dev
 # with zlib and zstd: image layers; the test programs also write tars with libarchive, whose writer
 # needs the rest: lz4, acl, lzma, bzip2, libxml2, nettle). buildah: the image tests build images.
+# libcpp-httplib-dev (HTTP/TLS of the minipod-pull registry helper, dynamically linked: Debian
+# ships no static archive of it), libtomlplusplus-dev (registries.conf).
 # Run: CNI plugins, iptables (portmap, ipMasq), busybox-static (the demo image), iproute2.
+# Registry tests: docker-registry (the registry they start), buildah (builds their images
+# offline), skopeo (reads the OCI layouts a pull writes), apache2-utils (htpasswd -B).
 packages=(g++ cmake make pkg-config musl-tools libseccomp-dev libcap-dev nlohmann-json3-dev libcli11-dev
           libgtest-dev libgmock-dev libyaml-cpp-dev libssl-dev libarchive-dev libzstd-dev zlib1g-dev liblz4-dev libacl1-dev
-          liblzma-dev libbz2-dev libxml2-dev nettle-dev buildah containernetworking-plugins iptables busybox-static iproute2)
+          liblzma-dev libbz2-dev libxml2-dev nettle-dev libcpp-httplib-dev libtomlplusplus-dev
+          containernetworking-plugins iptables busybox-static iproute2
+          docker-registry buildah skopeo apache2-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -1,5 +1,8 @@
 #include "common/strings.h"
 
+#include <cstdio>
+#include <iterator>
+
 namespace minipod {
 
 std::vector<std::string> split(std::string_view s, char sep) {
@@ -23,6 +26,22 @@ std::vector<std::string> split_nonempty(std::string_view s, char sep) {
 
 std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   return join(parts, sep, [](const std::string& s) -> const std::string& { return s; });
+}
+
+std::string human_size(uint64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes);
+  size_t unit = 0;
+  while (value >= 1024 && unit + 1 < std::size(units)) {
+    value /= 1024;
+    ++unit;
+  }
+  char buf[32];
+  if (unit == 0)
+    std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
+  else
+    std::snprintf(buf, sizeof buf, "%.1f %s", value, units[unit]);
+  return buf;
 }
 
 }  // namespace minipod

@@ -3,6 +3,7 @@
 // in an error, plugin types in a table) follows the same rules.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,5 +34,8 @@ std::string join(const Items& items, std::string_view sep, ToString to_string) {
   }
   return out;
 }
+
+// "1.9 MiB", "512 B": a size a person compares at a glance (image sizes, download progress).
+std::string human_size(uint64_t bytes);
 
 }  // namespace minipod

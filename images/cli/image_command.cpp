@@ -14,23 +14,6 @@
 namespace minipod::images::cli {
 namespace {
 
-// "1.9 MiB": enough precision to compare images at a glance.
-std::string human_size(uint64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double value = static_cast<double>(bytes);
-  size_t unit = 0;
-  while (value >= 1024 && unit + 1 < std::size(units)) {
-    value /= 1024;
-    ++unit;
-  }
-  char buf[32];
-  if (unit == 0)
-    std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
-  else
-    std::snprintf(buf, sizeof buf, "%.1f %s", value, units[unit]);
-  return buf;
-}
-
 // "sha256:0123456789ab": enough to tell images apart; "-" for a local root filesystem.
 std::string short_digest(const std::string& digest) {
   return digest.empty() ? "-" : digest.substr(0, 7 + 12);

@@ -12,6 +12,7 @@
 #include "common/strings.h"
 #include "common/trace.h"
 #include "images/cli/image_command.h"
+#include "images/cli/registry_command.h"
 #include "runtime/cli/commands.h"
 #include "runtime/control/gc.h"
 #include "runtime/security/sealed_binary.h"
@@ -135,6 +136,7 @@ int main(int argc, char** argv) {
   minipod::images::cli::add_image_commands(app, global.image_dir, [] {
     return minipod::control::image_layers_in_use(minipod::state::Paths::from_environment());
   });
+  minipod::images::cli::add_registry_commands(app, global.image_dir);
   cni::cli::add_cni_commands(app, exit_code);
   minipod::cli::add_net_command(app);
   minipod::cli::add_version_command(app);

@@ -15,6 +15,7 @@
 #include "common/fd.h"
 #include "common/trace.h"
 #include "images/oci/image_user.h"
+#include "images/pull/image_pull.h"
 #include "images/store/image_store.h"
 #include "runtime/container/launcher.h"
 #include "runtime/container/rootfs_plan.h"
@@ -26,6 +27,7 @@
 #include "runtime/sandbox/pod_cleanup.h"
 #include "runtime/sandbox/sandbox.h"
 #include "runtime/security/plan_security.h"
+#include "runtime/security/sealed_binary.h"
 #include "runtime/spec/field_path.h"
 #include "runtime/spec/manifest.h"
 #include "runtime/state/crash_point.h"
@@ -79,13 +81,20 @@ Prepared prepare(const RunOptions& o) {
     if (it == found.end()) {
       // Builds the busybox image the first time it is asked for (and says so).
       auto image = with_context(where, [&] { return store.find_or_build(c.image); });
-      if (!image && c.image_pull_policy == "Never")
+      // imagePullPolicy as the kubelet applies it. A local root filesystem (busybox, an imported
+      // directory: no manifest digest) is never pulled; its name is not a registry's.
+      bool local = image && image->digest.empty();
+      const std::string& policy = c.image_pull_policy;
+      if ((policy == "Always" && !local) || (policy == "IfNotPresent" && !image)) {
+        Tracer::get().step("pull image " + c.image + " (imagePullPolicy: " + policy + ")",
+                           "minipod image pull " + c.image);
+        image = with_context(where, [&] {
+          return images::pull_image(store, c.image, {}, security::installed_path());
+        });
+      }
+      if (!image)
         throw UsageError(where, "ErrImageNeverPull: container \"" + c.name + "\": image \"" +
                                     c.image + "\" is not present with pull policy of Never");
-      if (!image)
-        throw UsageError(where, "no image \"" + c.image +
-                                    "\" in the store; load it with `minipod image load`, see "
-                                    "`minipod image ls`");
       if (image->layers.size() > container::kMaxOverlayLayers)
         throw UsageError(where, "image \"" + c.image + "\" has " +
                                     std::to_string(image->layers.size()) +

@@ -445,8 +445,9 @@ TEST_F(Conformance, DebianBridgeFailsVersionEchoAndChainPrevResultAmongMusts) {
   // SHOULDs). Go's skeleton printing its "about" text without CNI_COMMAND and ip_forward turned on
   // in the suite's private host namespace are notes, not findings.
   EXPECT_EQ(r.code, 1) << describe(r);
-  EXPECT_EQ(r.failed_ids, (std::set<std::string>{"chain.prev-result", "delegate.del-after-failed-add",
-                                                 "ipam.exhaustion", "version.echo"}))
+  EXPECT_EQ(r.failed_ids,
+            (std::set<std::string>{"chain.prev-result", "delegate.del-after-failed-add",
+                                   "ipam.exhaustion", "version.echo"}))
       << describe(r);
   EXPECT_EQ(minipod::fs::read_file("/proc/sys/net/ipv4/ip_forward"),
             forwarding_was_off ? "0\n" : "1\n")

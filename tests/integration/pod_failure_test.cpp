@@ -53,11 +53,23 @@ std::string pod(const std::string& image, const std::string& command) {
   return s;
 }
 
+// A missing image is pulled (imagePullPolicy Always for an implied :latest); the test's
+// registries.conf blocks docker.io, so the pull fails, saying why, before anything is created.
 TEST_F(PodFailure, MissingImageIsReportedBeforeAnythingIsCreated) {
   std::filesystem::create_directories(env().run_dir() / "pods");
   auto r = run_pod(pod("bsybox", "sh"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("registry \"docker.io\" is blocked in " +
+                               (env().dir() / "registries.conf").string()));
+  EXPECT_THAT(r.err, HasSubstr("spec.containers[1].image: pull image bsybox: ErrImagePull: "));
+  EXPECT_TRUE(nothing_created());
+  // With imagePullPolicy Never, nothing is pulled: the kubelet's ErrImageNeverPull.
+  std::string never = pod("bsybox", "sh");
+  never.insert(never.find("    command: [sh]"), "    imagePullPolicy: Never\n");
+  r = run_pod(never);
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.err, HasSubstr("spec.containers[1].image: no image \"bsybox\" in the store"));
+  EXPECT_THAT(r.err, HasSubstr("ErrImageNeverPull: container \"second\": image \"bsybox\" is not "
+                               "present with pull policy of Never"));
   EXPECT_TRUE(nothing_created());
 }
 

@@ -207,6 +207,10 @@ HostEnv::HostEnv(const std::string& tag, int subnet_octet)
       std::string::npos;
   cgroups_before_ = minipod_cgroups();
   ip_forward_before_ = fs::read_file_if_exists("/proc/sys/net/ipv4/ip_forward").value_or("0\n");
+  // A manifest naming an image the store lacks makes `run` pull it: from these tests, never from
+  // a public registry (a test that pulls starts its own on 127.0.0.1 with its own file).
+  fs::write_file(dir_ / "registries.conf",
+                 "[[registry]]\nlocation = \"docker.io\"\nblocked = true\n");
   write_network();
 }
 
@@ -276,6 +280,7 @@ std::vector<std::string> HostEnv::environment() const {
   env.push_back("MINIPOD_DATA_DIR=" + data_dir().string());
   env.push_back("MINIPOD_LOG_DIR=" + log_dir().string());
   env.push_back("MINIPOD_IMAGE_DIR=" + image_dir().string());
+  env.push_back("MINIPOD_REGISTRIES_CONF=" + (dir_ / "registries.conf").string());
   return env;
 }
 
