@@ -36,7 +36,7 @@ Run minipod(std::vector<std::string> args, const std::string& stdin_data = "",
 }
 
 const char* const kVerbs =
-    "run, ps, inspect, logs, exec, debug, stop, rm, gc, image, cni, net, version";
+    "run, ps, inspect, logs, exec, debug, stop, rm, gc, image, login, logout, cni, net, version";
 
 TEST(Cli, UnknownVerbIsNamedWithTheVerbs) {
   auto r = minipod({"--trace", "frobnicate", "x"});
@@ -99,7 +99,8 @@ TEST(Cli, RunReadsTheManifestFromStdin) {
       << bad.err;
   auto no_image = minipod({"run", "-"},
                           "apiVersion: v1\nkind: Pod\nmetadata: {name: mpt-stdin}\n"
-                          "spec: {containers: [{name: c, image: mpt-none}]}\n",
+                          "spec: {containers: [{name: c, image: mpt-none, imagePullPolicy: "
+                          "Never}]}\n",
                           env);
   EXPECT_EQ(no_image.code, 2);
   EXPECT_TRUE(no_image.err.starts_with("minipod: <stdin>: spec.containers[0].image: "))
