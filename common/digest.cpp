@@ -29,10 +29,18 @@ std::string sha256_hex(std::string_view data) {
 }
 
 Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
-  if (!ctx_ || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr) != 1) {
+  if (!ctx_) throw Error("compute SHA-256", "libcrypto could not start a digest");
+  try {
+    reset();
+  } catch (...) {
     EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_));
-    throw Error("compute SHA-256", "libcrypto could not start a digest");
+    throw;
   }
+}
+
+void Sha256Stream::reset() {
+  if (EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr) != 1)
+    throw Error("compute SHA-256", "libcrypto could not start a digest");
 }
 
 Sha256Stream::~Sha256Stream() {
@@ -55,6 +63,7 @@ std::string Sha256Stream::hex() {
     out += hexdigits[digest[i] >> 4];
     out += hexdigits[digest[i] & 15];
   }
+  reset();
   return out;
 }
 

@@ -10,7 +10,8 @@ namespace minipod {
 std::string sha256_hex(std::string_view data);
 std::string sha512_hex(std::string_view data);
 
-// SHA-256 of a stream fed in pieces (a layer blob as it is read, never held whole in memory).
+// SHA-256 of a stream fed in pieces (a layer blob as it is read or downloaded, never held whole in
+// memory).
 class Sha256Stream {
  public:
   Sha256Stream();
@@ -18,8 +19,13 @@ class Sha256Stream {
   Sha256Stream(const Sha256Stream&) = delete;
   Sha256Stream& operator=(const Sha256Stream&) = delete;
   void update(const void* data, size_t size);
-  // The hex digest of everything fed so far; the stream is finished after it.
+  void update(std::string_view data) { update(data.data(), data.size()); }
+  // The hex digest of everything fed so far; the stream starts over after it.
   std::string hex();
+  // "sha256:<hex>", the OCI form; the stream starts over after it.
+  std::string digest() { return "sha256:" + hex(); }
+  // Forgets what was fed (a download that starts again).
+  void reset();
 
  private:
   void* ctx_;  // EVP_MD_CTX, kept out of this header

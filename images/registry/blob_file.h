@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/digest.h"
 #include "common/fd.h"
-#include "images/registry/sha256_stream.h"
 
 namespace minipod::registry {
 

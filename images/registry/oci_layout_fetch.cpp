@@ -2,10 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/digest.h"
 #include "common/error.h"
 #include "common/fs.h"
 #include "images/registry/blob_file.h"
-#include "images/registry/sha256_stream.h"
 
 namespace minipod::registry {
 namespace {

@@ -17,9 +17,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cni/base64.h"
+#include "common/digest.h"
 #include "common/fs.h"
 #include "common/subprocess.h"
-#include "images/registry/sha256_stream.h"
 #include "tests/support/host_env.h"
 #include "tests/support/temp_dir.h"
 
