@@ -44,6 +44,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian's docker-registry package starts a registry service on :5000 for every interface. The
+  # tests start their own on 127.0.0.1 when they need one: a service this script brought in is
+  # stopped and disabled again (one the machine already had is none of its business).
+  if [[ " ${missing[*]} " == *" docker-registry "* ]] && [ -d /run/systemd/system ]; then
+    systemctl disable --now docker-registry.service >/dev/null 2>&1 || true
+  fi
 fi
 
 build_args=()
