@@ -14,7 +14,7 @@
 #include "images/oci/image_user.h"
 #include "images/oci/layered_store.h"
 #include "images/store/image_store.h"
-#include "tests/images/tar_writer.h"
+#include "tests/images/oci_image_writer.h"
 #include "tests/support/temp_dir.h"
 
 namespace minipod::images {
@@ -24,9 +24,7 @@ namespace ts = testing_support;
 namespace sfs = std::filesystem;
 using nlohmann::json;
 
-std::string digest_of(const std::string& data) {
-  return "sha256:" + sha256_hex(data);
-}
+using ts::digest_of;
 
 // An image as a test describes it: its layers (base first) and its config.
 struct TestImage {
@@ -34,31 +32,8 @@ struct TestImage {
   json config = json::object();
 };
 
-// Writes blobs under <layout>/blobs/sha256; returns the manifest's descriptor.
-json write_oci_image(const sfs::path& layout, const TestImage& image, const sfs::path& scratch) {
-  fs::make_dirs(layout / "blobs" / "sha256", 0755);
-  auto put = [&](const std::string& data, const std::string& media_type) {
-    std::string d = digest_of(data);
-    fs::write_file(layout / "blobs" / "sha256" / d.substr(7), data);
-    return json{{"mediaType", media_type}, {"digest", d}, {"size", data.size()}};
-  };
-  json layers = json::array(), diff_ids = json::array();
-  for (size_t i = 0; i < image.layers.size(); ++i) {
-    auto tar = scratch / ("layer" + std::to_string(i) + ".tar");
-    ts::write_tar(tar, image.layers[i]);
-    std::string data = fs::read_file(tar);
-    diff_ids.push_back(digest_of(data));
-    layers.push_back(put(data, "application/vnd.oci.image.layer.v1.tar"));
-  }
-  json config = {{"architecture", "amd64"},
-                 {"os", "linux"},
-                 {"config", image.config},
-                 {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}}};
-  json manifest = {{"schemaVersion", 2},
-                   {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
-                   {"config", put(config.dump(), "application/vnd.oci.image.config.v1+json")},
-                   {"layers", layers}};
-  return put(manifest.dump(), "application/vnd.oci.image.manifest.v1+json");
+json write_oci_image(const sfs::path& layout, const TestImage& image) {
+  return ts::write_oci_image(layout, image.layers, image.config);
 }
 
 class ImageLoadTest : public ::testing::Test {
@@ -90,7 +65,7 @@ TestImage app_image() {
 
 TEST_F(ImageLoadTest, OciLayoutWithANestedIndexForThisPlatform) {
   auto layout = tmp_.path() / "layout";
-  json desc = write_oci_image(layout, app_image(), tmp_.path());
+  json desc = write_oci_image(layout, app_image());
   desc["platform"] = {{"os", "linux"}, {"architecture", "amd64"}};
   json other = desc;
   other["platform"] = {{"os", "linux"}, {"architecture", "s390x"}};
@@ -210,7 +185,7 @@ TEST_F(ImageLoadTest, DockerArchiveWithTwoImagesSharingALayer) {
 
 TEST_F(ImageLoadTest, PruneSweepsInterruptedLoadsAndOrphanLayers) {
   auto layout = tmp_.path() / "layout";
-  json desc = write_oci_image(layout, app_image(), tmp_.path());
+  json desc = write_oci_image(layout, app_image());
   desc["annotations"] = {{"org.opencontainers.image.ref.name", "localhost/app:1"}};
   fs::write_file(layout / "index.json", json{{"schemaVersion", 2}, {"manifests", {desc}}}.dump());
   store_->load(layout);

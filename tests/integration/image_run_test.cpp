@@ -12,7 +12,7 @@
 
 #include "common/digest.h"
 #include "common/fs.h"
-#include "tests/images/tar_writer.h"
+#include "tests/images/oci_image_writer.h"
 #include "tests/integration/pod_fixture.h"
 
 namespace minipod::testing {
@@ -21,10 +21,6 @@ namespace {
 using nlohmann::json;
 using ::testing::HasSubstr;
 namespace ts = testing_support;
-
-std::string digest_of(const std::string& data) {
-  return "sha256:" + sha256_hex(data);
-}
 
 class ImageRun : public PodTest {
  protected:
@@ -57,32 +53,7 @@ class ImageRun : public PodTest {
   // A layout the test writes itself: each layer a tar of `entries`, base first.
   void write_layout(const std::filesystem::path& layout, const std::string& name,
                     const std::vector<std::vector<ts::TarEntry>>& layers, const json& config) {
-    fs::make_dirs(layout / "blobs" / "sha256", 0755);
-    auto put = [&](const std::string& data, const std::string& type) {
-      std::string d = digest_of(data);
-      fs::write_file(layout / "blobs" / "sha256" / d.substr(7), data);
-      return json{{"mediaType", type}, {"digest", d}, {"size", data.size()}};
-    };
-    json descs = json::array(), diff_ids = json::array();
-    for (size_t i = 0; i < layers.size(); ++i) {
-      auto tar = layout / ("l" + std::to_string(i) + ".tar");
-      ts::write_tar(tar, layers[i], ts::Compression::kGzip);
-      std::string data = fs::read_file(tar);
-      std::filesystem::remove(tar);
-      ts::write_tar(tar, layers[i]);
-      diff_ids.push_back(digest_of(fs::read_file(tar)));
-      std::filesystem::remove(tar);
-      descs.push_back(put(data, "application/vnd.oci.image.layer.v1.tar+gzip"));
-    }
-    json cfg = {{"architecture", "amd64"},
-                {"os", "linux"},
-                {"config", config},
-                {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}}};
-    json manifest = {{"schemaVersion", 2},
-                     {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
-                     {"config", put(cfg.dump(), "application/vnd.oci.image.config.v1+json")},
-                     {"layers", descs}};
-    json desc = put(manifest.dump(), "application/vnd.oci.image.manifest.v1+json");
+    json desc = ts::write_oci_image(layout, layers, config, ts::Compression::kGzip);
     desc["annotations"] = {{"org.opencontainers.image.ref.name", name}};
     fs::write_file(layout / "index.json", json{{"schemaVersion", 2}, {"manifests", {desc}}}.dump());
     fs::write_file(layout / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
