@@ -7,7 +7,7 @@ source "$here/../host-cleanup.sh"
 
 "$minipod" run "$here/pod.yaml" &
 pod=$!
-trap 'kill -TERM $pod 2>/dev/null; wait $pod 2>/dev/null || true; restore_host' EXIT
+trap 'kill -TERM $pod 2>/dev/null || true; wait $pod 2>/dev/null || true; restore_host' EXIT
 for _ in $(seq 1 100); do
   if out=$(busybox wget -q -O - http://127.0.0.1:18080/ 2>/dev/null); then
     echo "host fetched: $out"

@@ -7,7 +7,7 @@ source "$here/../host-cleanup.sh"
 
 "$minipod" run "$here/server.yaml" &
 server=$!
-trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null || true; restore_host' EXIT
+trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true; restore_host' EXIT
 
 # The server's address, as any tutorial would read it: from its network namespace.
 ip=""
