@@ -71,4 +71,10 @@ std::string sha512_hex(std::string_view data) {
   return digest_hex(data, EVP_sha512(), "SHA-512");
 }
 
+bool is_sha256_digest(std::string_view digest) {
+  constexpr std::string_view kPrefix = "sha256:";
+  return digest.size() == kPrefix.size() + 64 && digest.substr(0, kPrefix.size()) == kPrefix &&
+         digest.find_first_not_of("0123456789abcdef", kPrefix.size()) == std::string_view::npos;
+}
+
 }  // namespace minipod

@@ -10,6 +10,10 @@ namespace minipod {
 std::string sha256_hex(std::string_view data);
 std::string sha512_hex(std::string_view data);
 
+// "sha256:" and 64 lower-case hex digits: the only digests OCI content is named by here (a digest
+// becomes a file name, so nothing else may pass).
+bool is_sha256_digest(std::string_view digest);
+
 // SHA-256 of a stream fed in pieces (a layer blob as it is read or downloaded, never held whole in
 // memory).
 class Sha256Stream {

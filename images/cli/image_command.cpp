@@ -129,8 +129,10 @@ auto* prune = image->add_subcommand(
     "prune", "Remove the layers and blobs no image reference needs (layers of live pods stay)");
 prune->callback([dir, layers_in_use] {
   ImageStore store(*dir);
-  auto [layers, blobs] = store.prune(layers_in_use());
-  std::printf("removed %zu layers and %zu blobs\n", layers, blobs);
+  auto pruned = store.prune(layers_in_use());
+  std::printf("removed %zu layers and %zu blobs\n", pruned.layers, pruned.blobs);
+  if (pruned.unfinished > 0)
+    std::printf("removed %zu unfinished image writes of killed minipods\n", pruned.unfinished);
 });
 
 auto* rm = image->add_subcommand("rm", "Remove images");

@@ -9,35 +9,17 @@
 
 #include "common/digest.h"
 #include "common/error.h"
-#include "common/fd.h"
+#include "common/file_lock.h"
 #include "common/fs.h"
 #include "common/json_parse.h"
 #include "common/trace.h"
 #include "images/oci/layer_unpack.h"
 #include "images/oci/oci_layout.h"
+#include "images/oci/store_layout.h"
 #include "images/store/staging_dir.h"
 
 namespace minipod::images {
 namespace {
-
-constexpr const char* kSha256 = "sha256:";
-
-std::string hex_of(const std::string& digest) {
-  return digest.substr(std::char_traits<char>::length(kSha256));
-}
-
-// A flock held for the object's life.
-class FileLock {
- public:
-  explicit FileLock(const std::filesystem::path& file, int how = LOCK_EX)
-      : fd_(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
-    if (!fd_) throw_errno("open lock", file.string());
-    if (::flock(fd_.get(), how) != 0) throw_errno("flock", file.string());
-  }
-
- private:
-  UniqueFd fd_;
-};
 
 nlohmann::json read_json(const std::string& text, const std::string& what) {
   return parse_json(text, what, ExitKind::kRuntime);
@@ -56,17 +38,10 @@ std::vector<std::string> strings_of(const nlohmann::json& j, const char* key) {
 }  // namespace
 
 LayeredStore::LayeredStore(std::filesystem::path image_dir)
-    : root_(std::move(image_dir) / ".oci") {}
-
-std::vector<std::string> LayeredStore::chain_ids(const std::vector<std::string>& diff_ids) {
-  std::vector<std::string> out;
-  for (const auto& d : diff_ids)
-    out.push_back(out.empty() ? d : kSha256 + sha256_hex(out.back() + " " + d));
-  return out;
-}
+    : root_(layered_store_root(image_dir)) {}
 
 std::filesystem::path LayeredStore::layer_dir(const std::string& chain_id) const {
-  return root_ / "layers" / hex_of(chain_id);
+  return store_layer_dir(root_, chain_id);
 }
 
 void LayeredStore::store_blob(const std::string& digest, const std::string& data) {
@@ -96,7 +71,7 @@ Image LayeredStore::store_manifest(const std::filesystem::path& layout, const st
     auto dest = layer_dir(chains[i]);
     // One unpack per layer, however many loads or pulls want it at once: the second waits here,
     // then finds the directory in place.
-    FileLock lock(root_ / "locks" / (hex_of(chains[i]) + ".lock"));
+    FileLock lock(root_ / "locks" / (digest_hex(chains[i]) + ".lock"));
     if (!present(dest)) {
       if (report)
         report("unpacking layer " + std::to_string(i + 1) + "/" + std::to_string(layers.size()) +
@@ -246,18 +221,18 @@ std::vector<Image> LayeredStore::list() const {
   return out;
 }
 
-LayeredStore::Pruned LayeredStore::prune(const std::vector<std::filesystem::path>& in_use) {
-  Pruned pruned;
+ImageStore::Pruned LayeredStore::prune(const std::vector<std::filesystem::path>& in_use) {
+  ImageStore::Pruned pruned;
   if (!present(root_ / "locks")) return pruned;
   FileLock no_loads(root_ / "locks" / "store.lock");
-  remove_stale_staging(root_);
+  pruned.unfinished = remove_stale_staging(root_);
   FileLock lock(root_ / "locks" / "refs.lock");
   std::set<std::string> keep_blobs;
   std::set<std::filesystem::path> keep_layers(in_use.begin(), in_use.end());
   for (const auto& [key, digest] : refs()) {
     Image i = image(key, digest);
-    keep_blobs.insert(hex_of(i.digest));
-    keep_blobs.insert(hex_of(i.config_digest));
+    keep_blobs.insert(digest_hex(i.digest));
+    keep_blobs.insert(digest_hex(i.config_digest));
     keep_layers.insert(i.layers.begin(), i.layers.end());
   }
   std::error_code ec;

@@ -50,13 +50,7 @@ class LayeredStore {
 
   // Deletes layers and blobs that no reference needs any more, except the layers in `in_use`
   // (directories of running containers' overlays), and interrupted staging; returns what it freed.
-  struct Pruned {
-    size_t layers = 0, blobs = 0;
-  };
-  Pruned prune(const std::vector<std::filesystem::path>& in_use);
-
-  // Chain IDs of layers: sha256 over "parent chain ID + ' ' + diff ID" (image-spec).
-  static std::vector<std::string> chain_ids(const std::vector<std::string>& diff_ids);
+  ImageStore::Pruned prune(const std::vector<std::filesystem::path>& in_use);
 
  private:
   std::filesystem::path layer_dir(const std::string& chain_id) const;

@@ -45,13 +45,10 @@ std::string host_architecture() {
 }
 
 std::filesystem::path blob_path(const std::filesystem::path& layout, const std::string& digest) {
-  const std::string prefix = "sha256:";
-  bool ok = digest.rfind(prefix, 0) == 0 && digest.size() == prefix.size() + 64 &&
-            digest.find_first_not_of("0123456789abcdef", prefix.size()) == std::string::npos;
-  if (!ok)
+  if (!is_sha256_digest(digest))
     throw Error("image layout " + layout.string(),
                 "digest \"" + digest + "\" is not sha256:<64 lower-case hex digits>");
-  return layout / "blobs" / "sha256" / digest.substr(prefix.size());
+  return layout / "blobs" / "sha256" / digest.substr(7);
 }
 
 std::string read_verified_blob(const std::filesystem::path& layout, const std::string& digest) {

@@ -6,9 +6,13 @@
 
 #include <cerrno>
 
+#include "common/digest.h"
 #include "common/error.h"
+#include "common/file_lock.h"
+#include "common/fs.h"
 #include "common/subprocess.h"
 #include "images/oci/image_ref.h"
+#include "images/oci/store_layout.h"
 #include "images/store/staging_dir.h"
 
 extern char** environ;
@@ -52,9 +56,19 @@ Image pull_image(ImageStore& store, const std::string& reference,
   ImageRef ref = parse_image_ref(reference);
   // Tag and digest as the user gave them: a digest pulls exactly that manifest.
   std::string name = ref.key();
-  std::filesystem::create_directories(store.dir());
-  StagingDir staging(store.dir(), "pull");
-  std::vector<std::string> args{"image", "pull", name, "--oci-layout", staging.path().string()};
+  const std::filesystem::path root = layered_store_root(store.dir());
+  fs::make_dirs(root / "locks", 0755);
+  // One pull of a reference at a time: a second one waits here, then finds the manifest and its
+  // layers in the store and fetches nothing but the manifest (each blob is downloaded and
+  // unpacked once however many pulls want it).
+  FileLock one_pull(root / "locks" / ("pull-" + sha256_hex(name).substr(0, 32) + ".lock"));
+  // The helper skips what the store holds; prune must not take it away before the load below
+  // has referenced it.
+  FileLock no_prune(root / "locks" / "store.lock", LOCK_SH);
+  // In the store itself, where gc sweeps what a killed pull left (the helper dies with minipod).
+  StagingDir staging(root, "pull");
+  std::vector<std::string> args{
+      "image", "pull", name, "--oci-layout", staging.path().string(), "--store", root.string()};
   args.insert(args.end(), helper_args.begin(), helper_args.end());
   if (int code = run_helper(pull_helper_path(minipod_binary), args); code != 0)
     throw Error("pull image " + reference,

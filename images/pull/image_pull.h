@@ -1,7 +1,8 @@
 // Pulling an image into the store. The registry client is a separate program, minipod-pull
 // (dynamically linked: Debian ships its HTTP library only as a shared object), installed next to
-// minipod. It fetches the image into a staging OCI layout inside the store; the store unpacks the
-// layout's layers and the staging directory goes, so no compressed layer is kept.
+// minipod. It fetches the image into a staging OCI layout inside the store, skipping what the
+// store already holds; the store unpacks the layout's layers and the staging directory goes, so no
+// compressed layer is kept.
 #pragma once
 
 #include <filesystem>

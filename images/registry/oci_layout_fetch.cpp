@@ -5,6 +5,7 @@
 #include "common/digest.h"
 #include "common/error.h"
 #include "common/fs.h"
+#include "images/oci/store_layout.h"
 #include "images/registry/blob_file.h"
 
 namespace minipod::registry {
@@ -78,14 +79,23 @@ struct Fetcher {
     blob.commit();
   }
 
-  uint64_t blob(const nlohmann::json& descriptor, const std::string& what) {
+  // A blob the destination needs no download for: reported as already present.
+  uint64_t reused(const std::string& digest, const std::string& what, int64_t size) {
+    progress.blob_started(digest, what, static_cast<uint64_t>(size));
+    progress.blob_done(digest, true);
+    return static_cast<uint64_t>(size);
+  }
+
+  uint64_t blob(const nlohmann::json& descriptor, const std::string& what,
+                const std::filesystem::path& elsewhere = {}) {
     const std::string digest = descriptor["digest"];
     const int64_t size = descriptor["size"];
-    progress.blob_started(digest, what, static_cast<uint64_t>(size));
-    if (blob_matches(blobs / digest.substr(7), digest)) {
-      progress.blob_done(digest, true);
-      return static_cast<uint64_t>(size);
+    if (blob_matches(blobs / digest.substr(7), digest)) return reused(digest, what, size);
+    if (!elsewhere.empty() && blob_matches(elsewhere, digest)) {
+      store_bytes(digest, fs::read_file(elsewhere));
+      return reused(digest, what, size);
     }
+    progress.blob_started(digest, what, static_cast<uint64_t>(size));
     BlobFile file(blobs, digest, size);
     client.get_blob(digest, BodySink{[&](const char* d, size_t n) {
                                        file.write(std::string_view(d, n));
@@ -137,12 +147,15 @@ FetchResult fetch_from(RegistryClient& client, const RegistryRef& ref,
   check_descriptor(body["config"], "the config", image);
   for (const auto& layer : body["layers"]) check_descriptor(layer, "a layer", image);
 
-  result.bytes += f.blob(body["config"], "config");
   result.config_digest = body["config"]["digest"];
+  const std::filesystem::path& store = options.store_root;
+  result.bytes += f.blob(body["config"], "config",
+                         store.empty() ? std::filesystem::path()
+                                       : images::store_blob_path(store, result.config_digest));
+  auto config =
+      nlohmann::json::parse(fs::read_file(blobs / result.config_digest.substr(7)), nullptr, false);
   if (options.platform_given && result.index_digest.empty()) {
     // A single-manifest image says its platform in its config only.
-    auto config = nlohmann::json::parse(fs::read_file(blobs / result.config_digest.substr(7)),
-                                        nullptr, false);
     if (!config_matches(config, options.platform))
       throw Error("choose a platform of " + image,
                   "the image is a single manifest for " +
@@ -151,7 +164,27 @@ FetchResult fetch_from(RegistryClient& client, const RegistryRef& ref,
                            : std::string("an unknown platform")) +
                       ", not " + options.platform.to_string());
   }
-  for (const auto& layer : body["layers"]) result.bytes += f.blob(layer, "layer");
+  // Layers the store holds unpacked are not fetched: their chain IDs come from the config's
+  // diff_ids (the store checks the count against the manifest's layers when it loads).
+  std::vector<std::string> have(body["layers"].size());
+  if (!store.empty() && config.is_object() && config.contains("rootfs") &&
+      config["rootfs"].is_object() && config["rootfs"].contains("diff_ids")) {
+    auto diff_ids = config["rootfs"]["diff_ids"];
+    bool well_formed = diff_ids.is_array() && diff_ids.size() == have.size();
+    for (size_t i = 0; well_formed && i < have.size(); ++i)
+      well_formed = diff_ids[i].is_string() && is_sha256_digest(diff_ids[i].get<std::string>());
+    if (well_formed) {
+      auto chains = images::chain_ids(diff_ids.get<std::vector<std::string>>());
+      for (size_t i = 0; i < have.size(); ++i)
+        if (std::filesystem::is_directory(images::store_layer_dir(store, chains[i])))
+          have[i] = chains[i];
+    }
+  }
+  for (size_t i = 0; i < have.size(); ++i) {
+    const auto& layer = body["layers"][i];
+    result.bytes += have[i].empty() ? f.blob(layer, "layer")
+                                    : f.reused(layer["digest"], "layer", layer["size"]);
+  }
   f.store_bytes(manifest_digest, manifest.body);
   result.bytes += manifest.body.size();
   result.manifest_digest = manifest_digest;

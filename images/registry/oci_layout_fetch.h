@@ -20,6 +20,10 @@ struct FetchOptions {
   Platform platform = host_platform();
   bool platform_given = false;  // --platform: a single-manifest image must match it too
   RetryPolicy retry;
+  // minipod's layered store (<image dir>/.oci), when the layout is for it: a config the store
+  // holds is copied from it and a layer it holds unpacked (by chain ID) is not fetched, so the
+  // layout then lacks those layers (store_layout.h).
+  std::filesystem::path store_root;
 };
 
 struct FetchResult {
@@ -32,7 +36,8 @@ struct FetchResult {
 };
 
 // Fetches `ref` into the OCI layout `dir` (created when missing; an existing layout keeps its
-// other images, and blobs already present are verified and reused). The index.json entry is
+// other images, and blobs already present, there or in options.store_root, are verified and
+// reused). The index.json entry is
 // annotated with org.opencontainers.image.ref.name = the tag (or the digest when none).
 FetchResult fetch_to_oci_layout(const RegistryRef& ref, const RegistriesConf& conf,
                                 const std::filesystem::path& dir, const FetchOptions& options,

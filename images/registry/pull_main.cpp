@@ -1,6 +1,7 @@
 // minipod-pull: the registry verbs of minipod (`image pull`, `login`, `logout`), run by the
 // minipod command with the user's arguments. A separate, dynamically linked program because the
 // HTTP/TLS library cannot be linked into minipod's static PIE (registry_client.h says why).
+#include <sys/prctl.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -25,6 +26,7 @@ struct Options {
   std::string registries_conf;
   std::string ref;
   std::string layout;
+  std::string store;
   std::string platform;
   bool quiet = false;
   std::string host;
@@ -55,10 +57,24 @@ std::string prompt(const std::string& question, bool secret) {
   return line;
 }
 
+pid_t parent_at_start = 0;
+
+// For minipod's store, minipod runs this and owns the staging directory it writes into: when
+// minipod is killed, this goes too, instead of downloading on into a directory gc is about to
+// remove. (Otherwise minipod has exec'd this, and the parent is the user's.)
+void die_with_minipod() {
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+    minipod::throw_errno("pull", "prctl(PR_SET_PDEATHSIG)");
+  if (::getppid() != parent_at_start)
+    throw minipod::Error("pull", "minipod, which ran this, has gone");
+}
+
 void pull(const Options& o) {
+  if (!o.store.empty()) die_with_minipod();
   reg::RegistryRef ref = reg::parse_registry_ref(o.ref);
   reg::RegistriesConf conf = reg::load_registries_conf(o.registries_conf);
   reg::FetchOptions options;
+  options.store_root = o.store;
   if (!o.platform.empty()) {
     options.platform = reg::parse_platform(o.platform);
     options.platform_given = true;
@@ -71,7 +87,7 @@ void pull(const Options& o) {
   reg::FetchResult r = reg::fetch_to_oci_layout(ref, conf, o.layout, options, *progress);
   if (o.quiet) {
     std::printf("%s\n", r.manifest_digest.c_str());
-  } else {
+  } else if (o.store.empty()) {  // for minipod's store, minipod says what it stored
     std::printf("pulled %s (%s, %s) from %s into the OCI layout %s\n", ref.to_string().c_str(),
                 r.manifest_digest.c_str(), minipod::human_size(r.bytes).c_str(), r.source.c_str(),
                 o.layout.c_str());
@@ -111,6 +127,7 @@ void logout(const Options& o) {
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
+  parent_at_start = ::getppid();
   CLI::App app{"minipod-pull: minipod's registry client (run by minipod image pull, login, logout)",
                "minipod"};
   app.require_subcommand(1);
@@ -124,6 +141,9 @@ int main(int argc, char** argv) {
       ->add_option("--oci-layout", o.layout,
                    "Write the image to this directory as an OCI image layout")
       ->required();
+  pull_cmd->add_option("--store", o.store,
+                       "minipod's layered store (<image dir>/.oci): what it holds is not fetched "
+                       "again, and the layout lacks those layers (run by minipod image pull)");
   pull_cmd->add_option("--platform", o.platform,
                        "os/arch[/variant] to choose from an index (default: this host's)");
   pull_cmd->add_flag("-q,--quiet", o.quiet, "Print only the manifest digest");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/digest.h"
 #include "common/error.h"
 
 namespace minipod::registry {
@@ -28,14 +29,6 @@ bool valid_tag(std::string_view tag) {
 }
 
 }  // namespace
-
-bool is_sha256_digest(std::string_view digest) {
-  constexpr std::string_view kPrefix = "sha256:";
-  if (digest.size() != kPrefix.size() + 64 || digest.substr(0, kPrefix.size()) != kPrefix)
-    return false;
-  return std::all_of(digest.begin() + kPrefix.size(), digest.end(),
-                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
 
 std::string RegistryRef::to_string() const {
   std::string out = host + "/" + repository;

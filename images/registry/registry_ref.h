@@ -26,7 +26,4 @@ struct RegistryRef {
 // tag and no digest means "latest". Throws UsageError naming what is wrong.
 RegistryRef parse_registry_ref(std::string_view text);
 
-// "sha256:<64 lowercase hex>": the only digest algorithm minipod verifies.
-bool is_sha256_digest(std::string_view digest);
-
 }  // namespace minipod::registry

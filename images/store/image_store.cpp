@@ -227,9 +227,11 @@ Image ImageStore::tag(const std::string& source, const std::string& target) {
   return *find(target);
 }
 
-std::pair<size_t, size_t> ImageStore::prune(const std::vector<std::filesystem::path>& in_use) {
-  auto pruned = LayeredStore(dir_).prune(in_use);
-  return {pruned.layers, pruned.blobs};
+ImageStore::Pruned ImageStore::prune(const std::vector<std::filesystem::path>& in_use) {
+  size_t unfinished = remove_stale_staging(dir_);
+  Pruned pruned = LayeredStore(dir_).prune(in_use);
+  pruned.unfinished += unfinished;
+  return pruned;
 }
 
 std::optional<Image> ImageStore::find_or_build(const std::string& name) {

@@ -62,8 +62,13 @@ class ImageStore {
                                  const std::optional<std::string>& name = std::nullopt);
   // A second reference to a layered image.
   Image tag(const std::string& source, const std::string& target);
-  // Unreferenced layers and blobs, except the layers in `in_use`; returns how many went.
-  std::pair<size_t, size_t> prune(const std::vector<std::filesystem::path>& in_use);
+  // Unreferenced layers and blobs, except the layers in `in_use`, and what killed builds, imports,
+  // loads and pulls left unfinished; returns how many of each went.
+  struct Pruned {
+    size_t layers = 0, blobs = 0, unfinished = 0;
+    bool operator==(const Pruned&) const = default;
+  };
+  Pruned prune(const std::vector<std::filesystem::path>& in_use);
 
   // find(), but builds a built-in image (busybox) the first time it is asked for.
   std::optional<Image> find_or_build(const std::string& name);

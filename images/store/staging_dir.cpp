@@ -46,7 +46,8 @@ bool StagingDir::commit(const std::filesystem::path& dest) {
   return true;
 }
 
-void remove_stale_staging(const std::filesystem::path& store) {
+size_t remove_stale_staging(const std::filesystem::path& store) {
+  size_t removed = 0;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(store, ec)) {
     std::string name = entry.path().filename().string();
@@ -57,11 +58,13 @@ void remove_stale_staging(const std::filesystem::path& store) {
     if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // still running
     try {
       fs::remove_tree(entry.path());
+      ++removed;
     } catch (const std::exception& e) {
       std::fprintf(stderr, "minipod: warning: could not remove stale %s: %s\n",
                    entry.path().c_str(), e.what());
     }
   }
+  return removed;
 }
 
 }  // namespace minipod::images

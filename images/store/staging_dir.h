@@ -29,8 +29,9 @@ class StagingDir {
   bool committed_ = false;
 };
 
-// Deletes staging directories left behind by minipod processes that no longer exist.
-void remove_stale_staging(const std::filesystem::path& store);
+// Deletes staging directories left behind by minipod processes that no longer exist; returns how
+// many went.
+size_t remove_stale_staging(const std::filesystem::path& store);
 
 inline constexpr const char* kStagingPrefix = ".staging-";
 

@@ -183,10 +183,14 @@ GcReport collect_garbage(const state::Paths& paths, const std::filesystem::path&
   names_lock.reset();
   if (!image_dir.empty()) {
     try {
-      auto [layers, blobs] = images::ImageStore(image_dir).prune(image_layers_in_use(paths));
-      if (layers + blobs > 0)
-        report.actions.push_back("removed " + std::to_string(layers) + " image layers and " +
-                                 std::to_string(blobs) + " blobs no image needs");
+      auto pruned = images::ImageStore(image_dir).prune(image_layers_in_use(paths));
+      if (pruned.layers + pruned.blobs > 0)
+        report.actions.push_back("removed " + std::to_string(pruned.layers) + " image layers and " +
+                                 std::to_string(pruned.blobs) + " blobs no image needs");
+      if (pruned.unfinished > 0)
+        report.actions.push_back("removed " + std::to_string(pruned.unfinished) +
+                                 " unfinished image writes (pulls, loads, builds) of killed "
+                                 "minipods");
     } catch (const std::exception& e) {
       report.warnings.push_back("image store " + image_dir.string() + ": " + e.what());
     }

@@ -13,6 +13,7 @@
 #include "common/fs.h"
 #include "images/oci/image_user.h"
 #include "images/oci/layered_store.h"
+#include "images/oci/store_layout.h"
 #include "images/store/image_store.h"
 #include "tests/images/oci_image_writer.h"
 #include "tests/support/temp_dir.h"
@@ -174,9 +175,9 @@ TEST_F(ImageLoadTest, DockerArchiveWithTwoImagesSharingALayer) {
   store_->tag("example.com/a:1", "localhost/a:copy");
   store_->remove("example.com/a:1");
   EXPECT_FALSE(store_->find("example.com/a:1"));
-  EXPECT_EQ(store_->prune({}), (std::pair<size_t, size_t>{0, 0}));
+  EXPECT_EQ(store_->prune({}), (ImageStore::Pruned{0, 0, 0}));
   store_->remove("localhost/a:copy");
-  EXPECT_EQ(store_->prune({b->layers[0]}), (std::pair<size_t, size_t>{1, 2}));
+  EXPECT_EQ(store_->prune({b->layers[0]}), (ImageStore::Pruned{1, 2, 0}));
   EXPECT_TRUE(sfs::exists(b->layers[0]));
   EXPECT_TRUE(sfs::exists(b->layers[1]));
   EXPECT_FALSE(sfs::exists(a->layers[0]));
@@ -196,8 +197,12 @@ TEST_F(ImageLoadTest, PruneSweepsInterruptedLoadsAndOrphanLayers) {
   fs::make_dirs(stale / "usr", 0755);
   auto orphan = oci / "layers" / std::string(64, 'e');
   fs::make_dirs(orphan / "bin", 0755);
-  EXPECT_EQ(store_->prune({}), (std::pair<size_t, size_t>{1, 0}));
+  // And a pull killed before this store kept its staging in .oci: at the top of the store.
+  auto stale_pull = tmp_.path() / "store" / ".staging-999999998-pull-ghijkl";
+  fs::make_dirs(stale_pull / "blobs/sha256", 0755);
+  EXPECT_EQ(store_->prune({}), (ImageStore::Pruned{1, 0, 2}));
   EXPECT_FALSE(sfs::exists(stale));
+  EXPECT_FALSE(sfs::exists(stale_pull));
   EXPECT_FALSE(sfs::exists(orphan));
   auto kept = store_->find("localhost/app:1");
   ASSERT_TRUE(kept);
@@ -206,7 +211,7 @@ TEST_F(ImageLoadTest, PruneSweepsInterruptedLoadsAndOrphanLayers) {
 
 TEST(ChainIds, FollowTheImageSpec) {
   std::string a = "sha256:" + std::string(64, 'a'), b = "sha256:" + std::string(64, 'b');
-  auto ids = LayeredStore::chain_ids({a, b});
+  auto ids = chain_ids({a, b});
   ASSERT_EQ(ids.size(), 2u);
   EXPECT_EQ(ids[0], a);
   EXPECT_EQ(ids[1], "sha256:" + sha256_hex(a + " " + b));

@@ -11,6 +11,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <csignal>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -92,11 +94,15 @@ class Registry {
 // for. Requests it saw are recorded.
 class Proxy {
  public:
-  int fail_first = 0;           // answer 503 to this many requests
-  bool corrupt_blobs = false;   // flip a byte of every blob
-  bool pad_blobs = false;       // send more bytes than each blob has
-  bool require_bearer = false;  // a token flow: /v2/ needs the token of /token
-  std::string basic_user;       // the token server wants these credentials (when set)
+  int fail_first = 0;                    // answer fail_status to this many requests
+  int fail_status = 503;                 // with a Retry-After of 1 s when it is 429
+  bool lie_content_digest = false;       // a Docker-Content-Digest that is not the manifest's
+  std::atomic<bool> stall_blobs{false};  // send half of each blob, then nothing until unset
+  std::atomic<int> blob_delay_ms{0};     // before answering a blob (lets pulls overlap)
+  bool corrupt_blobs = false;            // flip a byte of every blob
+  bool pad_blobs = false;                // send more bytes than each blob has
+  bool require_bearer = false;           // a token flow: /v2/ needs the token of /token
+  std::string basic_user;                // the token server wants these credentials (when set)
   std::string basic_password;
   int redirect_blobs_to = 0;  // a port: blobs are 307-redirected there
 
@@ -108,6 +114,7 @@ class Proxy {
     while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   ~Proxy() {
+    stall_blobs = false;
     server_.stop();
     thread_.join();
   }
@@ -128,7 +135,8 @@ class Proxy {
     }
     if (fail_first > 0) {
       --fail_first;
-      res.status = 503;
+      res.status = fail_status;
+      if (fail_status == 429) res.set_header("Retry-After", "1");
       return;
     }
     if (req.path == "/token") {
@@ -151,6 +159,7 @@ class Proxy {
       return;
     }
     bool blob = req.path.find("/blobs/") != std::string::npos;
+    if (blob) std::this_thread::sleep_for(std::chrono::milliseconds(blob_delay_ms.load()));
     if (blob && redirect_blobs_to != 0) {
       res.status = 307;
       res.set_header("Location",
@@ -171,6 +180,22 @@ class Proxy {
     if (blob && pad_blobs) body += "trailing bytes";
     for (const char* k : {"Docker-Content-Digest", "Location"})
       if (r->has_header(k)) res.set_header(k, r->get_header_value(k));
+    if (lie_content_digest && req.path.find("/manifests/") != std::string::npos) {
+      res.headers.erase("Docker-Content-Digest");
+      res.set_header("Docker-Content-Digest", sha256_of("another manifest"));
+    }
+    if (blob && stall_blobs && body.size() > 100000) {
+      // Half of the blob, then a connection that stays open with nothing more on it: a pull
+      // hanging mid-layer, for a test to kill.
+      res.set_content_provider(body.size(), r->get_header_value("Content-Type"),
+                               [this, body](size_t offset, size_t, httplib::DataSink& sink) {
+                                 if (offset == 0) return sink.write(body.data(), body.size() / 2);
+                                 while (stall_blobs)
+                                   std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                                 return false;
+                               });
+      return;
+    }
     res.set_content(body, r->get_header_value("Content-Type"));
   }
 
@@ -231,6 +256,11 @@ class PullTest : public ::testing::Test {
     write_conf("");
   }
 
+  // registries.conf: `host` (a proxy, another registry) declared insecure as well.
+  void pull_through(const std::string& host) {
+    write_conf("[[registry]]\nlocation = \"" + host + "\"\ninsecure = true\n");
+  }
+
   // registries.conf: the test registry declared insecure (plain HTTP), plus `extra`.
   void write_conf(const std::string& extra) {
     fs::write_file(
@@ -264,6 +294,41 @@ class PullTest : public ::testing::Test {
   }
 
   std::string layout() const { return tmp_ / "layout"; }
+
+  // minipod with an image store, run and state directories of the test's own.
+  ProcessRequest with_store_request(const std::vector<std::string>& args) {
+    ProcessRequest req;
+    req.path = (testing::bin_dir() / "minipod").string();
+    req.argv = {"minipod"};
+    req.argv.insert(req.argv.end(), args.begin(), args.end());
+    req.env = env();
+    req.env.push_back("MINIPOD_IMAGE_DIR=" + images());
+    for (std::string d : {"RUN", "DATA", "LOG"})
+      req.env.push_back("MINIPOD_" + d + "_DIR=" + (tmp_ / d));
+    req.timeout = std::chrono::seconds(60);
+    return req;
+  }
+  ProcessResult with_store(const std::vector<std::string>& args) {
+    return run_process(with_store_request(args));
+  }
+  std::string images() const { return tmp_ / "images"; }
+
+  // The blob GETs a proxy saw, per digest.
+  static std::map<std::string, int> blob_gets(Proxy& proxy) {
+    std::map<std::string, int> out;
+    for (const auto& s : proxy.seen())
+      if (auto at = s.find("/blobs/"); at != std::string::npos) ++out[s.substr(at + 7, 71)];
+    return out;
+  }
+
+  // Directories of unfinished writes anywhere in the test's image store.
+  std::vector<std::string> staging_left() const {
+    std::vector<std::string> out;
+    if (!fsys::exists(images())) return out;
+    for (const auto& e : fsys::recursive_directory_iterator(images()))
+      if (e.path().filename().string().rfind(".staging-", 0) == 0) out.push_back(e.path());
+    return out;
+  }
 
   // The manifest the layout's index.json names, with every blob it refers to checked.
   nlohmann::json layout_manifest(const std::string& expected_digest = "") {
@@ -363,7 +428,7 @@ TEST_F(PullTest, IndexAndManifestListPickThePlatformAndNameTheOnesThatExist) {
 TEST_F(PullTest, CorruptedBlobIsRefusedAndLeavesNoPartialFile) {
   Proxy proxy(registry_->port());
   proxy.corrupt_blobs = true;
-  write_conf("[[registry]]\nlocation = \"" + proxy.host() + "\"\ninsecure = true\n");
+  pull_through(proxy.host());
   auto r = pull(proxy.host() + "/oci:1");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("the content's digest is sha256:"));
@@ -384,11 +449,121 @@ TEST_F(PullTest, CorruptedBlobIsRefusedAndLeavesNoPartialFile) {
 TEST_F(PullTest, RetriesA503) {
   Proxy proxy(registry_->port());
   proxy.fail_first = 2;
-  write_conf("[[registry]]\nlocation = \"" + proxy.host() + "\"\ninsecure = true\n");
+  pull_through(proxy.host());
   auto r = pull(proxy.host() + "/oci:1");
   ASSERT_TRUE(r.ok()) << r.err;
   EXPECT_THAT(r.err, HasSubstr("HTTP 503 (attempt 1 of 5)"));
   layout_manifest();
+}
+
+TEST_F(PullTest, RetriesA429AfterItsRetryAfter) {
+  Proxy proxy(registry_->port());
+  proxy.fail_first = 1;
+  proxy.fail_status = 429;
+  pull_through(proxy.host());
+  auto started = std::chrono::steady_clock::now();
+  auto r = pull(proxy.host() + "/oci:1");
+  ASSERT_TRUE(r.ok()) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("HTTP 429 (attempt 1 of 5)"));
+  EXPECT_THAT(r.err, HasSubstr(" in 1000 ms"));
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::seconds(1));
+  layout_manifest();
+}
+
+TEST_F(PullTest, ADockerContentDigestThatDisagreesIsRefused) {
+  Proxy proxy(registry_->port());
+  proxy.lie_content_digest = true;
+  pull_through(proxy.host());
+  auto r = pull(proxy.host() + "/oci:1");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("but the registry states " + sha256_of("another manifest") +
+                               " (Docker-Content-Digest from " + proxy.host() + "/oci)"));
+  EXPECT_FALSE(fsys::exists(layout() + "/index.json"));
+  EXPECT_THAT(blob_gets(proxy), ::testing::IsEmpty());
+}
+
+// A second pull of a stored image asks the registry for the manifest only (imagePullPolicy
+// Always on every run costs one request); pulls of one image at once download each blob once.
+TEST_F(PullTest, RepullsFetchOnlyTheManifestAndConcurrentPullsEachBlobOnce) {
+  Proxy proxy(registry_->port());
+  proxy.blob_delay_ms = 300;  // the three pulls below overlap for sure
+  pull_through(proxy.host());
+  const std::string ref = proxy.host() + "/app:1";
+  std::vector<ProcessResult> results(3);
+  std::vector<std::thread> pulls;
+  for (auto& result : results)
+    pulls.emplace_back([&] { result = with_store({"image", "pull", ref}); });
+  for (auto& t : pulls) t.join();
+  for (const auto& r : results) {
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_THAT(r.out, HasSubstr(ref + " sha256:"));
+  }
+  auto gets = blob_gets(proxy);
+  EXPECT_EQ(gets.size(), 2u);  // the config and the one layer
+  for (const auto& [digest, n] : gets) EXPECT_EQ(n, 1) << digest << " downloaded " << n << " times";
+  size_t layers = 0;
+  for ([[maybe_unused]] const auto& e : fsys::directory_iterator(images() + "/.oci/layers"))
+    ++layers;
+  EXPECT_EQ(layers, 1u);
+
+  auto before = proxy.seen().size();
+  auto again = with_store({"image", "pull", ref});
+  ASSERT_TRUE(again.ok()) << again.err;
+  EXPECT_THAT(again.err, HasSubstr("already present"));
+  auto seen = proxy.seen();
+  std::vector<std::string> second(seen.begin() + static_cast<long>(before), seen.end());
+  EXPECT_THAT(second, ::testing::ElementsAre("/v2/app/manifests/1")) << again.err;
+  EXPECT_THAT(staging_left(), ::testing::IsEmpty());
+}
+
+// `minipod image pull` killed mid-layer: its helper goes with it, what it wrote stays in a
+// staging directory until gc, and the next pull starts over and succeeds.
+TEST_F(PullTest, AKilledPullIsSweptByGcAndPulledAgain) {
+  Proxy proxy(registry_->port());
+  proxy.stall_blobs = true;
+  pull_through(proxy.host());
+  const std::string ref = proxy.host() + "/app:1";
+  auto req = with_store_request({"image", "pull", ref});
+  req.argv.front() = req.path;
+  testing::Background pull(req.argv, req.env);
+  // Wait for the half layer to be written (a .partial file in the staging layout).
+  std::string staging;
+  for (int i = 0; i < 200 && staging.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    for (const auto& s : staging_left())
+      for (const auto& e : fsys::recursive_directory_iterator(s))
+        if (e.is_regular_file() && e.file_size() > 100000) staging = s;
+  }
+  ASSERT_FALSE(staging.empty()) << pull.err_so_far();
+  pull.signal(SIGKILL);
+  ASSERT_TRUE(pull.wait(std::chrono::seconds(10)));
+  // The helper died with minipod: no process still writes into the staging directory.
+  bool helper_gone = false;
+  for (int i = 0; i < 100 && !helper_gone; ++i) {
+    helper_gone = true;
+    for (const auto& p : fsys::directory_iterator("/proc")) {
+      std::optional<std::string> cmdline;
+      try {
+        cmdline = fs::read_file_if_exists(p.path() / "cmdline");
+      } catch (const std::exception&) {  // a process that ended meanwhile
+      }
+      if (cmdline && cmdline->find(staging) != std::string::npos) helper_gone = false;
+    }
+    if (!helper_gone) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(helper_gone) << "minipod-pull outlived the minipod that ran it";
+  EXPECT_THAT(with_store({"image", "ls"}).out, ::testing::Not(HasSubstr(ref)));
+
+  auto gc = with_store({"gc"});
+  EXPECT_TRUE(gc.ok()) << gc.err;
+  EXPECT_THAT(gc.out, HasSubstr("removed 1 unfinished image writes"));
+  EXPECT_THAT(staging_left(), ::testing::IsEmpty());
+
+  proxy.stall_blobs = false;
+  auto r = with_store({"image", "pull", ref});
+  ASSERT_TRUE(r.ok()) << r.err;
+  EXPECT_THAT(with_store({"image", "ls"}).out, HasSubstr(proxy.host() + "/app"));
+  EXPECT_THAT(staging_left(), ::testing::IsEmpty());
 }
 
 TEST_F(PullTest, MirrorsAreTriedFirstInOrder) {
@@ -419,27 +594,14 @@ TEST_F(PullTest, BlockedRegistryIsRefusedNamingTheConfFile) {
 // an image it lacks (imagePullPolicy IfNotPresent: a tag is given) before the pod starts.
 TEST_F(PullTest, PullStoresTheImageAndRunPullsWhatIsMissing) {
   if (::geteuid() != 0) GTEST_SKIP() << "running a pod needs root";
-  const std::string images = tmp_ / "images";
-  auto with_store = [&](std::vector<std::string> args) {
-    ProcessRequest req;
-    req.path = (testing::bin_dir() / "minipod").string();
-    req.argv = {"minipod"};
-    req.argv.insert(req.argv.end(), args.begin(), args.end());
-    req.env = env();
-    req.env.push_back("MINIPOD_IMAGE_DIR=" + images);
-    for (std::string d : {"RUN", "DATA", "LOG"})
-      req.env.push_back("MINIPOD_" + d + "_DIR=" + (tmp_ / d));
-    req.timeout = std::chrono::seconds(60);
-    return run_process(req);
-  };
   const std::string ref = registry_->host() + "/app:1";
   auto r = with_store({"image", "pull", ref});
   ASSERT_TRUE(r.ok()) << r.err;
   EXPECT_THAT(r.out, HasSubstr(ref + " sha256:"));
   EXPECT_THAT(with_store({"image", "ls"}).out, HasSubstr(registry_->host() + "/app"));
   // No staging layout and no compressed blob of the layer (busybox: ~1 MB) are left in the store.
-  for (const auto& e : std::filesystem::recursive_directory_iterator(images)) {
-    EXPECT_EQ(e.path().filename().string().rfind(".staging-", 0), std::string::npos) << e.path();
+  EXPECT_THAT(staging_left(), ::testing::IsEmpty());
+  for (const auto& e : std::filesystem::recursive_directory_iterator(images())) {
     if (e.is_regular_file() && e.path().parent_path().filename() == "sha256") {
       EXPECT_LT(e.file_size(), 100000u) << "a layer blob kept: " << e.path();
     }
@@ -472,7 +634,7 @@ TEST_F(PullTest, BearerTokenFlowWithDockerConfigCredentialsAndRedirectWithoutAut
   front.basic_user = "alice";
   front.basic_password = "s3cret";
   front.redirect_blobs_to = blobs.port();
-  write_conf("[[registry]]\nlocation = \"" + front.host() + "\"\ninsecure = true\n");
+  pull_through(front.host());
   auto r = pull(front.host() + "/oci:1");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("the token server requires a login (run 'minipod login " +
@@ -507,7 +669,7 @@ TEST_F(PullTest, BasicAuthLoginPullLogout) {
                         dir_->path().string() + "/brun --storage-driver vfs ";
   sh(b + "push -q --tls-verify=false --creds bob:pw123 img1 docker://" + secured.host() +
      "/private:1");
-  write_conf("[[registry]]\nlocation = \"" + secured.host() + "\"\ninsecure = true\n");
+  pull_through(secured.host());
 
   auto r = pull(secured.host() + "/private:1");
   EXPECT_EQ(r.exit_code, 1);
