@@ -163,7 +163,7 @@ std::vector<Image> load_images(LayeredStore& store, const std::filesystem::path&
                        "not a docker-archive (manifest.json) nor an oci-archive (index.json, "
                        "blobs/); for a root filesystem tar use `minipod image import NAME FILE`");
     if (report) report("reading " + source.string());
-    unpack_layer(LayerSource{source, "", {}}, dir);
+    unpack_layer(LayerSource{source, "", {}, {}}, dir);
   }
   if (kind_of_dir(dir) == ArchiveKind::kDockerArchive && !present(dir / "index.json"))
     docker_to_layout(dir);

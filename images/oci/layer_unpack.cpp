@@ -57,9 +57,7 @@ std::string fd_dir_path(int fd) {
 class Unpacker {
  public:
   Unpacker(const LayerSource& source, const std::filesystem::path& dest)
-      : source_(source), root_(dest) {
-    for (const auto& l : source.lowers) lowers_.emplace_back(l);
-  }
+      : source_(source), root_(dest) {}
 
   void run() {
     ArchivePtr a(archive_read_new());
@@ -263,8 +261,18 @@ class Unpacker {
       throw_errno("hard link to " + target, base);
   }
 
+  // The layers below, opened on first use (most layers have no hard link across layers).
+  const std::vector<safe_path::RootDir>& lowers() {
+    if (!lowers_opened_) {
+      if (source_.before_lowers) source_.before_lowers();
+      for (const auto& l : source_.lowers) lowers_.emplace_back(l);
+      lowers_opened_ = true;
+    }
+    return lowers_;
+  }
+
   void copy_up(const std::string& target) {
-    for (const auto& lower : lowers_) {
+    for (const auto& lower : lowers()) {
       UniqueFd src = lower.open("/" + target, O_RDONLY | O_NOFOLLOW, safe_path::kNoSymlinks);
       if (!src) continue;
       struct stat st {};
@@ -304,6 +312,7 @@ class Unpacker {
   const LayerSource& source_;
   safe_path::RootDir root_;
   std::vector<safe_path::RootDir> lowers_;
+  bool lowers_opened_ = false;
 };
 
 }  // namespace

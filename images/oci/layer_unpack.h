@@ -6,6 +6,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,9 @@ struct LayerSource {
   std::filesystem::path blob;  // the layer as the image carries it
   std::string digest;          // "sha256:<hex>" it must have (checked while reading); empty: none
   std::vector<std::filesystem::path> lowers;  // the layers below it, nearest first (hard links)
+  // Called once before `lowers` are first looked at, which is only for a hard link whose target
+  // this layer lacks: layers unpacked side by side wait there for the ones below to be in place.
+  std::function<void()> before_lowers;
 };
 
 // Unpacks `source` into `dest` (an empty directory). Numeric owners (never the host's names),

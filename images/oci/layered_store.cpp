@@ -13,7 +13,7 @@
 #include "common/fs.h"
 #include "common/json_parse.h"
 #include "common/trace.h"
-#include "images/oci/layer_unpack.h"
+#include "images/oci/layers_unpack.h"
 #include "images/oci/oci_layout.h"
 #include "images/oci/store_layout.h"
 #include "images/store/staging_dir.h"
@@ -66,24 +66,27 @@ Image LayeredStore::store_manifest(const std::filesystem::path& layout, const st
                                             std::to_string(diff_ids.size()) + " diff_ids");
   auto chains = chain_ids(diff_ids);
   std::vector<std::filesystem::path> below;  // nearest first
+  // One unpack per layer, however many loads or pulls want it at once: a second load waits on
+  // the layer's lock, then finds the directory in place. Locks are taken bottom first, so loads
+  // sharing layers (which sit at the same height in every image: a chain ID names the whole
+  // stack below) cannot deadlock.
+  std::vector<FileLock> unpacking;
+  std::vector<LayerJob> jobs;
   for (size_t i = 0; i < layers.size(); ++i) {
     std::string layer_digest = layers[i].value("digest", "");
     auto dest = layer_dir(chains[i]);
-    // One unpack per layer, however many loads or pulls want it at once: the second waits here,
-    // then finds the directory in place.
     FileLock lock(root_ / "locks" / (digest_hex(chains[i]) + ".lock"));
     if (!present(dest)) {
-      if (report)
-        report("unpacking layer " + std::to_string(i + 1) + "/" + std::to_string(layers.size()) +
-               " " + layer_digest);
-      StagingDir staging(root_, "layer");
-      LayerSource source{blob_path(layout, layer_digest), layer_digest, below};
-      Tracer::get().step("unpack layer " + layer_digest, "tar -x -C " + staging.path().string());
-      unpack_layer(source, staging.path());
-      staging.commit(dest);
+      std::string label = "layer " + std::to_string(i + 1) + "/" + std::to_string(layers.size()) +
+                          " " + layer_digest;
+      if (report) report("unpacking " + label);
+      Tracer::get().step("unpack " + label, "tar -x -C " + dest.string());
+      jobs.push_back({{blob_path(layout, layer_digest), layer_digest, below, {}}, dest, label});
+      unpacking.push_back(std::move(lock));
     }
     below.insert(below.begin(), dest);
   }
+  unpack_layers(jobs, root_, unpack_workers());
   // The layers first, then what names them: a crash in between leaves only unreferenced layers
   // for gc, never a reference to something missing.
   store_blob(config_digest, config_text);

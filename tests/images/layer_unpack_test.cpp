@@ -1,5 +1,6 @@
 // Layers unpacked into overlayfs' form, and layers that try to write outside refused.
 #include "images/oci/layer_unpack.h"
+#include "images/oci/layers_unpack.h"
 
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -43,7 +44,7 @@ class LayerUnpackTest : public ::testing::Test {
   }
   void unpack(const std::string& name, std::vector<sfs::path> lowers = {}) {
     auto blob = tmp_.path() / (name + ".tar");
-    LayerSource src{blob, "sha256:" + sha256_hex(fs::read_file(blob)), std::move(lowers)};
+    LayerSource src{blob, "sha256:" + sha256_hex(fs::read_file(blob)), std::move(lowers), {}};
     unpack_layer(src, tmp_.path() / name);
   }
   ts::TempDir tmp_;
@@ -153,9 +154,48 @@ TEST_F(LayerUnpackTest, EscapingEntriesAreRefusedByNameAndWriteNothingOutside) {
   EXPECT_FALSE(sfs::exists("/tmp/victim"));
 }
 
+// Layers unpacked side by side (the store's load): a hard link into the layer below waits until
+// the layers below are in place; a failed layer is named, a layer that needs it fails too, and
+// the others still finish, whole.
+TEST_F(LayerUnpackTest, LayersSideBySideWaitForTheLayerBelowAndNameTheOneThatFailed) {
+  // A base large enough to still be unpacking when the top asks for its file.
+  std::string data(8 << 20, 'x');
+  for (size_t i = 0; i < data.size(); i += 4096) data[i] = static_cast<char>(i / 4096);
+  layer("base", {ts::dir("usr"), ts::file("usr/big", data, 0644)}, ts::Compression::kGzip);
+  layer("top", {ts::dir("usr"), ts::hardlink("usr/big.1", "usr/big")});
+  layer("bad", {ts::file("../victim", "x")});
+  auto job = [&](const std::string& name, std::vector<sfs::path> lowers, const std::string& label) {
+    auto blob = tmp_.path() / (name + ".tar");
+    sfs::remove_all(tmp_.path() / name);  // unpack_layers renames its staging directory there
+    return LayerJob{{blob, "sha256:" + sha256_hex(fs::read_file(blob)), std::move(lowers), {}},
+                    tmp_.path() / name,
+                    label};
+  };
+  auto staging = tmp_.path() / "staging";
+  sfs::create_directory(staging);
+  std::vector<LayerJob> jobs{job("base", {}, "layer 1/2"),
+                             job("top", {tmp_.path() / "base"}, "layer 2/2")};
+  unpack_layers(jobs, staging, 2);
+  EXPECT_EQ(fs::read_file(tmp_.path() / "top/usr/big.1"), data);
+  EXPECT_TRUE(sfs::is_empty(staging));
+
+  std::vector<LayerJob> failing{job("base", {}, "layer 1/3"), job("bad", {}, "layer 2/3"),
+                                job("top", {tmp_.path() / "base"}, "layer 3/3")};
+  try {
+    unpack_layers(failing, staging, 2);
+    ADD_FAILURE() << "a layer writing ../victim was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("\"../victim\""), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(fs::read_file(tmp_.path() / "base/usr/big"), data);
+  EXPECT_FALSE(sfs::exists(tmp_.path() / "bad"));
+  EXPECT_FALSE(sfs::exists(tmp_.path() / "top"));  // its hard link needed every layer below
+  EXPECT_TRUE(sfs::is_empty(staging));
+}
+
 TEST_F(LayerUnpackTest, AWrongDigestIsRefused) {
   layer("l", {ts::file("a", "1")});
-  LayerSource src{tmp_.path() / "l.tar", "sha256:" + std::string(64, '0'), {}};
+  LayerSource src{tmp_.path() / "l.tar", "sha256:" + std::string(64, '0'), {}, {}};
   EXPECT_THROW(unpack_layer(src, tmp_.path() / "l"), Error);
 }
 
