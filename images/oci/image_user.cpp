@@ -123,4 +123,11 @@ ImageUser resolve_image_user(const std::vector<std::filesystem::path>& layers,
   return out;
 }
 
+std::string image_home(const std::vector<std::filesystem::path>& layers, uid_t uid) {
+  auto passwd = read_image_file(layers, "/etc/passwd");
+  auto entry = passwd ? find_entry(*passwd, 2, std::to_string(uid)) : std::nullopt;
+  if (!entry || entry->size() < 6 || (*entry)[5].empty()) return "/";
+  return (*entry)[5];
+}
+
 }  // namespace minipod::images

@@ -21,6 +21,10 @@ struct ImageUser {
 ImageUser resolve_image_user(const std::vector<std::filesystem::path>& layers,
                              const std::string& user);
 
+// HOME for `uid` as runc sets it when the environment has none: the home directory of the uid's
+// entry in the image's /etc/passwd, "/" without one.
+std::string image_home(const std::vector<std::filesystem::path>& layers, uid_t uid);
+
 // One line of /etc/passwd or /etc/group split at ':' (exposed for tests).
 std::vector<std::string> split_colon_line(const std::string& line);
 

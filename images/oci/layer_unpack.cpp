@@ -9,6 +9,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstring>
 #include <memory>
 
@@ -83,6 +84,7 @@ class Unpacker {
       with_context("layer " + source_.blob.filename().string() + ": entry \"" + name + "\"",
                    [&] { apply(a.get(), entry, name); });
     }
+    set_directory_times();
     // The rest of the blob (tar padding after the end marker) still counts for the digest.
     const void* rest = nullptr;
     while (read_blob(a.get(), &reader, &rest) > 0) {
@@ -125,6 +127,7 @@ class Unpacker {
     if (rel.empty()) {  // "./": the layer's root directory itself
       UniqueFd fd(::openat(root_.fd(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
       set_metadata(fd.get(), "", entry, true);
+      directory_times_.emplace_back(rel, entry_times(entry));
       return;
     }
     std::string base;
@@ -157,6 +160,7 @@ class Unpacker {
             ::openat(dir.get(), base.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!fd) throw_errno("open directory", base);
         set_metadata(fd.get(), "", entry, true);
+        directory_times_.emplace_back(rel, entry_times(entry));
         return;
       }
       case AE_IFREG: {
@@ -239,13 +243,37 @@ class Unpacker {
                       : ::lsetxattr(path.c_str(), xname, value, size, 0);
       if (rc != 0) throw_errno("set xattr " + std::string(xname), base);
     }
-    struct timespec times[2] = {};
+    Times times = entry_times(entry);
+    int rc = own_fd ? ::futimens(fd, times.data())
+                    : ::utimensat(fd, name, times.data(), AT_SYMLINK_NOFOLLOW);
+    if (rc != 0) throw_errno("set times", base);
+  }
+
+  using Times = std::array<struct timespec, 2>;  // atime, mtime
+
+  static Times entry_times(archive_entry* entry) {
+    Times times{};
     times[0].tv_sec =
         archive_entry_atime_is_set(entry) ? archive_entry_atime(entry) : archive_entry_mtime(entry);
     times[1].tv_sec = archive_entry_mtime(entry);
     times[1].tv_nsec = archive_entry_mtime_nsec(entry);
-    int rc = own_fd ? ::futimens(fd, times) : ::utimensat(fd, name, times, AT_SYMLINK_NOFOLLOW);
-    if (rc != 0) throw_errno("set times", base);
+    return times;
+  }
+
+  // A directory's times are set again once the layer is complete: what was created in it after
+  // its own entry changed its mtime (tar, containerd and Docker do the same).
+  void set_directory_times() {
+    for (const auto& [rel, times] : directory_times_) {
+      UniqueFd fd;
+      try {
+        fd = rel.empty() ? UniqueFd(::openat(root_.fd(), ".", O_RDONLY | O_CLOEXEC))
+                         : root_.open("/" + rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW,
+                                      safe_path::kNoSymlinks);
+      } catch (const Error&) {  // a later entry made it a symbolic link or a file
+      }
+      if (!fd) continue;  // or removed it
+      if (::futimens(fd.get(), times.data()) != 0) throw_errno("set times", "/" + rel);
+    }
   }
 
   // A hard link to `target` (a path in this layer, or below it: then copied up first, as
@@ -313,6 +341,7 @@ class Unpacker {
   safe_path::RootDir root_;
   std::vector<safe_path::RootDir> lowers_;
   bool lowers_opened_ = false;
+  std::vector<std::pair<std::string, Times>> directory_times_;
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/error.h"
+#include "images/oci/image_user.h"
 #include "runtime/container/launcher.h"
 
 namespace minipod::run {
@@ -35,7 +36,7 @@ std::vector<std::string> resolve_env(const spec::Container& c, const images::Ima
   return env;
 }
 
-ContainerProcess resolve_process(const spec::Container& c, const images::Image& image,
+ContainerProcess resolve_process(const spec::Container& c, const images::Image& image, uid_t uid,
                                  const std::string& hostname, const std::string& field,
                                  const std::string& command_field) {
   ContainerProcess p;
@@ -44,6 +45,9 @@ ContainerProcess resolve_process(const spec::Container& c, const images::Image& 
     throw UsageError(field, "container \"" + c.name + "\": image \"" + c.image +
                                 "\" has no default command, and none was given");
   p.env = resolve_env(c, image.config, hostname);
+  if (std::none_of(p.env.begin(), p.env.end(),
+                   [](const auto& e) { return e.rfind("HOME=", 0) == 0; }))
+    p.env.push_back("HOME=" + images::image_home(image.layers, uid));
   p.working_dir = !c.working_dir.empty()              ? c.working_dir
                   : !image.config.working_dir.empty() ? image.config.working_dir
                                                       : "/";

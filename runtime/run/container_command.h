@@ -26,10 +26,12 @@ struct ContainerProcess {
   std::vector<std::string> exec_paths;  // where execve() looks for argv[0] (launcher.h)
 };
 
-// argv, env and working directory of `c` in `image`, its command looked up in the image. Throws
-// UsageError naming `field` (e.g. "pod.yaml: spec.containers[0]") when there is no command, or
-// `command_field` (where the command was given) when it is not in the image.
-ContainerProcess resolve_process(const spec::Container& c, const images::Image& image,
+// argv, env and working directory of `c` in `image`, its command looked up in the image; HOME,
+// when neither the image nor the container sets it, from the image's /etc/passwd entry of `uid`
+// (the user it runs as), as runc does. Throws UsageError naming `field` (e.g. "pod.yaml:
+// spec.containers[0]") when there is no command, or `command_field` (where the command was
+// given) when it is not in the image.
+ContainerProcess resolve_process(const spec::Container& c, const images::Image& image, uid_t uid,
                                  const std::string& hostname, const std::string& field,
                                  const std::string& command_field);
 

@@ -14,6 +14,7 @@
 #include "common/fs.h"
 #include "common/subprocess.h"
 #include "common/trace.h"
+#include "images/pull/image_pull.h"
 #include "images/store/image_store.h"
 #include "runtime/cgroups/pod_cgroups.h"
 #include "runtime/container/launcher.h"
@@ -25,6 +26,7 @@
 #include "runtime/sandbox/pod_cleanup.h"
 #include "runtime/sandbox/sandbox.h"
 #include "runtime/security/plan_security.h"
+#include "runtime/security/sealed_binary.h"
 #include "runtime/security/seccomp_filter.h"
 #include "runtime/spec/manifest.h"
 #include "runtime/spec/names.h"
@@ -127,16 +129,24 @@ int run_ephemeral_container(const EphemeralRequest& req) {
   c.image = req.image;
   c.command = req.command;
   images::ImageStore images(req.image_dir);
-  auto image = with_context("debug --image", [&] { return images.find_or_build(req.image); });
-  if (!image)
-    throw UsageError("debug --image", "no image \"" + req.image + "\"; see 'minipod image ls'");
+  // Pulled when missing, as the kubelet does for an ephemeral container (IfNotPresent).
+  auto image = with_context("debug --image", [&] {
+    auto local = images.find_or_build(req.image);
+    if (local) return *local;
+    Tracer::get().step("pull image " + req.image + " (not in the store)",
+                       "minipod image pull " + req.image);
+    return images::pull_image(images, req.image, {}, security::installed_path());
+  });
   const std::string& hostname = spec::effective_hostname(pod);
   ContainerLaunch launch;
   launch.name = name;
   launch.image = req.image;
-  for (const auto& l : image->layers) launch.image_layers.push_back(l.string());
+  for (const auto& l : image.layers) launch.image_layers.push_back(l.string());
   launch.layer_dir = layer;
-  launch.process = resolve_process(c, *image, hostname, "debug", "debug");
+  // The pod's runAsUser, as for its security below.
+  launch.process =
+      resolve_process(c, image, static_cast<uid_t>(pod.security_context.run_as_user.value_or(0)),
+                      hostname, "debug", "debug");
 
   // The pod's security defaults (Kubernetes gives ephemeral containers the pod's context).
   auto options = security::start_options(paths.data_dir, paths.run_dir);

@@ -127,7 +127,9 @@ Prepared prepare(const RunOptions& o) {
     for (const auto& l : image->layers) plan.image_layers.push_back(l.string());
     plan.image_digest = image->digest;
     std::string where = manifest_name(o) + ": " + field;
-    auto process = resolve_process(c, *image, hostname, where,
+    uid_t uid = static_cast<uid_t>(
+        c.security_context.run_as_user.value_or(pod.security_context.run_as_user.value_or(0)));
+    auto process = resolve_process(c, *image, uid, hostname, where,
                                    where + (c.command.empty() ? ".args" : ".command"));
     plan.argv = std::move(process.argv);
     plan.env = std::move(process.env);

@@ -109,6 +109,10 @@ TEST_F(ImageLoadTest, OciLayoutWithANestedIndexForThisPlatform) {
   EXPECT_EQ(resolve_image_user(found->layers, "42:7").uid, 42u);
   EXPECT_THROW(resolve_image_user(found->layers, "nobody"), UsageError);
   EXPECT_THROW(resolve_image_user(found->layers, "app:nogroup"), UsageError);
+  // HOME as runc gives it: the entry's home, "/" for a uid without one.
+  EXPECT_EQ(image_home(found->layers, 1000), "/home/app");
+  EXPECT_EQ(image_home(found->layers, 0), "/root");
+  EXPECT_EQ(image_home(found->layers, 4242), "/");
 
   // A second load of the same layout reuses every layer.
   auto before = sfs::last_write_time(found->layers[1]);

@@ -105,6 +105,11 @@ TEST_F(LayerUnpackTest, WhiteoutsBecomeOverlayFormAndMetadataIsKept) {
   ASSERT_EQ(::lstat((root / "dev/null").c_str(), &st), 0);
   EXPECT_EQ(st.st_rdev, makedev(1, 3));
   EXPECT_EQ(sfs::read_symlink(root / "bin/sh"), "/bin/busybox");
+  // Directories keep the layer's times, though entries were created in them after theirs.
+  for (const char* d : {"bin", "etc", "opt"}) {
+    ASSERT_EQ(::lstat((root / d).c_str(), &st), 0);
+    EXPECT_EQ(st.st_mtim.tv_sec, 1700000000) << d;
+  }
 }
 
 TEST_F(LayerUnpackTest, HardLinkToALowerLayerCopiesTheTargetUp) {

@@ -120,9 +120,11 @@ TEST_F(Ephemeral, RefusesWhatCannotWork) {
   auto taken = debug({"mpt-pod-e1", "--image", "probe", "--name", "server", "--", "true"});
   EXPECT_EQ(taken.exit_code, 2);
   EXPECT_THAT(taken.err, HasSubstr("already has a container \"server\""));
+  // Missing, so pulled, from docker.io: which the tests' registries.conf blocks.
   auto no_image = debug({"mpt-pod-e1", "--image", "mpt-no-such-image", "--", "true"});
-  EXPECT_EQ(no_image.exit_code, 2);
-  EXPECT_THAT(no_image.err, HasSubstr("no image \"mpt-no-such-image\""));
+  EXPECT_EQ(no_image.exit_code, 1);
+  EXPECT_THAT(no_image.err, HasSubstr("registry \"docker.io\" is blocked in"));
+  EXPECT_THAT(no_image.err, HasSubstr("debug --image: pull image mpt-no-such-image: ErrImagePull"));
   auto no_cmd = debug({"mpt-pod-e1", "--image", "probe", "--", "no-such-cmd"});
   EXPECT_EQ(no_cmd.exit_code, 2);
   EXPECT_THAT(no_cmd.err, HasSubstr("command \"no-such-cmd\" not found in image \"probe\""));

@@ -89,7 +89,8 @@ TEST_F(ImageRun, NonRootUserEntrypointCmdEnvWorkdirFromABuildahImage) {
   auto config = buildah(
       {"config", "--entrypoint", R"(["/bin/busybox","sh","-c"])", "--cmd",
        // A JSON list: a plain string would be shell form, /bin/sh -c prepended.
-       json::array({R"(echo "user=$(id -u):$(id -g) pwd=$(pwd) greeting=$GREETING mode=$MODE"; )"
+       json::array({R"(echo "user=$(id -u):$(id -g) home=$HOME pwd=$(pwd) greeting=$GREETING )"
+                    R"(mode=$MODE"; )"
                     "cat /srv/data"})
            .dump(),
        "--env", "GREETING=from-image", "--env", "MODE=image", "--workingdir", "/srv", "--user",
@@ -133,16 +134,18 @@ spec:
     imagePullPolicy: Never
     env: [{name: MODE, value: pod}]
     workingDir: /bin
-    args: ['echo "user=$(id -u) pwd=$(pwd) greeting=$GREETING mode=$MODE"']
+    args: ['echo "user=$(id -u) home=$HOME pwd=$(pwd) greeting=$GREETING mode=$MODE"']
     securityContext: {runAsUser: 4321}
 )",
                    {"--network", "none"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(lines_of(r.out, "defaults"),
-              ::testing::ElementsAre("user=1234:2345 pwd=/srv greeting=from-image mode=image",
-                                     "second-layer"));
+  EXPECT_THAT(
+      lines_of(r.out, "defaults"),
+      ::testing::ElementsAre(
+          "user=1234:2345 home=/home/app pwd=/srv greeting=from-image mode=image", "second-layer"));
+  // HOME from the image's /etc/passwd entry of the uid it runs as: none for 4321.
   EXPECT_THAT(lines_of(r.out, "overridden"),
-              ::testing::ElementsAre("user=4321 pwd=/bin greeting=from-image mode=pod"));
+              ::testing::ElementsAre("user=4321 home=/ pwd=/bin greeting=from-image mode=pod"));
 
   // runAsNonRoot cannot be checked against a user given by name: refused, as the kubelet does.
   auto refused = run_pod(R"(
