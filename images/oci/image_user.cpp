@@ -130,4 +130,30 @@ std::string image_home(const std::vector<std::filesystem::path>& layers, uid_t u
   return (*entry)[5];
 }
 
+std::vector<gid_t> image_groups(const std::vector<std::filesystem::path>& layers, uid_t uid) {
+  std::vector<gid_t> out;
+  auto passwd = read_image_file(layers, "/etc/passwd");
+  auto entry = passwd ? find_entry(*passwd, 2, std::to_string(uid)) : std::nullopt;
+  if (!entry || (*entry)[0].empty()) return out;
+  const std::string& name = (*entry)[0];
+  auto group = read_image_file(layers, "/etc/group");
+  if (!group) return out;
+  std::istringstream in(*group);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto f = split_colon_line(line);
+    if (f.size() < 4 || f[0] == name) continue;
+    auto gid = as_id(f[2]);
+    if (!gid) continue;
+    std::istringstream members(f[3]);
+    std::string m;
+    while (std::getline(members, m, ','))
+      if (m == name) {
+        out.push_back(*gid);
+        break;
+      }
+  }
+  return out;
+}
+
 }  // namespace minipod::images

@@ -25,6 +25,11 @@ ImageUser resolve_image_user(const std::vector<std::filesystem::path>& layers,
 // entry in the image's /etc/passwd, "/" without one.
 std::string image_home(const std::vector<std::filesystem::path>& layers, uid_t uid);
 
+// The supplementary groups containerd gives `uid`: those of the image's /etc/group whose member
+// list names the uid's user (from the image's /etc/passwd), except the group of the user's own
+// name. None when the uid has no entry.
+std::vector<gid_t> image_groups(const std::vector<std::filesystem::path>& layers, uid_t uid);
+
 // One line of /etc/passwd or /etc/group split at ':' (exposed for tests).
 std::vector<std::string> split_colon_line(const std::string& line);
 

@@ -55,6 +55,12 @@ void apply_image_user(const spec::Pod& pod, spec::Container& c, const images::Im
   if (!sc.run_as_group && !psc.run_as_group) sc.run_as_group = user.gid;
 }
 
+// The uid a container runs as: its runAsUser, else the pod's (the image's User is in them by now).
+uid_t run_as_uid(const spec::Pod& pod, const spec::Container& c) {
+  return static_cast<uid_t>(
+      c.security_context.run_as_user.value_or(pod.security_context.run_as_user.value_or(0)));
+}
+
 // How messages and the record name the manifest: its path, or <stdin> for `minipod run -`.
 std::string manifest_name(const RunOptions& o) {
   return o.manifest == "-" ? "<stdin>" : o.manifest;
@@ -103,6 +109,9 @@ Prepared prepare(const RunOptions& o) {
       it = found.emplace(c.image, std::move(*image)).first;
     }
     apply_image_user(p.pod, c, it->second, manifest_name(o) + ": " + field);
+    c.image_groups.clear();
+    for (gid_t g : images::image_groups(it->second.layers, run_as_uid(p.pod, c)))
+      c.image_groups.push_back(g);
   };
   for (size_t i = 0; i < p.pod.init_containers.size(); ++i)
     with_image(p.pod.init_containers[i], spec::init_container_field(i));
@@ -127,9 +136,7 @@ Prepared prepare(const RunOptions& o) {
     for (const auto& l : image->layers) plan.image_layers.push_back(l.string());
     plan.image_digest = image->digest;
     std::string where = manifest_name(o) + ": " + field;
-    uid_t uid = static_cast<uid_t>(
-        c.security_context.run_as_user.value_or(pod.security_context.run_as_user.value_or(0)));
-    auto process = resolve_process(c, *image, uid, hostname, where,
+    auto process = resolve_process(c, *image, run_as_uid(pod, c), hostname, where,
                                    where + (c.command.empty() ? ".args" : ".command"));
     plan.argv = std::move(process.argv);
     plan.env = std::move(process.env);

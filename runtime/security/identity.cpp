@@ -15,6 +15,7 @@ Identity resolve_identity(const spec::Pod& pod, const spec::Container& c, const 
   auto gid = sc.run_as_group ? sc.run_as_group : psc.run_as_group;
   id.uid = static_cast<uid_t>(uid.value_or(0));
   id.gid = static_cast<gid_t>(gid.value_or(0));
+  for (int64_t g : c.image_groups) id.groups.push_back(static_cast<gid_t>(g));
   for (int64_t g : psc.supplemental_groups) id.groups.push_back(static_cast<gid_t>(g));
   if (psc.fs_group) id.groups.push_back(static_cast<gid_t>(*psc.fs_group));
   std::sort(id.groups.begin(), id.groups.end());

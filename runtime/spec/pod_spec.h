@@ -77,6 +77,9 @@ struct Container {
   std::vector<ContainerPort> ports;
   SecurityContext security_context;
   Resources resources;
+  // Not from the manifest: the groups of the image's /etc/group that list the user the container
+  // runs as (containerd's additional gids), set by the runner once the image is known.
+  std::vector<int64_t> image_groups;
   // Only for init containers: "Always" makes it a sidecar (Kubernetes native sidecars): started
   // before the app containers, kept running, stopped after they end.
   std::string restart_policy;

@@ -53,8 +53,10 @@ TestImage app_image() {
   img.layers = {
       {ts::dir("etc"),
        ts::file("etc/passwd", "root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n"),
-       ts::file("etc/group", "root:x:0:\napp:x:1000:\nstaff:x:50:\n"), ts::dir("bin"),
-       ts::file("bin/tool", "v1", 0755), ts::file("bin/old", "old", 0755)},
+       ts::file("etc/group",
+                "root:x:0:\napp:x:1000:app\nstaff:x:50:\nwheel:x:10:root,app\n"
+                "audio:x:29:bob,app,carol\nbad:x:zz:app\n"),
+       ts::dir("bin"), ts::file("bin/tool", "v1", 0755), ts::file("bin/old", "old", 0755)},
       {ts::dir("bin"), ts::file("bin/tool", "v2", 0755), ts::file("bin/.wh.old", "")}};
   img.config = {{"Entrypoint", {"/bin/tool"}},
                 {"Cmd", {"--flag"}},
@@ -113,6 +115,10 @@ TEST_F(ImageLoadTest, OciLayoutWithANestedIndexForThisPlatform) {
   EXPECT_EQ(image_home(found->layers, 1000), "/home/app");
   EXPECT_EQ(image_home(found->layers, 0), "/root");
   EXPECT_EQ(image_home(found->layers, 4242), "/");
+  // containerd's additional gids: the groups listing the user, not the one named after it.
+  EXPECT_EQ(image_groups(found->layers, 1000), (std::vector<gid_t>{10, 29}));
+  EXPECT_EQ(image_groups(found->layers, 0), (std::vector<gid_t>{10}));
+  EXPECT_TRUE(image_groups(found->layers, 4242).empty());
 
   // A second load of the same layout reuses every layer.
   auto before = sfs::last_write_time(found->layers[1]);

@@ -77,7 +77,8 @@ TEST_F(ImageRun, NonRootUserEntrypointCmdEnvWorkdirFromABuildahImage) {
   std::filesystem::copy_file("/bin/busybox", scratch() / "ctx" / "bin" / "busybox");
   fs::write_file(scratch() / "ctx" / "etc" / "passwd",
                  "root:x:0:0:root:/root:/bin/sh\napp:x:1234:2345::/home/app:/bin/sh\n");
-  fs::write_file(scratch() / "ctx" / "etc" / "group", "root:x:0:\napp:x:2345:\n");
+  fs::write_file(scratch() / "ctx" / "etc" / "group",
+                 "root:x:0:\napp:x:2345:\nwheel:x:10:root,app\nmail:x:8:\n");
   fs::make_dirs(scratch() / "ctx2" / "srv", 0755);
   fs::write_file(scratch() / "ctx2" / "srv" / "data", "second-layer\n");
   auto from = buildah({"from", "scratch"});
@@ -86,15 +87,16 @@ TEST_F(ImageRun, NonRootUserEntrypointCmdEnvWorkdirFromABuildahImage) {
   ASSERT_EQ(buildah({"copy", c, (scratch() / "ctx").string() + "/", "/"}).exit_code, 0);
   ASSERT_EQ(buildah({"commit", "--timestamp", "0", c, "mpt-base"}).exit_code, 0);
   ASSERT_EQ(buildah({"copy", c, (scratch() / "ctx2").string() + "/", "/"}).exit_code, 0);
-  auto config = buildah(
-      {"config", "--entrypoint", R"(["/bin/busybox","sh","-c"])", "--cmd",
-       // A JSON list: a plain string would be shell form, /bin/sh -c prepended.
-       json::array({R"(echo "user=$(id -u):$(id -g) home=$HOME pwd=$(pwd) greeting=$GREETING )"
-                    R"(mode=$MODE"; )"
-                    "cat /srv/data"})
-           .dump(),
-       "--env", "GREETING=from-image", "--env", "MODE=image", "--workingdir", "/srv", "--user",
-       "app", c});
+  auto config =
+      buildah({"config", "--entrypoint", R"(["/bin/busybox","sh","-c"])", "--cmd",
+               // A JSON list: a plain string would be shell form, /bin/sh -c prepended.
+               json::array({R"(echo "user=$(id -u):$(id -g) groups=$(id -G) home=$HOME pwd=$(pwd) )"
+                            R"(greeting=$GREETING )"
+                            R"(mode=$MODE"; )"
+                            "cat /srv/data"})
+                   .dump(),
+               "--env", "GREETING=from-image", "--env", "MODE=image", "--workingdir", "/srv",
+               "--user", "app", c});
   ASSERT_EQ(config.exit_code, 0) << config.err;
   auto commit = buildah({"commit", "--timestamp", "0", c, "mpt-app"});
   ASSERT_EQ(commit.exit_code, 0) << commit.err;
@@ -142,7 +144,8 @@ spec:
   EXPECT_THAT(
       lines_of(r.out, "defaults"),
       ::testing::ElementsAre(
-          "user=1234:2345 home=/home/app pwd=/srv greeting=from-image mode=image", "second-layer"));
+          "user=1234:2345 groups=2345 10 home=/home/app pwd=/srv greeting=from-image mode=image",
+          "second-layer"));
   // HOME from the image's /etc/passwd entry of the uid it runs as: none for 4321.
   EXPECT_THAT(lines_of(r.out, "overridden"),
               ::testing::ElementsAre("user=4321 home=/ pwd=/bin greeting=from-image mode=pod"));
