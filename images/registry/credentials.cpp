@@ -7,6 +7,7 @@
 #include "cni/base64.h"
 #include "common/error.h"
 #include "common/fs.h"
+#include "images/registry/credential_helper.h"
 
 namespace minipod::registry {
 namespace {
@@ -75,19 +76,25 @@ std::vector<std::filesystem::path> auth_files() {
 std::optional<Credentials> find_credentials(const std::string& host) {
   for (const auto& file : auth_files()) {
     nlohmann::json j = read_json(file);
-    auto auths = j.find("auths");
-    if (auths == j.end() || !auths->is_object()) continue;
-    for (const auto& [key, entry] : auths->items()) {
-      if (!same_registry(key, host) || !entry.is_object()) continue;
-      std::string encoded = entry.value("auth", "");
-      if (encoded.empty()) continue;  // a credential helper's entry: not supported
-      auto decoded = cni::base64_decode(encoded);
-      auto colon = decoded ? decoded->find(':') : std::string::npos;
-      if (colon == std::string::npos)
-        throw Error("read credentials " + file.string(),
-                    "auths.\"" + key + "\".auth is not base64 of user:password");
-      return Credentials{decoded->substr(0, colon), decoded->substr(colon + 1)};
-    }
+    // Docker's order: the registry's own helper, then the file's entry, then the default store.
+    if (auto helpers = j.find("credHelpers"); helpers != j.end() && helpers->is_object())
+      for (const auto& [key, name] : helpers->items())
+        if (same_registry(key, host) && name.is_string())
+          return helper_credentials(name.get<std::string>(), host, file);
+    if (auto auths = j.find("auths"); auths != j.end() && auths->is_object())
+      for (const auto& [key, entry] : auths->items()) {
+        if (!same_registry(key, host) || !entry.is_object()) continue;
+        std::string encoded = entry.value("auth", "");
+        if (encoded.empty()) continue;  // a placeholder that credsStore fills
+        auto decoded = cni::base64_decode(encoded);
+        auto colon = decoded ? decoded->find(':') : std::string::npos;
+        if (colon == std::string::npos)
+          throw Error("read credentials " + file.string(),
+                      "auths.\"" + key + "\".auth is not base64 of user:password");
+        return Credentials{decoded->substr(0, colon), decoded->substr(colon + 1)};
+      }
+    if (auto store = j.find("credsStore"); store != j.end() && store->is_string())
+      if (auto found = helper_credentials(store->get<std::string>(), host, file)) return found;
   }
   return std::nullopt;
 }

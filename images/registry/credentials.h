@@ -25,7 +25,9 @@ std::filesystem::path login_auth_file();
 std::vector<std::filesystem::path> auth_files();
 
 // The credentials stored for `host` ("127.0.0.1:5000"; keys written as URLs, such as
-// "https://index.docker.io/v1/", match their host). nullopt when none is stored.
+// "https://index.docker.io/v1/", match their host): per file, a `credHelpers` entry's helper,
+// else the `auths` entry, else the `credsStore` helper (credential_helper.h). nullopt when none
+// has any.
 std::optional<Credentials> find_credentials(const std::string& host);
 
 // Adds or replaces the entry of `host` in `file` (created 0600 with its directory).

@@ -1,5 +1,6 @@
 // The registry client's rules that need no registry: reference normalisation, the platform
 // choice, registries.conf, WWW-Authenticate challenges and the auth file.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -130,6 +131,63 @@ TEST(Credentials, LoginFileThenDockerConfig) {
   EXPECT_TRUE(remove_credentials(login_auth_file(), "127.0.0.1:5000"));
   EXPECT_FALSE(remove_credentials(login_auth_file(), "127.0.0.1:5000"));
   EXPECT_FALSE(find_credentials("127.0.0.1:5000"));
+  ::unsetenv("MINIPOD_AUTH_FILE");
+}
+
+// config.json's credHelpers and credsStore: docker-credential-<name> get, in PATH.
+TEST(Credentials, DockerCredentialHelpers) {
+  testing_support::TempDir home;
+  ::setenv("HOME", home.path().c_str(), 1);
+  ::unsetenv("XDG_RUNTIME_DIR");
+  ::setenv("MINIPOD_AUTH_FILE", (home / "auth.json").c_str(), 1);
+  fs::make_dirs(home.path() / "bin");
+  // A helper that knows one server, says so for the others as the real ones do, and records
+  // what it was asked.
+  fs::write_file(
+      home.path() / "bin/docker-credential-mpt",
+      "#!/bin/sh\nread server\necho \"$1 $server\" >> " + (home / "asked") +
+          "\ncase $server in\n"
+          "  https://index.docker.io/v1/) echo '{\"ServerURL\":\"x\",\"Username\":\"hub\","
+          "\"Secret\":\"s1\"}' ;;\n"
+          "  reg.test:5000) echo '{\"Username\":\"alice\",\"Secret\":\"s2\"}' ;;\n"
+          "  token.test) echo '{\"Username\":\"<token>\",\"Secret\":\"r\"}' ;;\n"
+          "  broken.test) echo 'garbage' ;;\n"
+          "  *) echo 'credentials not found in native keychain'; exit 1 ;;\nesac\n",
+      0755);
+  const char* old_path = std::getenv("PATH");
+  std::string saved = old_path ? old_path : "";
+  ::setenv("PATH", (home.path().string() + "/bin:" + saved).c_str(), 1);
+  fs::make_dirs(home.path() / ".docker");
+  fs::write_file(home.path() / ".docker/config.json",
+                 R"({"credHelpers":{"reg.test:5000":"mpt","gone.test":"mpt-missing"},)"
+                 R"("auths":{"plain.test":{"auth":"dXNlcjpwYXNz"}},"credsStore":"mpt"})");
+  auto reg = find_credentials("reg.test:5000");
+  ASSERT_TRUE(reg);
+  EXPECT_EQ(reg->username, "alice");
+  EXPECT_EQ(reg->password, "s2");
+  auto hub = find_credentials("docker.io");  // through credsStore, by the v1 index URL
+  ASSERT_TRUE(hub);
+  EXPECT_EQ(hub->username, "hub");
+  auto plain = find_credentials("plain.test");  // the file's own entry before the store
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->username, "user");
+  EXPECT_FALSE(find_credentials("nothing.test"));  // "credentials not found": none
+  auto message = [](const std::string& host) {
+    try {
+      find_credentials(host);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_THAT(message("gone.test"), ::testing::HasSubstr("docker-credential-mpt-missing is not "
+                                                         "in PATH"));
+  EXPECT_THAT(message("token.test"), ::testing::HasSubstr("identity token"));
+  EXPECT_THAT(message("broken.test"), ::testing::HasSubstr("expected {\"Username\""));
+  EXPECT_THAT(message("broken.test"),
+              ::testing::HasSubstr(home.path().string() + "/.docker/config.json"));
+  EXPECT_THAT(fs::read_file(home.path() / "asked"), ::testing::HasSubstr("get reg.test:5000\n"));
+  ::setenv("PATH", saved.c_str(), 1);
   ::unsetenv("MINIPOD_AUTH_FILE");
 }
 
