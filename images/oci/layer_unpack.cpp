@@ -99,14 +99,32 @@ class Unpacker {
 
  private:
   // The directory that will hold `rel`, made inside the layer; no symlink on the way.
-  UniqueFd parent_dir(const std::string& rel, std::string* base) {
+  UniqueFd walk_to_parent(const std::string& rel, std::string* base, std::string* dir) const {
     size_t slash = rel.rfind('/');
     *base = slash == std::string::npos ? rel : rel.substr(slash + 1);
-    std::string dir = slash == std::string::npos ? "/" : "/" + rel.substr(0, slash);
-    UniqueFd path_fd = root_.ensure(dir, safe_path::Kind::kDirectory, 0755, safe_path::kNoSymlinks);
+    *dir = slash == std::string::npos ? "/" : "/" + rel.substr(0, slash);
+    UniqueFd path_fd =
+        root_.ensure(*dir, safe_path::Kind::kDirectory, 0755, safe_path::kNoSymlinks);
     UniqueFd fd(::openat(path_fd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd) throw_errno("open directory", dir);
+    if (!fd) throw_errno("open directory", *dir);
     return fd;
+  }
+
+  // walk_to_parent for the entry being applied, the last directory kept open: a layer's entries
+  // come directory by directory, so most need no walk from the root (a few system calls per
+  // component, for every file). Never stale: an entry replaces something in its parent, never
+  // the parent itself or above it, and an entry elsewhere walks again (and meets whatever
+  // replaced a directory, e.g. a symbolic link, which the walk refuses).
+  int entry_parent(const std::string& rel, std::string* base) {
+    size_t slash = rel.rfind('/');
+    std::string dir = slash == std::string::npos ? "/" : "/" + rel.substr(0, slash);
+    if (open_dir_ && open_dir_path_ == dir) {
+      *base = slash == std::string::npos ? rel : rel.substr(slash + 1);
+      return open_dir_.get();
+    }
+    open_dir_ = walk_to_parent(rel, base, &dir);
+    open_dir_path_ = std::move(dir);
+    return open_dir_.get();
   }
 
   // Whatever is at dir/base goes, unless it is a directory and a directory comes (tar entries
@@ -131,9 +149,9 @@ class Unpacker {
       return;
     }
     std::string base;
-    UniqueFd dir = parent_dir(rel, &base);
+    int dir = entry_parent(rel, &base);
     if (base == kOpaqueMarker) {
-      if (::fsetxattr(dir.get(), "trusted.overlay.opaque", "y", 1, 0) != 0)
+      if (::fsetxattr(dir, "trusted.overlay.opaque", "y", 1, 0) != 0)
         throw_errno("mark directory opaque (trusted.overlay.opaque=y)");
       return;
     }
@@ -141,30 +159,28 @@ class Unpacker {
       std::string hidden = base.substr(std::strlen(kWhiteoutPrefix));
       if (hidden.empty() || hidden == "." || hidden == "..")
         throw Error("whiteout", "names no file (expected .wh.<name>)");
-      clear(dir.get(), hidden, false);
-      if (::mknodat(dir.get(), hidden.c_str(), S_IFCHR | 0, makedev(0, 0)) != 0)
+      clear(dir, hidden, false);
+      if (::mknodat(dir, hidden.c_str(), S_IFCHR | 0, makedev(0, 0)) != 0)
         throw_errno("create whiteout (0/0 character device)", hidden);
       return;
     }
     if (const char* link = archive_entry_hardlink(entry)) {
-      hard_link(layer_entry_path(link), dir.get(), base);
+      hard_link(layer_entry_path(link), dir, base);
       return;
     }
     mode_t type = archive_entry_filetype(entry);
-    clear(dir.get(), base, type == AE_IFDIR);
+    clear(dir, base, type == AE_IFDIR);
     switch (type) {
       case AE_IFDIR: {
-        if (::mkdirat(dir.get(), base.c_str(), 0700) != 0 && errno != EEXIST)
-          throw_errno("mkdir", base);
-        UniqueFd fd(
-            ::openat(dir.get(), base.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (::mkdirat(dir, base.c_str(), 0700) != 0 && errno != EEXIST) throw_errno("mkdir", base);
+        UniqueFd fd(::openat(dir, base.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!fd) throw_errno("open directory", base);
         set_metadata(fd.get(), "", entry, true);
         directory_times_.emplace_back(rel, entry_times(entry));
         return;
       }
       case AE_IFREG: {
-        UniqueFd fd(::openat(dir.get(), base.c_str(),
+        UniqueFd fd(::openat(dir, base.c_str(),
                              O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
         if (!fd) throw_errno("create file", base);
         write_data(a, fd.get(), archive_entry_size(entry));
@@ -173,18 +189,18 @@ class Unpacker {
       }
       case AE_IFLNK: {
         const char* target = archive_entry_symlink(entry);
-        if (::symlinkat(target ? target : "", dir.get(), base.c_str()) != 0)
+        if (::symlinkat(target ? target : "", dir, base.c_str()) != 0)
           throw_errno("create symbolic link", base);
-        set_metadata(dir.get(), base, entry, false);
+        set_metadata(dir, base, entry, false);
         return;
       }
       case AE_IFCHR:
       case AE_IFBLK:
       case AE_IFIFO: {
         dev_t dev = makedev(archive_entry_rdevmajor(entry), archive_entry_rdevminor(entry));
-        if (::mknodat(dir.get(), base.c_str(), type | 0600, type == AE_IFIFO ? 0 : dev) != 0)
+        if (::mknodat(dir, base.c_str(), type | 0600, type == AE_IFIFO ? 0 : dev) != 0)
           throw_errno(type == AE_IFIFO ? "create fifo" : "create device node", base);
-        set_metadata(dir.get(), base, entry, false);
+        set_metadata(dir, base, entry, false);
         return;
       }
       default:
@@ -308,7 +324,8 @@ class Unpacker {
       if (!S_ISREG(st.st_mode))
         throw Error("hard link", "its target \"" + target + "\" in a lower layer is not a file");
       std::string base;
-      UniqueFd dir = parent_dir(target, &base);
+      std::string parent;
+      UniqueFd dir = walk_to_parent(target, &base, &parent);
       UniqueFd dst(::openat(dir.get(), base.c_str(),
                             O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
       if (!dst) throw_errno("copy up", target);
@@ -341,6 +358,8 @@ class Unpacker {
   safe_path::RootDir root_;
   std::vector<safe_path::RootDir> lowers_;
   bool lowers_opened_ = false;
+  UniqueFd open_dir_;
+  std::string open_dir_path_;
   std::vector<std::pair<std::string, Times>> directory_times_;
 };
 

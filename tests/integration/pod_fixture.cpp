@@ -9,6 +9,7 @@
 namespace minipod::testing {
 
 std::unique_ptr<HostEnv> PodTest::env_;
+SuiteSetup PodTest::setup_;
 
 namespace {
 constexpr const char* kNeedsRoot =
@@ -17,17 +18,19 @@ constexpr const char* kNeedsRoot =
 
 void PodTest::SetUpTestSuite() {
   if (::geteuid() != 0) return;  // every test skips itself in SetUp
-  env_ = std::make_unique<HostEnv>("pod", 7);
-  // The probe image: busybox plus the static probe program.
-  auto built = env_->minipod({"image", "build", "busybox"});
-  ASSERT_EQ(built.exit_code, 0) << built.err;
-  auto rootfs = env_->dir() / "probe-rootfs";
-  auto copy = host_command(
-      {"/bin/cp", "-a", (env_->image_dir() / "busybox" / "rootfs").string(), rootfs.string()});
-  ASSERT_EQ(copy.exit_code, 0) << copy.err;
-  std::filesystem::copy_file(bin_dir() / "probe", rootfs / "bin" / "probe");
-  auto imported = env_->minipod({"image", "import", "probe", rootfs.string()});
-  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  setup_.run([] {
+    env_ = std::make_unique<HostEnv>("pod", 7);
+    // The probe image: busybox plus the static probe program.
+    auto built = env_->minipod({"image", "build", "busybox"});
+    require(built.exit_code == 0, "minipod image build busybox: " + built.err);
+    auto rootfs = env_->dir() / "probe-rootfs";
+    auto copy = host_command(
+        {"/bin/cp", "-a", (env_->image_dir() / "busybox" / "rootfs").string(), rootfs.string()});
+    require(copy.exit_code == 0, "cp -a the busybox rootfs: " + copy.err);
+    std::filesystem::copy_file(bin_dir() / "probe", rootfs / "bin" / "probe");
+    auto imported = env_->minipod({"image", "import", "probe", rootfs.string()});
+    require(imported.exit_code == 0, "minipod image import probe: " + imported.err);
+  });
 }
 
 void PodTest::TearDownTestSuite() {
@@ -36,10 +39,11 @@ void PodTest::TearDownTestSuite() {
 
 void PodTest::SetUp() {
   if (::geteuid() != 0) GTEST_SKIP() << kNeedsRoot;
+  setup_.check();
 }
 
 void PodTest::TearDown() {
-  if (IsSkipped()) return;
+  if (IsSkipped() || setup_.failed()) return;
   auto leaks = env_->leaks();
   std::string all;
   for (const auto& l : leaks) all += "\n  " + l;

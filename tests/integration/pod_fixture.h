@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tests/support/host_env.h"
+#include "tests/support/suite_setup.h"
 
 namespace minipod::testing {
 
@@ -34,6 +35,7 @@ class PodTest : public ::testing::Test {
 
  private:
   static std::unique_ptr<HostEnv> env_;
+  static SuiteSetup setup_;
   int manifests_ = 0;
 };
 

@@ -23,6 +23,7 @@
 #include "common/fs.h"
 #include "common/subprocess.h"
 #include "tests/support/host_env.h"
+#include "tests/support/suite_setup.h"
 #include "tests/support/temp_dir.h"
 
 namespace minipod::registry {
@@ -216,33 +217,37 @@ struct Pushed {
 class PullTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    registry_ = new Registry(dir_->path() / "registry");
-    const std::string t = dir_->path().string();
-    const std::string b =
-        "buildah --root " + t + "/broot --runroot " + t + "/brun --storage-driver vfs ";
-    const std::string push = " --tls-verify=false ";
-    const std::string reg = "docker://" + registry_->host() + "/";
-    fs::make_dirs(t + "/ctx");
-    fs::write_file(t + "/ctx/hello.txt", "hello from amd64\n");
-    fs::write_file(t + "/ctx/arm.txt", "hello from arm64\n");
-    sh("set -e; c=$(" + b + "from scratch); " + b + "copy $c " + t + "/ctx/hello.txt /hello.txt; " +
-       b + "config --os linux --arch amd64 $c; " + b +
-       "commit -q --timestamp 0 $c img1 >/dev/null; " + "c=$(" + b + "from scratch); " + b +
-       "copy $c " + t + "/ctx/arm.txt /arm.txt; " + b +
-       "config --os linux --arch arm64 --variant v8 $c; " + b +
-       "commit -q --timestamp 0 $c img2 >/dev/null; " + b + "push -q" + push +
-       "--format docker img1 " + reg + "v2s2:1; " + b + "push -q" + push + "--format oci img1 " +
-       reg + "oci:1; " + b + "manifest create lst >/dev/null; " + b +
-       "manifest add lst containers-storage:localhost/img1 >/dev/null; " + b +
-       "manifest add --arch arm64 --variant v8 lst containers-storage:localhost/img2 >/dev/null; " +
-       b + "manifest push -q --all" + push + "--format v2s2 lst " + reg + "list:1; " + b +
-       "manifest push -q --all" + push + "--format oci lst " + reg + "ociindex:1");
-    // A runnable image (busybox and the file it prints), for `run` pulling what is missing.
-    sh("set -e; c=$(" + b + "from scratch); " + b + "copy $c /bin/busybox /bin/busybox; " + b +
-       "copy $c " + t + "/ctx/hello.txt /hello.txt; " + b + "config --os linux --arch amd64 $c; " +
-       b + "commit -q --timestamp 0 $c img3 >/dev/null; " + b + "push -q" + push +
-       "--format oci img3 " + reg + "app:1");
+    setup_.run([] {
+      dir_ = new TempDir();
+      registry_ = new Registry(dir_->path() / "registry");
+      const std::string t = dir_->path().string();
+      const std::string b =
+          "buildah --root " + t + "/broot --runroot " + t + "/brun --storage-driver vfs ";
+      const std::string push = " --tls-verify=false ";
+      const std::string reg = "docker://" + registry_->host() + "/";
+      fs::make_dirs(t + "/ctx");
+      fs::write_file(t + "/ctx/hello.txt", "hello from amd64\n");
+      fs::write_file(t + "/ctx/arm.txt", "hello from arm64\n");
+      sh("set -e; c=$(" + b + "from scratch); " + b + "copy $c " + t +
+         "/ctx/hello.txt /hello.txt; " + b + "config --os linux --arch amd64 $c; " + b +
+         "commit -q --timestamp 0 $c img1 >/dev/null; " + "c=$(" + b + "from scratch); " + b +
+         "copy $c " + t + "/ctx/arm.txt /arm.txt; " + b +
+         "config --os linux --arch arm64 --variant v8 $c; " + b +
+         "commit -q --timestamp 0 $c img2 >/dev/null; " + b + "push -q" + push +
+         "--format docker img1 " + reg + "v2s2:1; " + b + "push -q" + push + "--format oci img1 " +
+         reg + "oci:1; " + b + "manifest create lst >/dev/null; " + b +
+         "manifest add lst containers-storage:localhost/img1 >/dev/null; " + b +
+         "manifest add --arch arm64 --variant v8 lst containers-storage:localhost/img2 "
+         ">/dev/null; " +
+         b + "manifest push -q --all" + push + "--format v2s2 lst " + reg + "list:1; " + b +
+         "manifest push -q --all" + push + "--format oci lst " + reg + "ociindex:1");
+      // A runnable image (busybox and the file it prints), for `run` pulling what is missing.
+      sh("set -e; c=$(" + b + "from scratch); " + b + "copy $c /bin/busybox /bin/busybox; " + b +
+         "copy $c " + t + "/ctx/hello.txt /hello.txt; " + b +
+         "config --os linux --arch amd64 $c; " + b +
+         "commit -q --timestamp 0 $c img3 >/dev/null; " + b + "push -q" + push +
+         "--format oci img3 " + reg + "app:1");
+    });
   }
   static void TearDownTestSuite() {
     // buildah's vfs storage holds nothing mounted; its files go with the temp dir.
@@ -251,6 +256,7 @@ class PullTest : public ::testing::Test {
   }
 
   void SetUp() override {
+    setup_.check();
     fs::make_dirs(tmp_.path() / "home");
     conf_ = tmp_ / "registries.conf";
     write_conf("");
@@ -360,12 +366,14 @@ class PullTest : public ::testing::Test {
 
   static TempDir* dir_;
   static Registry* registry_;
+  static testing::SuiteSetup setup_;
   TempDir tmp_;
   std::string conf_;
 };
 
 TempDir* PullTest::dir_ = nullptr;
 Registry* PullTest::registry_ = nullptr;
+testing::SuiteSetup PullTest::setup_;
 
 TEST_F(PullTest, DockerSchema2ImageBecomesAnOciLayout) {
   auto r = pull(registry_->host() + "/v2s2:1");
