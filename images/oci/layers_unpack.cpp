@@ -110,7 +110,7 @@ unsigned unpack_workers() {
   cpu_set_t set;
   CPU_ZERO(&set);
   int cpus = ::sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
-  return static_cast<unsigned>(std::clamp(cpus, 1, 4));
+  return static_cast<unsigned>(std::clamp(cpus * 2, 2, 4));
 }
 
 }  // namespace minipod::images
