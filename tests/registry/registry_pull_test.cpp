@@ -14,6 +14,7 @@
 #include <csignal>
 #include <map>
 #include <mutex>
+#include <random>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -53,6 +54,12 @@ std::string sh(const std::string& command) {
   ProcessResult r = run_process(req);
   if (!r.ok()) throw std::runtime_error(command + ": " + r.err + r.out);
   return r.out;
+}
+
+// A word no earlier run wrote.
+std::string random_word() {
+  std::random_device random;
+  return std::to_string(random()) + "-" + std::to_string(random());
 }
 
 std::string sha256_of(const std::string& data) {
@@ -247,6 +254,13 @@ class PullTest : public ::testing::Test {
          "config --os linux --arch amd64 $c; " + b +
          "commit -q --timestamp 0 $c img3 >/dev/null; " + b + "push -q" + push +
          "--format oci img3 " + reg + "app:1");
+      // A zstd layer. containers/image reuses a blob it has pushed before, whatever the
+      // compression asked for (its blob-info cache outlives this suite), so the layer's content
+      // is new at every run and the test checks the manifest says zstd.
+      fs::write_file(t + "/ctx/zstd.txt", "zstd layer " + random_word() + "\n");
+      sh("set -e; c=$(" + b + "from scratch); " + b + "copy $c " + t + "/ctx/zstd.txt /zstd.txt; " +
+         b + "commit -q --timestamp 0 $c img4 >/dev/null; " + b + "push -q" + push +
+         "--format oci --compression-format zstd img4 " + reg + "zstd:1");
     });
   }
   static void TearDownTestSuite() {
@@ -462,6 +476,30 @@ TEST_F(PullTest, RetriesA503) {
   ASSERT_TRUE(r.ok()) << r.err;
   EXPECT_THAT(r.err, HasSubstr("HTTP 503 (attempt 1 of 5)"));
   layout_manifest();
+}
+
+// A zstd-compressed layer, through the registry into the store: unpacked, nothing compressed
+// kept.
+TEST_F(PullTest, ZstdLayersAreUnpackedIntoTheStore) {
+  auto manifest = nlohmann::json::parse(
+      sh("curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' http://" +
+         registry_->host() + "/v2/zstd/manifests/1"));
+  ASSERT_EQ(manifest["layers"][0]["mediaType"], "application/vnd.oci.image.layer.v1.tar+zstd")
+      << "buildah pushed another compression: the test would prove nothing";
+  auto r = with_store({"image", "pull", registry_->host() + "/zstd:1"});
+  ASSERT_TRUE(r.ok()) << r.err;
+  EXPECT_THAT(with_store({"image", "inspect", registry_->host() + "/zstd:1"}).out,
+              HasSubstr("application/vnd.oci.image.layer.v1.tar+zstd"));
+  bool found = false;
+  for (const auto& e : fsys::directory_iterator(images() + "/.oci/layers")) {
+    auto file = e.path() / "zstd.txt";
+    if (fsys::exists(file)) {
+      found = true;
+      EXPECT_EQ(fs::read_file(file).rfind("zstd layer ", 0), 0u);
+    }
+  }
+  EXPECT_TRUE(found) << "no layer directory holds /zstd.txt";
+  EXPECT_THAT(staging_left(), ::testing::IsEmpty());
 }
 
 TEST_F(PullTest, RetriesA429AfterItsRetryAfter) {
