@@ -82,6 +82,7 @@ void add_registry_commands(CLI::App& app, const std::string& store_dir) {
       run_helper({"image", "pull"}, helper);
     }
     ImageStore store(store_dir);
+    if (args->quiet) store.set_reporter([](const std::string&) {});  // the digest alone
     Image image = pull_image(store, args->ref, helper);
     if (!args->quiet) std::printf("%s %s\n", image.name.c_str(), image.digest.c_str());
   });
