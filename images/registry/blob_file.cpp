@@ -10,8 +10,8 @@
 namespace minipod::registry {
 
 BlobFile::BlobFile(const std::filesystem::path& blobs_dir, std::string digest,
-                   int64_t expected_size)
-    : digest_(std::move(digest)), expected_size_(expected_size) {
+                   int64_t expected_size, fs::Durability durability)
+    : digest_(std::move(digest)), expected_size_(expected_size), durability_(durability) {
   std::string hex = digest_.substr(digest_.find(':') + 1);
   final_ = blobs_dir / hex;
   temp_ = blobs_dir / (".partial-" + hex + "-" + std::to_string(::getpid()));
@@ -56,7 +56,8 @@ void BlobFile::commit() {
   if (actual != digest_)
     throw Error(step, "the content's digest is " + actual + ", expected " + digest_ +
                           " (corrupted in transit or by the registry)");
-  if (::fsync(fd_.get()) != 0) throw_errno("fsync " + temp_.string());
+  if (durability_ == fs::Durability::kPowerLoss && ::fsync(fd_.get()) != 0)
+    throw_errno("fsync " + temp_.string());
   fd_.reset();
   if (::rename(temp_.c_str(), final_.c_str()) != 0)
     throw_errno("rename " + temp_.string(), final_.string());

@@ -10,13 +10,15 @@
 
 #include "common/digest.h"
 #include "common/fd.h"
+#include "common/fs.h"
 
 namespace minipod::registry {
 
 class BlobFile {
  public:
-  // `expected_size` < 0: unknown.
-  BlobFile(const std::filesystem::path& blobs_dir, std::string digest, int64_t expected_size);
+  // `expected_size` < 0: unknown. kProcessCrash: no fsync (a layout read once and removed).
+  BlobFile(const std::filesystem::path& blobs_dir, std::string digest, int64_t expected_size,
+           fs::Durability durability = fs::Durability::kPowerLoss);
   ~BlobFile();
   BlobFile(const BlobFile&) = delete;
   BlobFile& operator=(const BlobFile&) = delete;
@@ -32,6 +34,7 @@ class BlobFile {
  private:
   std::string digest_;
   int64_t expected_size_;
+  fs::Durability durability_;
   std::filesystem::path final_;
   std::filesystem::path temp_;
   UniqueFd fd_;

@@ -54,6 +54,8 @@ struct Fetcher {
   const std::filesystem::path& blobs;
   PullProgress& progress;
   const std::string& image;
+  // A layout for minipod's store is read once and removed: no fsync. A user's layout is kept.
+  fs::Durability durability;
 
   // The manifest `reference` names, verified: against the digest asked for, and against the
   // Docker-Content-Digest the registry states.
@@ -74,7 +76,7 @@ struct Fetcher {
   }
 
   void store_bytes(const std::string& digest, const std::string& bytes) {
-    BlobFile blob(blobs, digest, static_cast<int64_t>(bytes.size()));
+    BlobFile blob(blobs, digest, static_cast<int64_t>(bytes.size()), durability);
     blob.write(bytes);
     blob.commit();
   }
@@ -96,7 +98,7 @@ struct Fetcher {
       return reused(digest, what, size);
     }
     progress.blob_started(digest, what, static_cast<uint64_t>(size));
-    BlobFile file(blobs, digest, size);
+    BlobFile file(blobs, digest, size, durability);
     client.get_blob(digest, BodySink{[&](const char* d, size_t n) {
                                        file.write(std::string_view(d, n));
                                        progress.blob_progress(digest, file.written());
@@ -113,7 +115,9 @@ FetchResult fetch_from(RegistryClient& client, const RegistryRef& ref,
                        const std::filesystem::path& blobs, const FetchOptions& options,
                        PullProgress& progress) {
   const std::string image = ref.to_string();
-  Fetcher f{client, blobs, progress, image};
+  Fetcher f{
+      client, blobs, progress, image,
+      options.store_root.empty() ? fs::Durability::kPowerLoss : fs::Durability::kProcessCrash};
   FetchResult result;
   result.source = client.describe();
   auto [top, top_digest] = f.manifest(ref.manifest_reference());
@@ -226,8 +230,11 @@ void write_layout_index(const std::filesystem::path& dir, const RegistryRef& ref
     descriptor["platform"]["variant"] = options.platform.variant;
   kept.push_back(descriptor);
   index["manifests"] = kept;
-  fs::write_file_atomic(dir / "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}\n");
-  fs::write_file_atomic(dir / "index.json", index.dump(2) + "\n");
+  auto durability =
+      options.store_root.empty() ? fs::Durability::kPowerLoss : fs::Durability::kProcessCrash;
+  fs::write_file_atomic(dir / "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}\n", 0644,
+                        durability);
+  fs::write_file_atomic(dir / "index.json", index.dump(2) + "\n", 0644, durability);
 }
 
 }  // namespace
