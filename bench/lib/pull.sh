@@ -1,0 +1,310 @@
+# bench/lib/pull.sh — B8 (image pull), B9 (run of an absent image) and the disk used per image.
+# Sourced by bench/run.sh (uses W, S, RS, LOG, MP, rec, us, fail, mp_env, pod_, C from there).
+#
+# One local Debian `docker-registry` on 127.0.0.1:<free port> (plain HTTP, storage under $S, its
+# log at info level: every blob GET is logged with the bytes written, which is how each pull is
+# checked to have really downloaded the image) serves two images built offline (build_images):
+#   small  one layer: busybox-static (+ sh/true links) and /hello.txt; ~1 MB gzip
+#   big    four layers, ~241 MB uncompressed, ~80 MB gzip: layer 1 also has busybox; each layer has
+#          text logs (deterministic awk output, gzip ~12 %) and pseudo-random bytes (AES-128-CTR
+#          keystream of a fixed passphrase: incompressible), in the proportion that gives ~1/3
+# Both are OCI images (umoci, gzip layers), cached in $CACHE between runs and pushed each run.
+# Every tool pulls the same manifest from the same registry: minipod (`image pull`, a
+# registries.conf with `insecure = true`), podman (`pull --tls-verify=false`, its B1 store) and
+# containerd (`ctr image pull --plain-http`, the bench's daemon, overlayfs snapshotter).
+
+CACHE=${MPB_CACHE:-$W/cache}
+CACHE_VERSION=1                       # bump when build_images makes different images
+REG_PIDFILE=$W/registry.pid
+REG_LOG=$LOG/registry.log
+REG_PORT=""
+declare -A REF=()                     # REF[small|big] = 127.0.0.1:PORT/mpb/NAME:1
+declare -A LAYER_BYTES=()             # compressed bytes of each image's layers (what a pull must fetch)
+
+# ------------------------------------------------------------------------------------ images
+# Text of layer $1 (its lines differ per layer), $2 lines, ~80 bytes each.
+text_lines() {
+  seq $(( $1 * 10000000 + 1 )) $(( $1 * 10000000 + $2 )) |
+    awk '{printf "%010d INFO worker-%d request /api/v1/items/%d served in %d us status=%d\n", $1, $1%16, ($1*7919)%100003, ($1*104729)%9973, ($1%50==0)?500:200}'
+}
+random_bytes() {  # random_bytes SEED N: N deterministic incompressible bytes
+  openssl enc -aes-128-ctr -nosalt -pbkdf2 -pass "pass:mpb-$1" </dev/zero 2>/dev/null | head -c "$2"
+}
+busybox_into() {
+  mkdir -p "$1/bin"
+  cp "$(command -v busybox)" "$1/bin/busybox"
+  ln -sf busybox "$1/bin/sh"; ln -sf busybox "$1/bin/true"
+}
+repack() {  # repack IMAGE BUNDLE: one more layer from what changed in BUNDLE/rootfs, fixed times
+  find "$2/rootfs" -exec touch -h -d @0 {} +
+  umoci repack --refresh-bundle --history.created 1970-01-01T00:00:00Z --history.created_by mpb-bench \
+    --image "$1" "$2"
+}
+build_images() {
+  local stamp=$CACHE/built-v$CACHE_VERSION k
+  [ -f "$stamp" ] && [ -f "$CACHE/oci/index.json" ] && return 0
+  echo "    building the images into $CACHE (once; cached for later runs)"
+  rm -rf "$CACHE"; mkdir -p "$CACHE"
+  (
+    set -e
+    cd "$CACHE"
+    umoci init --layout oci
+    umoci new --image oci:small
+    umoci unpack --image oci:small b-small >/dev/null
+    busybox_into b-small/rootfs
+    echo hello-mpb-pull >b-small/rootfs/hello.txt
+    repack oci:small b-small
+    umoci config --image oci:small --no-history --created 1970-01-01T00:00:00Z \
+      --config.env PATH=/bin --config.cmd /bin/true
+    umoci new --image oci:big
+    umoci unpack --image oci:big b-big >/dev/null
+    for k in 1 2 3 4; do
+      mkdir -p "b-big/rootfs/data/l$k"
+      [ $k = 1 ] && busybox_into b-big/rootfs
+      # per layer: 4 text files of 140,700 lines (~11.5 MB each) and 2 random files of 6.775 MB
+      for f in 0 1 2 3; do text_lines $((k * 10 + f)) 140700 >"b-big/rootfs/data/l$k/log-$f.txt"; done
+      for f in 0 1; do random_bytes "$k-$f" 6775000 >"b-big/rootfs/data/l$k/blob-$f.bin"; done
+      repack oci:big b-big
+    done
+    umoci config --image oci:big --no-history --created 1970-01-01T00:00:00Z \
+      --config.env PATH=/bin --config.cmd /bin/true
+    umoci gc --layout oci
+    rm -rf b-small b-big
+  ) >"$LOG/build-images.log" 2>&1 || { echo "building the images failed (see $LOG/build-images.log)" >&2; return 1; }
+  touch "$stamp"
+}
+manifest_of() {  # manifest_of NAME: the manifest JSON of a cached image
+  local d
+  d=$(jq -r --arg n "$1" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $n) | .digest' "$CACHE/oci/index.json")
+  cat "$CACHE/oci/blobs/sha256/${d#sha256:}"
+}
+layer_blobs() {  # layer_blobs NAME: paths of the image's layer blobs
+  manifest_of "$1" | jq -r '.layers[].digest' | while read -r d; do echo "$CACHE/oci/blobs/sha256/${d#sha256:}"; done
+}
+
+# ------------------------------------------------------------------------------------ registry
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+start_registry() {
+  local d=$S/registry
+  mkdir -p "$d/data"
+  REG_PORT=$(free_port)
+  cat >"$d/config.yml" <<EOF
+version: 0.1
+log:
+  level: info
+  formatter: text
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $d/data
+http:
+  addr: 127.0.0.1:$REG_PORT
+EOF
+  docker-registry serve "$d/config.yml" >"$REG_LOG" 2>&1 &
+  echo $! >"$REG_PIDFILE"
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$REG_PORT/v2/" >/dev/null && return 0; sleep 0.05; done
+  echo "docker-registry did not answer on 127.0.0.1:$REG_PORT (see $REG_LOG)" >&2
+  return 1
+}
+
+# Bytes of blob GETs answered 200 in the registry's log since offset $1 (its size before a pull).
+reg_mark() { stat -c %s "$REG_LOG"; }
+reg_blob_bytes() {
+  tail -c +$(( $1 + 1 )) "$REG_LOG" | awk '/http.request.method=GET/ && /http.request.uri="?\/v2\/[^ ]*\/blobs\/sha256:/ && /http.response.status=200/ {
+      for (i = 1; i <= NF; i++) if ($i ~ /^http.response.written=/) { sub(/^[^=]*=/, "", $i); s += $i } } END { print s + 0 }'
+}
+# fetched_ok IMG MARK TOOL ITER: the layers were downloaded again (the registry logs a request when
+# it has answered it, so wait a little for the last line); records the bytes.
+fetched_ok() {
+  local n=0 k
+  for k in $(seq 40); do
+    n=$(reg_blob_bytes "$2")
+    [ "$n" -ge "${LAYER_BYTES[$1]}" ] && break
+    sleep 0.05
+  done
+  [ "$3" = skip ] || [ "$4" = 0 ] || rec B8 "$3" "fetched-$1-bytes" "$4" "$n"
+  [ "$n" -ge "${LAYER_BYTES[$1]}" ] || { echo "B8 $3 $1 iter $4: the registry sent $n blob bytes, the layers have ${LAYER_BYTES[$1]}: not downloaded again" >>"$FAIL"; return 1; }
+}
+
+# setup_pull: images built (or from the cache), registry started, both images pushed, every tool
+# told where the registry is.
+setup_pull() {
+  local name digest
+  build_images || return 1
+  start_registry || return 1
+  for name in small big; do
+    REF[$name]=127.0.0.1:$REG_PORT/mpb/$name:1
+    skopeo copy -q --preserve-digests --dest-tls-verify=false "oci:$CACHE/oci:$name" "docker://${REF[$name]}" \
+      >>"$LOG/push.log" 2>&1 || { echo "pushing $name failed (see $LOG/push.log)" >&2; return 1; }
+    digest=$(manifest_of $name | sha256sum | cut -d' ' -f1)
+    [ "$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://127.0.0.1:$REG_PORT/v2/mpb/$name/manifests/1" | sha256sum | cut -d' ' -f1)" = "$digest" ] ||
+      { echo "the registry's $name manifest is not the one built" >&2; return 1; }
+    LAYER_BYTES[$name]=$(manifest_of $name | jq '[.layers[].size] | add')
+  done
+  printf '[[registry]]\nlocation = "127.0.0.1:%s"\ninsecure = true\n' "$REG_PORT" >"$S/mp/registries.conf"
+  export MINIPOD_REGISTRIES_CONF=$S/mp/registries.conf
+  mkdir -p "$S/mp/pods"
+  for name in b9 b9-local; do
+    { echo "apiVersion: v1"; echo "kind: Pod"; echo "metadata: {name: mpb-$name}"; echo "spec:"
+      echo "  restartPolicy: Never"; echo "  terminationGracePeriodSeconds: 0"; echo "  containers:"
+      if [ $name = b9 ]; then echo "  - {name: main, image: \"${REF[small]}\", command: [/bin/true]}"
+      else echo "  - {name: main, image: mpb-busybox, command: [/bin/true]}"; fi
+    } >"$S/mp/pods/$name.yaml"
+  done
+  CD_SNAPS0=$(cd_snapshots)
+  pull_facts >"$W/pull.json"
+}
+
+# Sizes of the images (compressed from the manifests, uncompressed by inflating each layer once).
+pull_facts() {
+  local name b u t
+  for name in small big; do
+    u=0; for b in $(layer_blobs $name); do t=$(gzip -dc "$b" | wc -c); u=$((u + t)); done
+    jq -n --arg name $name --arg ref "${REF[$name]}" --argjson layers "$(manifest_of $name | jq '.layers | length')" \
+      --argjson gzip "${LAYER_BYTES[$name]}" --argjson tar "$u" '{($name): {ref:$ref, layers:$layers, gzip_bytes:$gzip, tar_bytes:$tar}}'
+  done | jq -s 'add + {floor_tool: "gzip -dc (GNU gzip '"$(gzip --version | awk 'NR==1{print $2}')"'), serially"}'
+}
+
+# ------------------------------------------------------------------------------------ the store of each tool
+store_bytes() { du -sx --block-size=1 "$1" | cut -f1; }
+mp_absent() {  # the image gone from minipod's store: reference, then its layers and blobs
+  "$MP" image rm "$1" >/dev/null 2>&1
+  "$MP" image prune >/dev/null 2>>"$LOG/minipod-b8.err" || return 1
+  ! "$MP" image inspect "$1" >/dev/null 2>&1
+}
+podman_absent() {
+  pod_ netavark rmi -f "$1" >/dev/null 2>&1
+  ! pod_ netavark image exists "$1"
+}
+cd_snapshots() { C snapshots ls | tail -n +2 | wc -l; }
+CD_SNAPS0=""                          # containerd's snapshots before B8 (the imported busybox's)
+cd_absent() {  # --sync: the garbage collection runs now, so the content and snapshots go too
+  C image rm --sync "$1" >/dev/null 2>&1
+  [ -z "$(C image ls -q | grep -Fx "$1")" ] || return 1
+  # an unpacked layer left behind would make the next pull skip its unpack
+  [ "$(cd_snapshots)" -le "$CD_SNAPS0" ] || { echo "containerd kept snapshots after image rm --sync: $(C snapshots ls | tail -n +2 | tr '\n' ';')" >>"$FAIL"; return 1; }
+}
+
+# ------------------------------------------------------------------------------------ B8
+# b8_TOOL IMG ITER: from "absent" (removed, its layers collected), one pull timed; checked against
+# the registry's log; for the big image the store's growth recorded (the disk per image).
+b8_minipod() {
+  local img=$1 i=$2 r=${REF[$1]} t0 t1 m base
+  mp_absent "$r" || return 1
+  base=$(store_bytes "$S/mp/images"); m=$(reg_mark)
+  t0=$EPOCHREALTIME
+  "$MP" image pull -q "$r" >/dev/null 2>>"$LOG/minipod-b8.err" || return 1
+  t1=$EPOCHREALTIME
+  fetched_ok "$img" "$m" minipod "$i" || return 1
+  [ "$i" = 0 ] && return 0
+  rec B8 minipod "pull-$img" "$i" "$(us "$t0" "$t1")"
+  [ "$img" = big ] && rec B8 minipod disk-big-bytes "$i" $(( $(store_bytes "$S/mp/images") - base ))
+  return 0
+}
+b8_podman() {
+  local img=$1 i=$2 r=${REF[$1]} t0 t1 m base
+  podman_absent "$r" || return 1
+  base=$(store_bytes "$S/p-netavark/storage"); m=$(reg_mark)
+  t0=$EPOCHREALTIME
+  pod_ netavark pull -q --tls-verify=false "$r" >/dev/null 2>>"$LOG/podman-b8.err" || return 1
+  t1=$EPOCHREALTIME
+  fetched_ok "$img" "$m" podman "$i" || return 1
+  [ "$i" = 0 ] && return 0
+  rec B8 podman "pull-$img" "$i" "$(us "$t0" "$t1")"
+  [ "$img" = big ] && rec B8 podman disk-big-bytes "$i" $(( $(store_bytes "$S/p-netavark/storage") - base ))
+  return 0
+}
+b8_containerd() {
+  local img=$1 i=$2 r=${REF[$1]} t0 t1 m base
+  cd_absent "$r" || return 1
+  base=$(store_bytes "$S/cd/root"); m=$(reg_mark)
+  t0=$EPOCHREALTIME
+  C image pull --plain-http "$r" >/dev/null 2>>"$LOG/containerd-b8.err" || return 1
+  t1=$EPOCHREALTIME
+  fetched_ok "$img" "$m" containerd "$i" || return 1
+  [ "$i" = 0 ] && return 0
+  rec B8 containerd "pull-$img" "$i" "$(us "$t0" "$t1")"
+  [ "$img" = big ] && rec B8 containerd disk-big-bytes "$i" $(( $(store_bytes "$S/cd/root") - base ))
+  return 0
+}
+# The floor: inflating the big image's layer blobs (already in the page cache, as the registry's
+# are) to /dev/null, one after the other.
+b8_floor() {
+  local i=$1 t0 t1 b
+  t0=$EPOCHREALTIME
+  for b in $(layer_blobs big); do gzip -dc "$b" >/dev/null || return 1; done
+  t1=$EPOCHREALTIME
+  [ "$i" = 0 ] || rec B8 gzip-floor "inflate-big" "$i" "$(us "$t0" "$t1")"
+}
+# Where minipod's pull time goes: the helper's download alone into an OCI layout
+# (`minipod-pull image pull REF --oci-layout DIR`), then the unpack alone (`minipod image load DIR`).
+b8_minipod_parts() {
+  local img=$1 i=$2 r=${REF[$1]} t0 t1 t2 m d=$W/layout
+  mp_absent "$r" || return 1
+  rm -rf "$d"; m=$(reg_mark)
+  t0=$EPOCHREALTIME
+  "$(dirname "$MP")/minipod-pull" image pull -q "$r" --oci-layout "$d" >/dev/null 2>>"$LOG/minipod-b8.err" || return 1
+  t1=$EPOCHREALTIME
+  fetched_ok "$img" "$m" skip "$i" || return 1
+  "$MP" image load "$d" --name "$r" >/dev/null 2>>"$LOG/minipod-b8.err" || return 1
+  t2=$EPOCHREALTIME
+  rm -rf "$d"
+  [ "$i" = 0 ] && return 0
+  rec B8 minipod "download-$img (minipod-pull --oci-layout)" "$i" "$(us "$t0" "$t1")"
+  rec B8 minipod "unpack-$img (image load of that layout)" "$i" "$(us "$t1" "$t2")"
+}
+# One `minipod --trace image pull` of the big image, kept for the report.
+b8_minipod_trace() {
+  mp_absent "${REF[big]}" || return 1
+  "$MP" --trace image pull -q "${REF[big]}" >/dev/null 2>"$LOG/b8-pull.trace" || return 1
+}
+
+# ------------------------------------------------------------------------------------ B9
+# `minipod run --network none` of a pod whose one container runs /bin/true from the small image,
+# absent (the pull included), then present; the same pod on the imported busybox root filesystem
+# (the path `run` took before pulls existed); `podman run --rm --network none` of the absent image.
+b9_minipod() {
+  local i=$1 t0 t1 t2 t3 t4 m
+  mp_absent "${REF[small]}" || return 1
+  m=$(reg_mark)
+  t0=$EPOCHREALTIME
+  "$MP" run --network none "$S/mp/pods/b9.yaml" >/dev/null 2>>"$LOG/minipod-b9.err" || return 1
+  t1=$EPOCHREALTIME
+  fetched_ok small "$m" skip "$i" || return 1
+  "$MP" run --network none "$S/mp/pods/b9.yaml" >/dev/null 2>>"$LOG/minipod-b9.err" || return 1
+  t2=$EPOCHREALTIME
+  "$MP" run --network none "$S/mp/pods/b9-local.yaml" >/dev/null 2>>"$LOG/minipod-b9.err" || return 1
+  t3=$EPOCHREALTIME
+  [ "$i" = 0 ] && return 0
+  rec B9 minipod run-absent "$i" "$(us "$t0" "$t1")"
+  rec B9 minipod run-present "$i" "$(us "$t1" "$t2")"
+  rec B9 minipod run-imported-rootfs "$i" "$(us "$t2" "$t3")"
+}
+b9_podman() {
+  local i=$1 t0 t1 t2 m r=${REF[small]}
+  podman_absent "$r" || return 1
+  m=$(reg_mark)
+  t0=$EPOCHREALTIME
+  pod_ netavark run --rm --network none --tls-verify=false "$r" /bin/true >/dev/null 2>>"$LOG/podman-b9.err" || return 1
+  t1=$EPOCHREALTIME
+  fetched_ok small "$m" skip "$i" || return 1
+  pod_ netavark run --rm --network none "$r" /bin/true >/dev/null 2>>"$LOG/podman-b9.err" || return 1
+  t2=$EPOCHREALTIME
+  [ "$i" = 0 ] && return 0
+  rec B9 podman run-absent "$i" "$(us "$t0" "$t1")"
+  rec B9 podman run-present "$i" "$(us "$t1" "$t2")"
+}
+
+# Stops the registry this run started (by its pid, checked to be our docker-registry).
+stop_registry() {
+  local pid
+  [ -f "$REG_PIDFILE" ] || return 0
+  pid=$(cat "$REG_PIDFILE")
+  if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "docker-registry serve $S/registry/config.yml"; then
+    kill "$pid" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+  fi
+  rm -f "$REG_PIDFILE"
+}
