@@ -487,11 +487,12 @@ if pull or S.get(("B8", "minipod", "pull-small")) or S.get(("B9", "minipod", "ru
               "filesystem (`mpb-busybox`, the path `run` took before pulls existed). podman: `run --rm --network none "
               "--tls-verify=false IMAGE /bin/true` of the absent image (after `rmi -f`), then present.\n")
     base = med("B9", "minipod", "run-absent")
-    table("B9", [row("minipod run, image absent (pull + run)", "B9", "minipod", "run-absent", base),
-                 row("podman run --rm, image absent (pull + run)", "B9", "podman", "run-absent", base),
-                 row("minipod run, image present", "B9", "minipod", "run-present", base),
-                 row("podman run --rm, image present", "B9", "podman", "run-present", base),
-                 row("minipod run, imported root filesystem (today's path)", "B9", "minipod", "run-imported-rootfs", base)])
+    b9_rows = (("minipod run, image absent (pull + run)", "minipod", "run-absent"),
+               ("podman run --rm, image absent (pull + run)", "podman", "run-absent"),
+               ("minipod run, image present", "minipod", "run-present"),
+               ("podman run --rm, image present", "podman", "run-present"),
+               ("minipod run, imported root filesystem (today's path)", "minipod", "run-imported-rootfs"))
+    table("B9", [row(label, "B9", tool, metric, base) for label, tool, metric in b9_rows])
 
 md.append("## Failures\n")
 md.append("\n".join(f"- {x}" for x in failures) if failures else "None.")

@@ -160,7 +160,7 @@ if want B8; then
     progress B8 $i
     for img in small big; do
       for tool in minipod podman containerd; do
-        b8_$tool $img "$i" || fail B8 "$tool-$img" $i "see $LOG"
+        b8_pull $tool $img "$i" || fail B8 "$tool-$img" $i "see $LOG"
       done
       b8_minipod_parts $img "$i" || fail B8 "minipod-parts-$img" $i "see $LOG"
     done

@@ -167,65 +167,44 @@ pull_facts() {
 }
 
 # ------------------------------------------------------------------------------------ the store of each tool
+# Per tool: its store (measured with du), how the image is made absent, how it is pulled.
+declare -A STORE=([minipod]=$S/mp/images [podman]=$S/p-netavark/storage [containerd]=$S/cd/root)
 store_bytes() { du -sx --block-size=1 "$1" | cut -f1; }
-mp_absent() {  # the image gone from minipod's store: reference, then its layers and blobs
+minipod_absent() {  # the reference, then the layers and blobs nothing else needs
   "$MP" image rm "$1" >/dev/null 2>&1
   "$MP" image prune >/dev/null 2>>"$LOG/minipod-b8.err" || return 1
   ! "$MP" image inspect "$1" >/dev/null 2>&1
 }
+minipod_pull() { "$MP" image pull -q "$1"; }
 podman_absent() {
   pod_ netavark rmi -f "$1" >/dev/null 2>&1
   ! pod_ netavark image exists "$1"
 }
+podman_pull() { pod_ netavark pull -q --tls-verify=false "$1"; }
 cd_snapshots() { C snapshots ls | tail -n +2 | wc -l; }
 CD_SNAPS0=""                          # containerd's snapshots before B8 (the imported busybox's)
-cd_absent() {  # --sync: the garbage collection runs now, so the content and snapshots go too
+containerd_absent() {  # --sync: the garbage collection runs now, so the content and snapshots go too
   C image rm --sync "$1" >/dev/null 2>&1
   [ -z "$(C image ls -q | grep -Fx "$1")" ] || return 1
   # an unpacked layer left behind would make the next pull skip its unpack
   [ "$(cd_snapshots)" -le "$CD_SNAPS0" ] || { echo "containerd kept snapshots after image rm --sync: $(C snapshots ls | tail -n +2 | tr '\n' ';')" >>"$FAIL"; return 1; }
 }
+containerd_pull() { C image pull --plain-http "$1"; }
 
 # ------------------------------------------------------------------------------------ B8
-# b8_TOOL IMG ITER: from "absent" (removed, its layers collected), one pull timed; checked against
-# the registry's log; for the big image the store's growth recorded (the disk per image).
-b8_minipod() {
-  local img=$1 i=$2 r=${REF[$1]} t0 t1 m base
-  mp_absent "$r" || return 1
-  base=$(store_bytes "$S/mp/images"); m=$(reg_mark)
+# b8_pull TOOL IMG ITER: from "absent" (removed, its layers collected), one pull timed; checked
+# against the registry's log; for the big image the store's growth recorded (the disk per image).
+b8_pull() {
+  local tool=$1 img=$2 i=$3 r=${REF[$2]} t0 t1 m base
+  "${tool}_absent" "$r" || return 1
+  base=$(store_bytes "${STORE[$tool]}"); m=$(reg_mark)
   t0=$EPOCHREALTIME
-  "$MP" image pull -q "$r" >/dev/null 2>>"$LOG/minipod-b8.err" || return 1
+  "${tool}_pull" "$r" >/dev/null 2>>"$LOG/$tool-b8.err" || return 1
   t1=$EPOCHREALTIME
-  fetched_ok "$img" "$m" minipod "$i" || return 1
+  fetched_ok "$img" "$m" "$tool" "$i" || return 1
   [ "$i" = 0 ] && return 0
-  rec B8 minipod "pull-$img" "$i" "$(us "$t0" "$t1")"
-  [ "$img" = big ] && rec B8 minipod disk-big-bytes "$i" $(( $(store_bytes "$S/mp/images") - base ))
-  return 0
-}
-b8_podman() {
-  local img=$1 i=$2 r=${REF[$1]} t0 t1 m base
-  podman_absent "$r" || return 1
-  base=$(store_bytes "$S/p-netavark/storage"); m=$(reg_mark)
-  t0=$EPOCHREALTIME
-  pod_ netavark pull -q --tls-verify=false "$r" >/dev/null 2>>"$LOG/podman-b8.err" || return 1
-  t1=$EPOCHREALTIME
-  fetched_ok "$img" "$m" podman "$i" || return 1
-  [ "$i" = 0 ] && return 0
-  rec B8 podman "pull-$img" "$i" "$(us "$t0" "$t1")"
-  [ "$img" = big ] && rec B8 podman disk-big-bytes "$i" $(( $(store_bytes "$S/p-netavark/storage") - base ))
-  return 0
-}
-b8_containerd() {
-  local img=$1 i=$2 r=${REF[$1]} t0 t1 m base
-  cd_absent "$r" || return 1
-  base=$(store_bytes "$S/cd/root"); m=$(reg_mark)
-  t0=$EPOCHREALTIME
-  C image pull --plain-http "$r" >/dev/null 2>>"$LOG/containerd-b8.err" || return 1
-  t1=$EPOCHREALTIME
-  fetched_ok "$img" "$m" containerd "$i" || return 1
-  [ "$i" = 0 ] && return 0
-  rec B8 containerd "pull-$img" "$i" "$(us "$t0" "$t1")"
-  [ "$img" = big ] && rec B8 containerd disk-big-bytes "$i" $(( $(store_bytes "$S/cd/root") - base ))
+  rec B8 "$tool" "pull-$img" "$i" "$(us "$t0" "$t1")"
+  [ "$img" = big ] && rec B8 "$tool" disk-big-bytes "$i" $(( $(store_bytes "${STORE[$tool]}") - base ))
   return 0
 }
 # The floor: inflating the big image's layer blobs (already in the page cache, as the registry's
@@ -241,7 +220,7 @@ b8_floor() {
 # (`minipod-pull image pull REF --oci-layout DIR`), then the unpack alone (`minipod image load DIR`).
 b8_minipod_parts() {
   local img=$1 i=$2 r=${REF[$1]} t0 t1 t2 m d=$W/layout
-  mp_absent "$r" || return 1
+  minipod_absent "$r" || return 1
   rm -rf "$d"; m=$(reg_mark)
   t0=$EPOCHREALTIME
   "$(dirname "$MP")/minipod-pull" image pull -q "$r" --oci-layout "$d" >/dev/null 2>>"$LOG/minipod-b8.err" || return 1
@@ -256,7 +235,7 @@ b8_minipod_parts() {
 }
 # One `minipod --trace image pull` of the big image, kept for the report.
 b8_minipod_trace() {
-  mp_absent "${REF[big]}" || return 1
+  minipod_absent "${REF[big]}" || return 1
   "$MP" --trace image pull -q "${REF[big]}" >/dev/null 2>"$LOG/b8-pull.trace" || return 1
 }
 
@@ -266,7 +245,7 @@ b8_minipod_trace() {
 # (the path `run` took before pulls existed); `podman run --rm --network none` of the absent image.
 b9_minipod() {
   local i=$1 t0 t1 t2 t3 t4 m
-  mp_absent "${REF[small]}" || return 1
+  minipod_absent "${REF[small]}" || return 1
   m=$(reg_mark)
   t0=$EPOCHREALTIME
   "$MP" run --network none "$S/mp/pods/b9.yaml" >/dev/null 2>>"$LOG/minipod-b9.err" || return 1
