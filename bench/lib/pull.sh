@@ -5,16 +5,18 @@
 # log at info level: every blob GET is logged with the bytes written, which is how each pull is
 # checked to have really downloaded the image) serves two images built offline (build_images):
 #   small  one layer: busybox-static (+ sh/true links) and /hello.txt; ~1 MB gzip
-#   big    four layers, ~241 MB uncompressed, ~80 MB gzip: layer 1 also has busybox; each layer has
-#          text logs (deterministic awk output, gzip ~12 %) and pseudo-random bytes (AES-128-CTR
-#          keystream of a fixed passphrase: incompressible), in the proportion that gives ~1/3
+#   big    four layers, ~241 MB uncompressed, ~80 MB gzip: layer 1 also has busybox; each layer is
+#          ~2,200 files of log-like text mixed with seeded pseudo-random bytes (lib/gen_layer.py),
+#          in the proportion that gives ~1/3
 # Both are OCI images (umoci, gzip layers), cached in $CACHE between runs and pushed each run.
 # Every tool pulls the same manifest from the same registry: minipod (`image pull`, a
 # registries.conf with `insecure = true`), podman (`pull --tls-verify=false`, its B1 store) and
 # containerd (`ctr image pull --plain-http`, the bench's daemon, overlayfs snapshotter).
 
 CACHE=${MPB_CACHE:-$W/cache}
-CACHE_VERSION=1                       # bump when build_images makes different images
+CACHE_VERSION=2                       # bump when build_images makes different images
+BIG_LAYER_BYTES=57980000              # per layer of the big image (+ busybox in layer 1): 241 MB of tar
+BIG_RANDOM_FRACTION=0.107             # of those bytes pseudo-random: ~80 MB of gzip in all
 REG_PIDFILE=$W/registry.pid
 REG_LOG=$LOG/registry.log
 REG_PORT=""
@@ -22,14 +24,6 @@ declare -A REF=()                     # REF[small|big] = 127.0.0.1:PORT/mpb/NAME
 declare -A LAYER_BYTES=()             # compressed bytes of each image's layers (what a pull must fetch)
 
 # ------------------------------------------------------------------------------------ images
-# Text of layer $1 (its lines differ per layer), $2 lines, ~80 bytes each.
-text_lines() {
-  seq $(( $1 * 10000000 + 1 )) $(( $1 * 10000000 + $2 )) |
-    awk '{printf "%010d INFO worker-%d request /api/v1/items/%d served in %d us status=%d\n", $1, $1%16, ($1*7919)%100003, ($1*104729)%9973, ($1%50==0)?500:200}'
-}
-random_bytes() {  # random_bytes SEED N: N deterministic incompressible bytes
-  openssl enc -aes-128-ctr -nosalt -pbkdf2 -pass "pass:mpb-$1" </dev/zero 2>/dev/null | head -c "$2"
-}
 busybox_into() {
   mkdir -p "$1/bin"
   cp "$(command -v busybox)" "$1/bin/busybox"
@@ -59,11 +53,8 @@ build_images() {
     umoci new --image oci:big
     umoci unpack --image oci:big b-big >/dev/null
     for k in 1 2 3 4; do
-      mkdir -p "b-big/rootfs/data/l$k"
       [ $k = 1 ] && busybox_into b-big/rootfs
-      # per layer: 4 text files of 140,700 lines (~11.5 MB each) and 2 random files of 6.775 MB
-      for f in 0 1 2 3; do text_lines $((k * 10 + f)) 140700 >"b-big/rootfs/data/l$k/log-$f.txt"; done
-      for f in 0 1; do random_bytes "$k-$f" 6775000 >"b-big/rootfs/data/l$k/blob-$f.bin"; done
+      python3 "$HERE/lib/gen_layer.py" "b-big/rootfs/data/l$k" "mpb-layer-$k" "$BIG_LAYER_BYTES" "$BIG_RANDOM_FRACTION"
       repack oci:big b-big
     done
     umoci config --image oci:big --no-history --created 1970-01-01T00:00:00Z \
@@ -185,8 +176,12 @@ cd_snapshots() { C snapshots ls | tail -n +2 | wc -l; }
 CD_SNAPS0=""                          # containerd's snapshots before B8 (the imported busybox's)
 containerd_absent() {  # --sync: the garbage collection runs now, so the content and snapshots go too
   C image rm --sync "$1" >/dev/null 2>&1
-  [ -z "$(C image ls -q | grep -Fx "$1")" ] || return 1
-  # an unpacked layer left behind would make the next pull skip its unpack
+  [ -z "$(C image ls -q | grep -Fx "$1")" ]
+}
+# No image of B8's left in containerd and no snapshot but the imported busybox's: an unpacked
+# layer left behind would make the next pull skip its unpack.
+containerd_all_absent() {
+  containerd_absent "${REF[small]}" && containerd_absent "${REF[big]}" || return 1
   [ "$(cd_snapshots)" -le "$CD_SNAPS0" ] || { echo "containerd kept snapshots after image rm --sync: $(C snapshots ls | tail -n +2 | tr '\n' ';')" >>"$FAIL"; return 1; }
 }
 containerd_pull() { C image pull --plain-http "$1"; }
@@ -197,6 +192,7 @@ containerd_pull() { C image pull --plain-http "$1"; }
 b8_pull() {
   local tool=$1 img=$2 i=$3 r=${REF[$2]} t0 t1 m base
   "${tool}_absent" "$r" || return 1
+  [ "$tool" != containerd ] || containerd_all_absent || return 1
   base=$(store_bytes "${STORE[$tool]}"); m=$(reg_mark)
   t0=$EPOCHREALTIME
   "${tool}_pull" "$r" >/dev/null 2>>"$LOG/$tool-b8.err" || return 1
