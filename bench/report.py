@@ -482,9 +482,9 @@ if pull or S.get(("B8", "minipod", "pull-small")) or S.get(("B9", "minipod", "ru
         md.append("```text\n" + pull_trace + "\n```\n")
     md.append("## B9 — run of a pod whose image is absent\n")
     md.append("`minipod run --network none` of a pod whose one container runs `/bin/true` from the small registry image "
-              "(imagePullPolicy unset: IfNotPresent for the tag `:1`): absent (removed and pruned first, so the pull is "
-              "included), then the same run again with the image present, then the same pod on the imported busybox root "
-              "filesystem (`mpb-busybox`, the path `run` took before pulls existed). podman: `run --rm --network none "
+              "(imagePullPolicy unset: IfNotPresent for the tag `:1`): present (pulled by the previous iteration, not right "
+              "after its pull), then the same pod on the imported busybox root filesystem (`mpb-busybox`, the path `run` "
+              "took before pulls existed), then absent (removed and pruned first, so the pull is included). podman: `run --rm --network none "
               "--tls-verify=false IMAGE /bin/true` of the absent image (after `rmi -f`), then present.\n")
     base = med("B9", "minipod", "run-absent")
     b9_rows = (("minipod run, image absent (pull + run)", "minipod", "run-absent"),
