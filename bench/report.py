@@ -3,7 +3,7 @@
 
 Input: raw.tsv (BENCH TOOL METRIC ITER VALUE; times in microseconds, *-kb in kB, *-bytes in
 bytes), meta.json, failures.txt, the --trace files of B7 (b7-*.trace) and B2 (b2-*.trace),
-b5.json and host-check.txt. Output: results.md (tables, targets met or missed and by how much,
+b5.json, pull.json (B8/B9's images) and B8's `--trace image pull`, and host-check.txt. Output: results.md (tables, targets met or missed and by how much,
 where minipod's time goes) and results.json (the same numbers)."""
 import argparse
 import json
@@ -13,7 +13,7 @@ import statistics
 from collections import OrderedDict, defaultdict
 
 ap = argparse.ArgumentParser()
-for a in ("raw", "meta", "failures", "traces", "host-check", "extra", "out", "runs", "quick"):
+for a in ("raw", "meta", "failures", "traces", "host-check", "extra", "pull", "pull-trace", "out", "runs", "quick"):
     ap.add_argument("--" + a)
 args = ap.parse_args()
 
@@ -21,6 +21,8 @@ meta = json.load(open(args.meta))
 failures = [l.rstrip("\n") for l in open(args.failures)] if os.path.exists(args.failures) else []
 host_check = open(args.host_check).read().strip() if os.path.exists(args.host_check) else ""
 b5 = json.load(open(args.extra)) if args.extra and os.path.exists(args.extra) else None
+pull = json.load(open(args.pull)) if args.pull and os.path.exists(args.pull) else None
+pull_trace = open(args.pull_trace, errors="replace").read().strip() if args.pull_trace and os.path.exists(args.pull_trace) else ""
 
 # ---------------------------------------------------------------------------- raw values
 vals = OrderedDict()  # (bench, tool, metric) -> [values in natural unit: ms, kB or bytes]
@@ -232,6 +234,35 @@ mr = med("B6", "minipod", "monitor-rss-kb")
 if mr is not None:
     target("B6 monitor resident", "≤ 2 MB", mr, 2048, mr <= 2048, f"VmRSS {f(mr, 0)} kB")
 
+MiB = 1024.0 * 1024.0
+mp_big = med("B8", "minipod", "pull-big")
+floor = med("B8", "gzip-floor", "inflate-big")
+pd_big = med("B8", "podman", "pull-big")
+cd_big = med("B8", "containerd", "pull-big")
+if mp_big is not None and floor:
+    target("B8 big pull vs the gzip floor", "≤ 1.3 × plain `gzip -dc` of its 4 layers, serially, in the same run",
+           mp_big, floor * 1.3, mp_big <= floor * 1.3,
+           f"minipod {f(mp_big)} ms, floor {f(floor)} ms: {f(ratio(mp_big, floor), 2)}× the floor "
+           f"(podman {f(ratio(pd_big, floor), 2)}×, containerd {f(ratio(cd_big, floor), 2)}×)")
+mp_small = med("B8", "minipod", "pull-small")
+pd_small = med("B8", "podman", "pull-small")
+if mp_small is not None and pd_small:
+    target("B8 small pull vs podman", "≤ 1/5 of `podman pull`", mp_small, pd_small / 5, mp_small <= pd_small / 5,
+           f"minipod {f(mp_small)} ms, podman {f(pd_small)} ms: ratio 1/{f(pd_small / mp_small, 1)}"
+           f" (containerd {f(med('B8', 'containerd', 'pull-small'))} ms)")
+mp_disk = med("B8", "minipod", "disk-big-bytes")
+pd_disk = med("B8", "podman", "disk-big-bytes")
+if mp_disk is not None and pd_disk:
+    target("B8 disk per image vs podman", "≤ podman's (big image; store growth, du)", mp_disk / MiB, pd_disk / MiB,
+           mp_disk <= pd_disk, f"minipod {f(mp_disk / MiB)} MiB, podman {f(pd_disk / MiB)} MiB: {f(ratio(mp_disk, pd_disk), 2)}×"
+           f" (containerd {f((med('B8', 'containerd', 'disk-big-bytes') or 0) / MiB)} MiB)")
+mp_present = med("B9", "minipod", "run-present")
+mp_local = med("B9", "minipod", "run-imported-rootfs")
+if mp_present is not None and mp_local:
+    target("B9 run of a present image", "as fast as today: ≤ 1.1 × the same pod on an imported root filesystem",
+           mp_present, mp_local * 1.1, mp_present <= mp_local * 1.1,
+           f"present registry image {f(mp_present)} ms, imported rootfs {f(mp_local)} ms: {f((ratio(mp_present, mp_local) - 1) * 100, 1)}%")
+
 # ---------------------------------------------------------------------------- markdown
 md = []
 m = meta["machine"]
@@ -399,6 +430,70 @@ if b7_summary:
         md.append(f"| {k.replace('|', '/')} | {f(d)} | {n} |")
     md.append("")
 
+if pull or S.get(("B8", "minipod", "pull-small")) or S.get(("B9", "minipod", "run-absent")):
+    md.append("## B8 — image pull from a local registry\n")
+    if pull:
+        md.append(f"One Debian `docker-registry` on 127.0.0.1 (plain HTTP) serves both images; every tool pulls the same "
+                  f"manifest (`{pull['small']['ref'].split('/', 1)[1]}`, `{pull['big']['ref'].split('/', 1)[1]}`). Each iteration "
+                  "starts each tool from \"image absent\": minipod `image rm` + `image prune`; podman `rmi -f` (its own "
+                  "`--root`); containerd `ctr image rm --sync` (content and snapshots collected). Every pull is checked "
+                  "against the registry's log to have fetched at least the layers' bytes again. minipod: `image pull "
+                  "-q` (a registries.conf with `insecure = true`); podman 4.3: `pull -q --tls-verify=false`; containerd 1.6: "
+                  "`ctr image pull --plain-http` (fetch + unpack to overlayfs). The floor: "
+                  f"{pull.get('floor_tool', 'gzip -dc')} of the big image's layer blobs to /dev/null.\n")
+        md.append("| image | layers | gzip (registry) | uncompressed tar |\n| --- | ---: | ---: | ---: |")
+        for name in ("small", "big"):
+            x = pull[name]
+            md.append(f"| {name} | {x['layers']} | {f(x['gzip_bytes'] / MiB, 2)} MiB ({x['gzip_bytes']} bytes) | "
+                      f"{f(x['tar_bytes'] / MiB, 2)} MiB ({x['tar_bytes']} bytes) |")
+        md.append("")
+    for img in ("small", "big"):
+        base = med("B8", "minipod", f"pull-{img}")
+        rows = [row("minipod image pull", "B8", "minipod", f"pull-{img}", base),
+                row("podman pull", "B8", "podman", f"pull-{img}", base),
+                row("ctr image pull (fetch + unpack)", "B8", "containerd", f"pull-{img}", base)]
+        if img == "big":
+            rows.append(row("floor: gzip -dc of the 4 layer blobs, serially", "B8", "gzip-floor", "inflate-big", base))
+        rows += [row("minipod, part 1: minipod-pull --oci-layout DIR (download + verify)", "B8", "minipod",
+                     f"download-{img} (minipod-pull --oci-layout)", base),
+                 row("minipod, part 2: minipod image load DIR (unpack into the store)", "B8", "minipod",
+                     f"unpack-{img} (image load of that layout)", base)]
+        table(f"B8 pull of the {img} image", rows)
+    md.append("Blob bytes the registry sent per pull (median; the layers alone have "
+              + (", ".join(f"{pull[n]['gzip_bytes']} ({n})" for n in ("small", "big")) if pull else "—") + "):\n")
+    md.append("| tool | small | big |\n| --- | ---: | ---: |")
+    for tool in ("minipod", "podman", "containerd"):
+        a, b = med("B8", tool, "fetched-small-bytes"), med("B8", tool, "fetched-big-bytes")
+        md.append(f"| {tool} | {f(a, 0)} | {f(b, 0)} |")
+    md.append("")
+    md.append("### Disk used per image\n")
+    md.append("Growth of each tool's store when the big image is pulled into it (`du -sx --block-size=1` after the pull "
+              "minus before it, the image absent): minipod's image dir, podman's `--root`, containerd's `root` (content "
+              "store with the compressed blobs + overlayfs snapshots).\n")
+    md.append("| tool | median MiB | min–max MiB | n | × minipod |\n| --- | ---: | ---: | ---: | ---: |")
+    for tool in ("minipod", "podman", "containerd"):
+        st = S.get(("B8", tool, "disk-big-bytes"))
+        if st:
+            md.append(f"| {tool} | {f(st['median'] / MiB)} | {f(st['min'] / MiB)}–{f(st['max'] / MiB)} | {st['n']} | "
+                      f"{f(ratio(st['median'], mp_disk), 2)}× |")
+    md.append("")
+    if pull_trace:
+        md.append("`minipod --trace image pull -q` of the big image (one run, after the measurements):\n")
+        md.append("```text\n" + pull_trace + "\n```\n")
+    md.append("## B9 — run of a pod whose image is absent\n")
+    md.append("`minipod run --network none` of a pod whose one container runs `/bin/true` from the small registry image "
+              "(imagePullPolicy unset: IfNotPresent for the tag `:1`): present (pulled by the previous iteration, not right "
+              "after its pull), then the same pod on the imported busybox root filesystem (`mpb-busybox`, the path `run` "
+              "took before pulls existed), then absent (removed and pruned first, so the pull is included). podman: `run --rm --network none "
+              "--tls-verify=false IMAGE /bin/true` of the absent image (after `rmi -f`), then present.\n")
+    base = med("B9", "minipod", "run-absent")
+    b9_rows = (("minipod run, image absent (pull + run)", "minipod", "run-absent"),
+               ("podman run --rm, image absent (pull + run)", "podman", "run-absent"),
+               ("minipod run, image present", "minipod", "run-present"),
+               ("podman run --rm, image present", "podman", "run-present"),
+               ("minipod run, imported root filesystem (today's path)", "minipod", "run-imported-rootfs"))
+    table("B9", [row(label, "B9", tool, metric, base) for label, tool, metric in b9_rows])
+
 md.append("## Failures\n")
 md.append("\n".join(f"- {x}" for x in failures) if failures else "None.")
 md.append("\n## Host after the run\n")
@@ -413,6 +508,6 @@ with open(os.path.join(args.out, "results.md"), "w") as fh:
 out = {"meta": meta, "runs": int(args.runs), "quick": args.quick == "1", "targets": targets,
        "measurements": [{"bench": b, "tool": t, "metric": mtr, **S[(b, t, mtr)]} for (b, t, mtr) in S if mtr not in ("start-per-pod", "rm-per-pod") or True],
        "b7": {"summary": b7_summary, "steps": [{"step": k, "median_delta_ms": d, "n": n} for k, d, n in b7_steps]},
-       "b2_trace": b2_summary, "b5": b5, "failures": failures, "host_after": host_check.splitlines()}
+       "b2_trace": b2_summary, "b5": b5, "pull_images": pull, "b8_pull_trace": pull_trace.splitlines(), "failures": failures, "host_after": host_check.splitlines()}
 with open(os.path.join(args.out, "results.json"), "w") as fh:
     json.dump(out, fh, indent=1)

@@ -6,11 +6,12 @@
 #   --quick   3 runs per measurement, 30 pods for B5 (a smoke run: results are not comparable)
 #   --runs N  measured runs per tool and measurement (default 10; one extra warm-up run first)
 #   --scale N pods started at once in B5 (default 100)
-#   --only    a comma-separated subset of B1..B7 (B3 comes with B1 and B4, B6 with B4)
+#   --only    a comma-separated subset of B1..B9 (B3 comes with B1 and B4, B6 with B4)
 #   --out     where results.md and results.json go (default bench/results)
 # Environment: MINIPOD_BIN (default: build minipod RelWithDebInfo in build-bench/ and use it),
 # MPB_WORK (scratch dir, default /tmp/minipod-bench), MPB_KEEP=1 (keep raw data and logs),
-# MINIPOD_BASELINE (another minipod binary, e.g. an older commit's, measured in B1 next to this one).
+# MINIPOD_BASELINE (another minipod binary, e.g. an older commit's, measured in B1 next to this one),
+# MPB_CACHE (B8/B9's built images, default $MPB_WORK/cache, kept between runs).
 #
 # Fairness: in each measurement every iteration runs every tool once, in a fixed order (minipod,
 # podman netavark, podman cni, containerd, ...), from the same state: image present, bridge
@@ -25,7 +26,7 @@
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$HERE")
-RUNS=10; SCALE=100; ONLY="B1,B2,B3,B4,B5,B6,B7"; OUT=$HERE/results; QUICK=0
+RUNS=10; SCALE=100; ONLY="B1,B2,B3,B4,B5,B6,B7,B8,B9"; OUT=$HERE/results; QUICK=0
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) QUICK=1; RUNS=3; SCALE=30 ;;
@@ -40,7 +41,7 @@ while [ $# -gt 0 ]; do
 done
 want() { case ",$ONLY," in *",$1,"*) return 0 ;; esac; return 1; }
 [ "$(id -u)" = 0 ] || { echo "bench/run.sh needs root (namespaces, mounts, CNI)" >&2; exit 1; }
-for t in podman runc crun containerd ctr umoci jq busybox ip iptables nft unshare nsenter python3; do
+for t in podman runc crun containerd ctr umoci jq busybox ip iptables nft unshare nsenter python3 docker-registry skopeo openssl curl gzip; do
   command -v $t >/dev/null || { echo "missing $t: run 'bash bench/setup.sh' first" >&2; exit 1; }
 done
 [ -x /usr/lib/cni/bridge ] || { echo "missing /usr/lib/cni/bridge: run 'bash bench/setup.sh' first" >&2; exit 1; }
@@ -51,14 +52,15 @@ FAIL=$W/failures.txt    # one line per failed iteration
 LOG=$W/log
 source "$HERE/lib/host.sh"
 source "$HERE/lib/tools.sh"
+source "$HERE/lib/pull.sh"
 
 # ------------------------------------------------------------------------------------ build
 if [ -z "${MINIPOD_BIN:-}" ]; then
   # Only the two targets the bench runs (the test binaries are not needed); RelWithDebInfo, like
   # .ci/bootstrap.sh, in a build dir of the bench's own so a Debug build/ is never measured.
-  echo "==> building minipod and minipod-pause (RelWithDebInfo) in build-bench/"
+  echo "==> building minipod, minipod-pause and minipod-pull (RelWithDebInfo) in build-bench/"
   { cmake -S "$ROOT" -B "$ROOT/build-bench" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
-    cmake --build "$ROOT/build-bench" -j"$(nproc)" --target minipod minipod-pause >"$ROOT/build-bench/bench-build.log" 2>&1; } ||
+    cmake --build "$ROOT/build-bench" -j"$(nproc)" --target minipod minipod-pause minipod-pull >"$ROOT/build-bench/bench-build.log" 2>&1; } ||
     { echo "build failed (see build-bench/bench-build.log; .ci/bootstrap.sh installs the build dependencies)" >&2; exit 1; }
   MINIPOD_BIN=$ROOT/build-bench/bin/minipod
 fi
@@ -84,6 +86,9 @@ setup_containerd || { echo "containerd setup failed" >&2; exit 1; }
 setup_podman netavark || { echo "podman (netavark) setup failed" >&2; exit 1; }
 setup_podman cni || { echo "podman (cni) setup failed" >&2; exit 1; }
 setup_oci_bundles
+if want B8 || want B9; then
+  setup_pull || { echo "B8/B9 setup (images, registry, push) failed" >&2; exit 1; }
+fi
 
 us() { echo $(( ${2/./} - ${1/./} )); }          # us T0 T1 -> microseconds between two $EPOCHREALTIME
 rec() { echo "$1 $2 $3 $4 $5" >>"$RAW"; }         # rec BENCH TOOL METRIC ITER US
@@ -146,6 +151,36 @@ if want B5; then
   b5_scale
 fi
 
+# ------------------------------------------------------------------------------------ B8
+# From "absent" (each tool's copy removed and its layers collected), one pull per tool and image,
+# alternating; the gzip floor and minipod's two halves (download, unpack) in the same iteration.
+if want B8; then
+  echo "==> B8: pull of a small and a big image from the local registry, $RUNS runs + 1 warm-up"
+  for ((i = 0; i <= RUNS; i++)); do
+    progress B8 $i
+    for img in small big; do
+      for tool in minipod podman containerd; do
+        b8_pull $tool $img "$i" || fail B8 "$tool-$img" $i "see $LOG"
+      done
+      b8_minipod_parts $img "$i" || fail B8 "minipod-parts-$img" $i "see $LOG"
+    done
+    b8_floor "$i" || fail B8 gzip-floor $i ""
+  done
+  echo >&2
+  b8_minipod_trace || fail B8 minipod-trace 1 "see $LOG/b8-pull.trace"
+fi
+
+# ------------------------------------------------------------------------------------ B9
+if want B9; then
+  echo "==> B9: run of a pod whose image is absent (pull included), $RUNS runs + 1 warm-up"
+  for ((i = 0; i <= RUNS; i++)); do
+    progress B9 $i
+    b9_minipod "$i" || fail B9 minipod $i "see $LOG"
+    b9_podman "$i" || fail B9 podman $i "see $LOG"
+  done
+  echo >&2
+fi
+
 # ------------------------------------------------------------------------------------ report
 echo "==> tearing down the peers' state"
 teardown_tools
@@ -156,6 +191,8 @@ host_check >"$W/host-check.txt"; cat "$W/host-check.txt"
 collect_meta >"$W/meta.json"
 mkdir -p "$OUT"
 python3 "$HERE/report.py" --raw "$RAW" --meta "$W/meta.json" --failures "$FAIL" --traces "$LOG" \
-  --host-check "$W/host-check.txt" --extra "$W/b5.json" --runs "$RUNS" --quick "$QUICK" --out "$OUT"
+  --host-check "$W/host-check.txt" --extra "$W/b5.json" --pull "$W/pull.json" --pull-trace "$LOG/b8-pull.trace" --runs "$RUNS" --quick "$QUICK" --out "$OUT"
 echo "==> results: $OUT/results.md, $OUT/results.json"
-if [ -s "$FAIL" ] || [ -n "${MPB_KEEP:-}" ]; then echo "==> raw data and logs kept in $W"; else rm -rf "$W"; fi
+# The built images (B8/B9) stay in $CACHE for the next run.
+if [ -s "$FAIL" ] || [ -n "${MPB_KEEP:-}" ]; then echo "==> raw data and logs kept in $W"
+else find "$W" -mindepth 1 -maxdepth 1 ! -path "$CACHE" -exec rm -rf {} +; fi

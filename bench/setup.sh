@@ -11,7 +11,8 @@ set -eu
 export DEBIAN_FRONTEND=noninteractive
 pre_etc_cni=$([ -e /etc/cni ] && echo yes || echo no)
 pre_podman_conf=$([ -e /etc/cni/net.d/87-podman-bridge.conflist ] && echo yes || echo no)
-pkgs=(podman runc crun conmon netavark catatonit containerd umoci jq containernetworking-plugins busybox-static iptables nftables iproute2 util-linux)
+pkgs=(podman runc crun conmon netavark catatonit containerd umoci jq containernetworking-plugins busybox-static iptables nftables iproute2 util-linux
+      docker-registry skopeo openssl curl gzip)   # the last line: B8/B9 (registry, push, image content)
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -24,6 +25,6 @@ if [ "$pre_podman_conf" = no ] && [ -e /etc/cni/net.d/87-podman-bridge.conflist 
   rm -f /etc/cni/net.d/87-podman-bridge.conflist
   if [ "$pre_etc_cni" = no ]; then rmdir /etc/cni/net.d /etc/cni 2>/dev/null || true; fi
 fi
-for c in "podman --version" "runc --version" "crun --version" "containerd --version" "umoci --version"; do
+for c in "podman --version" "runc --version" "crun --version" "containerd --version" "umoci --version" "skopeo --version"; do
   printf '%-12s %s\n' "${c%% *}" "$($c 2>&1 | head -1)"
 done

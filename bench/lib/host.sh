@@ -74,6 +74,7 @@ restore_host() {
     CONTAINERS_CONF=$S/p-$v/containers.conf podman --root "$S/p-$v/storage" --runroot "$RS/p-$v" rm -af -t 0 >/dev/null 2>&1
   done
   stop_containerd
+  stop_registry
   [ -n "${OCI_HELPER:-}" ] && { kill "$OCI_HELPER" 2>/dev/null; wait "$OCI_HELPER" 2>/dev/null; OCI_HELPER=""; }
   for id in $(runc --root "$RS/runc" list -q 2>/dev/null | grep '^mpb-'); do runc --root "$RS/runc" delete -f "$id" >/dev/null 2>&1; done
   # network namespaces of ours (containerd-like pods, B4 netns); DEL first so nothing stays reserved
@@ -133,8 +134,8 @@ host_check() {
   echo "cgroups: ${x:-none}"
   x=$(grep -E "$W|/run/netns/mpb-" /proc/self/mountinfo | awk '{print $5}' | tr '\n' ' ')
   echo "mounts: ${x:-none}"
-  x=$(ps -eo pid=,args= | awk '/minipod-pause|minipod (run|monitor)|containerd-shim|conmon/ && !/awk/ {print $1}' | tr '\n' ' ')
-  echo "processes (pause, monitor, shim, conmon): ${x:-none}"
+  x=$(ps -eo pid=,args= | awk -v reg="docker-registry serve $S/" '(index($0, reg) && !/awk/) || (/minipod-pause|minipod (run|monitor)|containerd-shim|conmon/ && !/awk/) {print $1}' | tr '\n' ' ')
+  echo "processes (pause, monitor, shim, conmon, the bench's registry): ${x:-none}"
   echo "ip_forward: $(cat /proc/sys/net/ipv4/ip_forward) (was $PRE_FWD)"
   x=""; for d in /run/containerd /run/containers /run/libpod /var/lib/containers /var/lib/cni /etc/cni; do [ -e "$d" ] && ! had "$d" && x="$x $d"; done
   echo "new dirs: ${x:-none}"
