@@ -163,6 +163,7 @@ if want B8; then
         b8_pull $tool $img "$i" || fail B8 "$tool-$img" $i "see $LOG"
       done
       b8_minipod_parts $img "$i" || fail B8 "minipod-parts-$img" $i "see $LOG"
+      b8_minipod_tmpfs $img "$i" || fail B8 "minipod-tmpfs-$img" $i "see $LOG"
     done
     b8_floor "$i" || fail B8 gzip-floor $i ""
   done
