@@ -51,11 +51,14 @@ void LayeredStore::store_blob(const std::string& digest, const std::string& data
 }
 
 Image LayeredStore::store_manifest(const std::filesystem::path& layout, const std::string& digest,
-                                   const ImageStore::Reporter& report) {
+                                   const ImageStore::Reporter& report,
+                                   const ImageStore::BlobWait& wait) {
+  if (wait) wait(digest);
   std::string manifest_text = read_verified_blob(layout, digest);
   auto manifest = read_json(manifest_text, "manifest " + digest);
   std::string config_digest =
       manifest.value("config", nlohmann::json::object()).value("digest", "");
+  if (wait) wait(config_digest);
   std::string config_text = read_verified_blob(layout, config_digest);
   auto config = read_json(config_text, "image config " + config_digest);
   auto layers = manifest.value("layers", nlohmann::json::array());
@@ -81,7 +84,9 @@ Image LayeredStore::store_manifest(const std::filesystem::path& layout, const st
                           " " + layer_digest;
       if (report) report("unpacking " + label);
       Tracer::get().step("unpack " + label, "tar -x -C " + dest.string());
-      jobs.push_back({{blob_path(layout, layer_digest), layer_digest, below, {}}, dest, label});
+      LayerJob job{{blob_path(layout, layer_digest), layer_digest, below, {}}, dest, label, {}};
+      if (wait) job.before_start = [wait, layer_digest] { wait(layer_digest); };
+      jobs.push_back(std::move(job));
       unpacking.push_back(std::move(lock));
     }
     below.insert(below.begin(), dest);
@@ -101,14 +106,14 @@ std::vector<Image> LayeredStore::load_layout(const std::filesystem::path& layout
   if (name && manifests.size() != 1)
     throw UsageError("load " + layout.string(), "it holds " + std::to_string(manifests.size()) +
                                                     " images; a name can only be given to one");
-  for (const char* sub : {"blobs/sha256", "layers", "locks"}) fs::make_dirs(root_ / sub, 0755);
+  open_for_loads();
   // Loads share the store; prune waits for them (a layer unpacked but not yet referenced is not
   // garbage).
   FileLock loading(root_ / "locks" / "store.lock", LOCK_SH);
   remove_stale_staging(root_);
   std::vector<Image> out;
   for (const auto& m : manifests) {
-    Image image = store_manifest(layout, m.digest, report);
+    Image image = store_manifest(layout, m.digest, report, {});
     std::optional<ImageRef> ref = name;
     if (!ref && !m.name.empty()) ref = try_parse_image_ref(m.name);
     if (ref) {
@@ -120,6 +125,22 @@ std::vector<Image> LayeredStore::load_layout(const std::filesystem::path& layout
     out.push_back(image);
   }
   return out;
+}
+
+Image LayeredStore::load_arriving(const std::filesystem::path& layout,
+                                  const std::string& manifest_digest, const ImageRef& name,
+                                  const ImageStore::Reporter& report,
+                                  const ImageStore::BlobWait& wait) {
+  open_for_loads();
+  FileLock loading(root_ / "locks" / "store.lock", LOCK_SH);
+  Image image = store_manifest(layout, manifest_digest, report, wait);
+  tag(name, manifest_digest);
+  image.name = name.tagged();
+  return image;
+}
+
+void LayeredStore::open_for_loads() {
+  for (const char* sub : {"blobs/sha256", "layers", "locks"}) fs::make_dirs(root_ / sub, 0755);
 }
 
 Image LayeredStore::image(const std::string& name, const std::string& manifest_digest) const {

@@ -35,6 +35,11 @@ class LayeredStore {
                                  const std::optional<ImageRef>& name,
                                  const ImageStore::Reporter& report);
 
+  // ImageStore::load_arriving.
+  Image load_arriving(const std::filesystem::path& layout, const std::string& manifest_digest,
+                      const ImageRef& name, const ImageStore::Reporter& report,
+                      const ImageStore::BlobWait& wait);
+
   std::optional<Image> find(const ImageRef& ref) const;
   // The image a manifest digest stands for, named `name`.
   Image image(const std::string& name, const std::string& manifest_digest) const;
@@ -55,8 +60,10 @@ class LayeredStore {
  private:
   std::filesystem::path layer_dir(const std::string& chain_id) const;
   void store_blob(const std::string& digest, const std::string& data);
+  // `wait` (may be empty: the layout is complete) is called before each blob is read.
   Image store_manifest(const std::filesystem::path& layout, const std::string& digest,
-                       const ImageStore::Reporter& report);
+                       const ImageStore::Reporter& report, const ImageStore::BlobWait& wait);
+  void open_for_loads();
   void write_refs(const std::map<std::string, std::string>& refs);
 
   std::filesystem::path root_;

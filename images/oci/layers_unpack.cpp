@@ -32,6 +32,7 @@ class Scheduler {
     Tracer::MuteThisThread quiet;
     for (size_t i = take(); i < jobs_.size(); i = take()) {
       try {
+        if (jobs_[i].before_start) jobs_[i].before_start();
         jobs_[i].source.before_lowers = [this, i] { wait_below(i); };
         StagingDir staging(staging_root_, "layer");
         unpack_layer(jobs_[i].source, staging.path());

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,9 @@ struct LayerJob {
   LayerSource source;          // `lowers`: every layer below it, nearest first
   std::filesystem::path dest;  // its directory in the store, renamed from a staging directory
   std::string label;           // "layer 2/4 sha256:..." for errors
+  // Called before the blob is opened: a pull's layer may still be downloading (empty: it is
+  // there). Throws when it will not come.
+  std::function<void()> before_start;
 };
 
 // Unpacks `jobs` (listed bottom first) on up to `workers` threads, each into a staging directory

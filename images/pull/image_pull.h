@@ -1,8 +1,9 @@
 // Pulling an image into the store. The registry client is a separate program, minipod-pull
 // (dynamically linked: Debian ships its HTTP library only as a shared object), installed next to
 // minipod. It fetches the image into a staging OCI layout inside the store, skipping what the
-// store already holds; the store unpacks the layout's layers and the staging directory goes, so no
-// compressed layer is kept.
+// store already holds, and names each blob on a pipe once it is there (pull_helper.h); the store
+// unpacks each layer as it arrives, and the staging directory goes, so no compressed layer is
+// kept.
 #pragma once
 
 #include <filesystem>

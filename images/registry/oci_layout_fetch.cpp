@@ -168,6 +168,11 @@ FetchResult fetch_from(RegistryClient& client, const RegistryRef& ref,
                            : std::string("an unknown platform")) +
                       ", not " + options.platform.to_string());
   }
+  // The manifest and its config are in the layout: a reader may start on the image now, each
+  // layer as it arrives.
+  f.store_bytes(manifest_digest, manifest.body);
+  if (options.on_stored)
+    options.on_stored(manifest_digest), options.on_stored(result.config_digest);
   // Layers the store holds unpacked are not fetched: their chain IDs come from the config's
   // diff_ids (the store checks the count against the manifest's layers when it loads).
   std::vector<std::string> have(body["layers"].size());
@@ -188,8 +193,8 @@ FetchResult fetch_from(RegistryClient& client, const RegistryRef& ref,
     const auto& layer = body["layers"][i];
     result.bytes += have[i].empty() ? f.blob(layer, "layer")
                                     : f.reused(layer["digest"], "layer", layer["size"]);
+    if (options.on_stored) options.on_stored(layer["digest"]);
   }
-  f.store_bytes(manifest_digest, manifest.body);
   result.bytes += manifest.body.size();
   result.manifest_digest = manifest_digest;
   result.media_type = type;

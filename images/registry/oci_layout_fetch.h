@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "images/registry/platform.h"
@@ -24,6 +25,10 @@ struct FetchOptions {
   // holds is copied from it and a layer it holds unpacked (by chain ID) is not fetched, so the
   // layout then lacks those layers (store_layout.h).
   std::filesystem::path store_root;
+  // Called with each blob's digest once it is in the layout: the manifest and its config first,
+  // then every layer in order (one the store holds too, not fetched). minipod unpacks each layer
+  // as it arrives instead of after the whole download.
+  std::function<void(const std::string& digest)> on_stored;
 };
 
 struct FetchResult {

@@ -27,6 +27,7 @@ struct Options {
   std::string ref;
   std::string layout;
   std::string store;
+  int events_fd = -1;
   std::string platform;
   bool quiet = false;
   std::string host;
@@ -75,6 +76,12 @@ void pull(const Options& o) {
   reg::RegistriesConf conf = reg::load_registries_conf(o.registries_conf);
   reg::FetchOptions options;
   options.store_root = o.store;
+  if (o.events_fd >= 0)
+    options.on_stored = [fd = o.events_fd](const std::string& digest) {
+      std::string line = digest + "\n";  // one write: a line is never split (PIPE_BUF)
+      if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+        minipod::throw_errno("pull", "tell minipod that " + digest + " arrived");
+    };
   if (!o.platform.empty()) {
     options.platform = reg::parse_platform(o.platform);
     options.platform_given = true;
@@ -144,6 +151,9 @@ int main(int argc, char** argv) {
   pull_cmd->add_option("--store", o.store,
                        "minipod's layered store (<image dir>/.oci): what it holds is not fetched "
                        "again, and the layout lacks those layers (run by minipod image pull)");
+  pull_cmd->add_option("--events-fd", o.events_fd,
+                       "Write each blob's digest to this descriptor once it is in the layout "
+                       "(run by minipod image pull, which unpacks layers as they arrive)");
   pull_cmd->add_option("--platform", o.platform,
                        "os/arch[/variant] to choose from an index (default: this host's)");
   pull_cmd->add_flag("-q,--quiet", o.quiet, "Print only the manifest digest");

@@ -216,6 +216,14 @@ std::vector<Image> ImageStore::load_layout(const std::filesystem::path& oci_layo
   return layered.load_layout(oci_layout_dir, ref, reporter_);
 }
 
+Image ImageStore::load_arriving(const std::filesystem::path& oci_layout_dir,
+                                const std::string& manifest_digest, const std::string& name,
+                                const BlobWait& wait) {
+  ImageRef ref = parse_image_ref(name);
+  ensure_store_dir();
+  return LayeredStore(dir_).load_arriving(oci_layout_dir, manifest_digest, ref, reporter_, wait);
+}
+
 Image ImageStore::tag(const std::string& source, const std::string& target) {
   auto found = find(source);
   if (!found || found->digest.empty())

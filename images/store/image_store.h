@@ -60,6 +60,13 @@ class ImageStore {
   // removes the layout afterwards.
   std::vector<Image> load_layout(const std::filesystem::path& oci_layout_dir,
                                  const std::optional<std::string>& name = std::nullopt);
+  // One image of a layout still being written (a pull): the manifest `manifest_digest`, every blob
+  // read once `wait(digest)` returns (it throws when that blob will not come), so layers are
+  // unpacked while later ones download. Stored under `name`.
+  using BlobWait = std::function<void(const std::string& digest)>;
+  Image load_arriving(const std::filesystem::path& oci_layout_dir,
+                      const std::string& manifest_digest, const std::string& name,
+                      const BlobWait& wait);
   // A second reference to a layered image.
   Image tag(const std::string& source, const std::string& target);
   // Unreferenced layers and blobs, except the layers in `in_use`, and what killed builds, imports,

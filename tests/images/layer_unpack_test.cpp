@@ -174,7 +174,8 @@ TEST_F(LayerUnpackTest, LayersSideBySideWaitForTheLayerBelowAndNameTheOneThatFai
     sfs::remove_all(tmp_.path() / name);  // unpack_layers renames its staging directory there
     return LayerJob{{blob, "sha256:" + sha256_hex(fs::read_file(blob)), std::move(lowers), {}},
                     tmp_.path() / name,
-                    label};
+                    label,
+                    {}};
   };
   auto staging = tmp_.path() / "staging";
   sfs::create_directory(staging);

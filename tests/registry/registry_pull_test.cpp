@@ -108,6 +108,7 @@ class Proxy {
   std::atomic<bool> stall_blobs{false};  // send half of each blob, then nothing until unset
   std::atomic<int> blob_delay_ms{0};     // before answering a blob (lets pulls overlap)
   bool corrupt_blobs = false;            // flip a byte of every blob
+  bool corrupt_layers = false;           // of every blob over 100 kB (the config and manifest pass)
   bool pad_blobs = false;                // send more bytes than each blob has
   bool require_bearer = false;           // a token flow: /v2/ needs the token of /token
   std::string basic_user;                // the token server wants these credentials (when set)
@@ -184,7 +185,8 @@ class Proxy {
     }
     res.status = r->status;
     std::string body = r->body;
-    if (blob && corrupt_blobs && !body.empty()) body[body.size() / 2] ^= 0x55;
+    if (blob && (corrupt_blobs || (corrupt_layers && body.size() > 100000)) && !body.empty())
+      body[body.size() / 2] ^= 0x55;
     if (blob && pad_blobs) body += "trailing bytes";
     for (const char* k : {"Docker-Content-Digest", "Location"})
       if (r->has_header(k)) res.set_header(k, r->get_header_value(k));
@@ -466,6 +468,22 @@ TEST_F(PullTest, CorruptedBlobIsRefusedAndLeavesNoPartialFile) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("bytes the manifest declares"));
   EXPECT_FALSE(fsys::exists(layout() + "/index.json"));
+}
+
+// Into the store, where the load starts once the manifest and config are there and unpacks each
+// layer as it arrives: a corrupted layer fails the pull (the registry client's error), nothing is
+// stored or left behind.
+TEST_F(PullTest, ACorruptedLayerFailsAPullIntoTheStoreLeavingNothing) {
+  Proxy proxy(registry_->port());
+  proxy.corrupt_layers = true;
+  pull_through(proxy.host());
+  auto r = with_store({"image", "pull", proxy.host() + "/app:1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("corrupted"));
+  EXPECT_THAT(r.err, HasSubstr("ErrImagePull: the registry client (minipod-pull) failed"));
+  EXPECT_THAT(with_store({"image", "ls"}).out, ::testing::Not(HasSubstr("/app")));
+  EXPECT_THAT(staging_left(), ::testing::IsEmpty());
+  EXPECT_TRUE(fsys::is_empty(images() + "/.oci/layers"));
 }
 
 TEST_F(PullTest, RetriesA503) {
