@@ -138,6 +138,20 @@ TEST_F(Volumes, InitContainerWritesEmptyDirThatTwoAppsRead) {
   expect_volumes_gone();
 }
 
+TEST_F(Volumes, ARestartedContainerFindsWhatItWroteBefore) {
+  // Fails its first run; the kubelet restarts it (OnFailure) with the same emptyDir.
+  std::string yaml = pod("mpt-vol-restart", "  - name: data\n    emptyDir: {}\n",
+                         container("c",
+                                   "echo run >> /data/runs; [ $(wc -l < /data/runs) -ge 2 ] || "
+                                   "exit 1; echo runs=$(wc -l < /data/runs)",
+                                   "    - {name: data, mountPath: /data}\n"));
+  yaml.replace(yaml.find("restartPolicy: Never"), 20, "restartPolicy: OnFailure");
+  auto r = run_pod(yaml);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(lines_of(r.out, "c"), Contains("runs=2")) << r.out;
+  expect_volumes_gone();
+}
+
 TEST_F(Volumes, HostPathOfEachTypeIsCheckedAndMade) {
   const std::string canary = "mpt-vol-canary: the host's files, seen from a container\n";
   auto dir = host_ / "dir";
