@@ -327,20 +327,20 @@ int volume_source(int report, const RootfsOp& op) {
   if (volume < 0) fail(report, op, errno);
   if (op.sub_path.empty()) return volume;
   int fd = safe_path::open_in_root(volume, op.sub_path.c_str(), O_PATH, safe_path::kBeneath);
+  safe_path::Refusal r{-fd, "cannot be resolved inside the volume"};
   if (fd == -ENOENT) {
     // Missing: a directory with the volume's own mode (the kubelet's SafeMakeDir).
     struct stat st {};
     if (::fstat(volume, &st) != 0) fail(report, op, errno);
-    safe_path::Refusal r;
     fd = safe_path::ensure_in_root(volume, op.sub_path.c_str(), safe_path::Kind::kDirectory,
                                    st.st_mode & 07777, safe_path::kBeneath, &r);
-    if (fd < 0) ns::child_refuse(report, op.what.c_str(), op.sub_path.c_str(), r.why, 0);
-  } else if (fd < 0) {
-    const char* why = fd == -EXDEV ? "leads out of the volume (an absolute symbolic link, or "
-                                     "\"..\" above it)"
-                                   : "cannot be resolved inside the volume";
-    ns::child_refuse(report, op.what.c_str(), op.sub_path.c_str(), why,
-                     fd == -EXDEV || fd == -ELOOP ? 0 : -fd);
+  }
+  if (fd < 0) {
+    // Out of the volume, whether through an existing link or a dangling one met while creating.
+    if (r.err == EXDEV)
+      r.why = "leads out of the volume (an absolute symbolic link, or \"..\" above it)";
+    bool kind = r.err == EXDEV || r.err == ELOOP || r.err == ENOTDIR;
+    ns::child_refuse(report, op.what.c_str(), op.sub_path.c_str(), r.why, kind ? 0 : r.err);
   }
   ::close(volume);
   return fd;

@@ -254,9 +254,10 @@ TEST_F(Volumes, HostPathTypeCheckFailuresUseTheKubeletsWords) {
 TEST_F(Volumes, SubPathSymlinkEscapesAreRefused) {
   // The init container plants links out of the volume; the app mounts them as its subPath.
   std::string plant =
-      "ln -s / /vol/esc; ln -s ../../.. /vol/up; mkdir /vol/real; echo inside > /vol/real/f; "
+      "ln -s / /vol/esc; ln -s ../../.. /vol/up; ln -s /nowhere /vol/dangle; mkdir /vol/real; "
+      "echo inside > /vol/real/f; "
       "ln -s real /vol/ok";
-  for (std::string sub : {"esc", "up", "up/etc"}) {
+  for (std::string sub : {"esc", "up", "up/etc", "dangle"}) {
     auto r = run_pod(pod("mpt-vol-esc", "  - name: vol\n    emptyDir: {}\n",
                          container("victim", "ls /x; cat /x/etc/hostname; echo victim-ran",
                                    "    - {name: vol, mountPath: /x, subPath: \"" + sub + "\"}\n"),
