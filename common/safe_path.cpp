@@ -32,7 +32,9 @@ const char* why_of(int err, unsigned strictness) {
     case ENOTDIR:
       return "is not a directory, or goes through something that is not one";
     case EXDEV:
-      return "goes through another mount";
+      return (strictness & kBeneath) != 0
+                 ? "leads out of it (an absolute symbolic link, or \"..\" above it)"
+                 : "goes through another mount";
     case ENOENT:
       return "does not exist";
     default:
@@ -111,6 +113,10 @@ Walk walk(int root, char* buf, Kind kind, mode_t mode, unsigned strictness, int*
           return Walk::kFailed;
         }
         target[n] = '\0';
+        if ((strictness & kBeneath) != 0 && target[0] == '/') {
+          refuse(r, EXDEV, why_of(EXDEV, strictness));
+          return Walk::kFailed;
+        }
         buf[end] = saved;
         char next[PATH_MAX];
         size_t len = 0;
@@ -171,9 +177,15 @@ Walk walk(int root, char* buf, Kind kind, mode_t mode, unsigned strictness, int*
 int open_in_root(int root, const char* path, int flags, unsigned strictness) {
   open_how how{};
   how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  how.resolve =
+      ((strictness & kBeneath) != 0 ? RESOLVE_BENEATH : RESOLVE_IN_ROOT) | RESOLVE_NO_MAGICLINKS;
   if ((strictness & kNoSymlinks) != 0) how.resolve |= RESOLVE_NO_SYMLINKS;
   if ((strictness & kNoMountCrossing) != 0) how.resolve |= RESOLVE_NO_XDEV;
+  if ((strictness & kBeneath) != 0) {
+    // RESOLVE_BENEATH refuses every absolute path: the root's own "/..." is written relative.
+    while (*path == '/') ++path;
+    if (*path == '\0') path = ".";
+  }
   // EAGAIN: a rename or mount raced with a ".." on the way; the kernel asks us to try again.
   for (int attempt = 0; attempt < 16; ++attempt) {
     long fd = ::syscall(SYS_openat2, root, path, &how, sizeof how);

@@ -29,6 +29,10 @@ enum Strictness : unsigned {
   kFollowInRoot = 0,      // symlinks followed, but only inside the root
   kNoSymlinks = 1u << 0,  // any symlink on the way is refused (kernel file system mount points)
   kNoMountCrossing = 1u << 1,  // the path must stay on the root's own mount (no /proc, /dev, ...)
+  // Symlinks followed only while they stay below the root: an absolute one, or a ".." that
+  // climbs out, is refused (EXDEV) instead of being read inside the root (RESOLVE_BENEATH). What
+  // the kubelet does for a volume's subPath (CVE-2017-1002101): a link out of it is an attack.
+  kBeneath = 1u << 2,
 };
 
 enum class Kind { kDirectory, kRegularFile, kAny };

@@ -10,6 +10,34 @@ nlohmann::json pid_or_null(pid_t pid) {
   return pid > 0 ? nlohmann::json(pid) : nlohmann::json();
 }
 
+// One object per item, in order.
+template <typename T, typename Fn>
+nlohmann::json each(const std::vector<T>& items, Fn fn) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& item : items) out.push_back(fn(item));
+  return out;
+}
+
+// One of a container's volumeMounts.
+nlohmann::json mount(const state::MountRecord& m) {
+  return {{"volume", m.volume},
+          {"mountPath", m.mount_path},
+          {"subPath", m.sub_path},
+          {"readOnly", m.read_only},
+          {"mountPropagation", m.propagation}};
+}
+
+// One of the pod's volumes, and where it is on the host.
+nlohmann::json volume(const state::VolumeRecord& v) {
+  nlohmann::json size = v.size_limit > 0 ? nlohmann::json(v.size_limit) : nullptr;
+  return {{"name", v.name},
+          {"type", v.type},
+          {"path", v.path},
+          {"medium", v.medium},
+          {"sizeLimit", std::move(size)},
+          {"hostPathType", v.host_path_type}};
+}
+
 nlohmann::json process(const state::ProcessRef& p, bool alive) {
   return {{"pid", pid_or_null(p.pid)}, {"alive", alive}};
 }
@@ -74,6 +102,7 @@ nlohmann::json container_details(const state::ContainerRecord& c, const state::P
   j["image"] = c.image;
   j["imageDigest"] = c.image_digest;
   j["cgroups"] = std::move(cgroups);
+  j["mounts"] = each(c.mounts, mount);
   return j;
 }
 
@@ -93,6 +122,7 @@ nlohmann::json pod_details(const state::PodRecord& r, const PodFacts& facts) {
   j["logDir"] = facts.log_dir.string();
   j["shmDir"] = r.shm_dir;
   j["layersDir"] = r.layers_dir;
+  j["volumes"] = each(r.volumes, volume);
   j["cgroups"] = r.cgroups;
   j["cni"] = nullptr;
   if (!r.network.empty())

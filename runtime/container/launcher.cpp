@@ -88,10 +88,13 @@ void close_fds_except(int (&keep)[N]) {
   if (s.cgroup_namespace && ::unshare(CLONE_NEWCGROUP) != 0)
     ns::child_fail(report, "unshare the cgroup namespace", "", errno);
 
+  // Bidirectional volumes first, while our copy of the host's mount table is still its peer.
+  SharedVolumes shared;
+  clone_shared_volumes(s.rootfs, report, &shared);
   // Our copy of the host's mount table must not send mount events back to the host.
   if (::mount("", "/", nullptr, MS_SLAVE | MS_REC, nullptr) != 0)
     ns::child_fail(report, "mount --make-rslave", "/", errno);
-  apply_rootfs(s.rootfs, report);
+  apply_rootfs(s.rootfs, shared, report);
 
   // Its stdio: minipod's pipes, and for what has none the container's own /dev/null, opened
   // inside: a descriptor of the host's node would let the pod chmod the host's /dev/null.
@@ -280,8 +283,13 @@ pid_t start(PreparedContainer& c) {
   while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
   }
   std::string step = f.step;
-  if (step == "refuse")
-    throw Error("container \"" + c.name_ + "\"", "image \"" + c.image_ + "\": " + f.detail, f.err);
+  if (step == "refuse") {
+    // A volume's mount refused is about the volume (a subPath leading out of it), not the image.
+    std::string detail = f.detail;
+    bool volume = detail.rfind("mount volume ", 0) == 0;
+    throw Error("container \"" + c.name_ + "\"",
+                (volume ? "" : "image \"" + c.image_ + "\": ") + detail, f.err);
+  }
   if (step == "exec" && (f.err == ENOENT || f.err == ENOTDIR))
     throw Error("container \"" + c.name_ + "\"", "command \"" + std::string(f.detail) +
                                                      "\" not found in image \"" + c.image_ + "\"");

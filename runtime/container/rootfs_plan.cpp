@@ -9,6 +9,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -87,6 +88,38 @@ void add_cgroupfs(const RootfsInputs& in, std::vector<RootfsOp>& ops) {
     ops.push_back(make_op(Kind::kRemountReadOnly, path, "make " + path + " read-only"));
   }
   if (layered) ops.push_back(make_op(Kind::kRemountReadOnly, base, "make " + base + " read-only"));
+}
+
+// The container's volumeMounts, after the kernel file systems (as runc mounts a config's own
+// mounts after /proc, /dev and /sys) and before the masks. A mount path inside another's comes
+// after it, whatever the manifest's order (containerd sorts mounts by depth the same way).
+void add_volumes(const RootfsInputs& in, std::vector<RootfsOp>& ops) {
+  std::vector<const VolumeBind*> sorted;
+  for (const auto& v : in.volumes) sorted.push_back(&v);
+  auto depth = [](const std::string& p) {
+    size_t n = 0;
+    for (size_t i = 0; i < p.size(); ++i)
+      if (p[i] == '/' && i + 1 < p.size() && p[i + 1] != '/') ++n;
+    return n;
+  };
+  std::stable_sort(sorted.begin(), sorted.end(), [&](const VolumeBind* a, const VolumeBind* b) {
+    return depth(a->mount_path) < depth(b->mount_path);
+  });
+  for (const VolumeBind* v : sorted) {
+    RootfsOp op = make_op(Kind::kVolume, v->mount_path,
+                          "mount volume \"" + v->volume + "\" at " + v->mount_path);
+    op.source = v->source;
+    op.sub_path = v->sub_path;
+    op.flags = v->read_only ? MS_RDONLY : 0;
+    // Kubernetes: None is rprivate, HostToContainer rslave, Bidirectional rshared.
+    op.propagation = v->propagation == "Bidirectional"     ? MS_SHARED
+                     : v->propagation == "HostToContainer" ? MS_SLAVE
+                                                           : MS_PRIVATE;
+    // The mount path follows the image's links, but only inside the root (a volume at /data
+    // where the image has /data -> /var/data lands on /var/data, never on the host's).
+    op.strictness = kFollowInRoot;
+    ops.push_back(std::move(op));
+  }
 }
 
 }  // namespace
@@ -196,6 +229,7 @@ RootfsPlan plan_rootfs(const RootfsInputs& in) {
   ops.push_back(mount_op("/sys", "sysfs", "sysfs", kSecure));
   if (!in.privileged) ops.push_back(make_op(Kind::kRemountReadOnly, "/sys", "make /sys read-only"));
   add_cgroupfs(in, ops);
+  add_volumes(in, ops);
 
   if (!in.privileged) {
     for (const auto& p : kReadOnlyPaths)
@@ -284,7 +318,65 @@ int parent_of(int root, int report, const RootfsOp& op, const char** name) {
   return fd;
 }
 
-void apply(int root, int report, const RootfsOp& op) {
+// The volume (or the subPath inside it) as an O_PATH descriptor. The subPath is resolved beneath
+// the volume: a symlink in it that leads out (to "/", to "../../..") is refused, never followed
+// (CVE-2017-1002101, CVE-2021-25741), and what was checked is what gets mounted, through its
+// descriptor: nothing can be swapped in between.
+int volume_source(int report, const RootfsOp& op) {
+  int volume = ::open(op.source.c_str(), O_PATH | O_CLOEXEC);
+  if (volume < 0) fail(report, op, errno);
+  if (op.sub_path.empty()) return volume;
+  int fd = safe_path::open_in_root(volume, op.sub_path.c_str(), O_PATH, safe_path::kBeneath);
+  safe_path::Refusal r{-fd, "cannot be resolved inside the volume"};
+  if (fd == -ENOENT) {
+    // Missing: a directory with the volume's own mode (the kubelet's SafeMakeDir).
+    struct stat st {};
+    if (::fstat(volume, &st) != 0) fail(report, op, errno);
+    fd = safe_path::ensure_in_root(volume, op.sub_path.c_str(), safe_path::Kind::kDirectory,
+                                   st.st_mode & 07777, safe_path::kBeneath, &r);
+  }
+  if (fd < 0) {
+    // Out of the volume, whether through an existing link or a dangling one met while creating.
+    if (r.err == EXDEV)
+      r.why = "leads out of the volume (an absolute symbolic link, or \"..\" above it)";
+    bool kind = r.err == EXDEV || r.err == ELOOP || r.err == ENOTDIR;
+    ns::child_refuse(report, op.what.c_str(), op.sub_path.c_str(), r.why, kind ? 0 : r.err);
+  }
+  ::close(volume);
+  return fd;
+}
+
+// `tree`: the op's detached mount tree (a Bidirectional volume), or -1 to bind its source.
+void mount_volume(int root, int report, const RootfsOp& op, int tree) {
+  int source = tree >= 0 ? tree : volume_source(report, op);
+  struct stat st {};
+  if (::fstat(source, &st) != 0) fail(report, op, errno);
+  // A file, socket or device volume (hostPath File, Socket, ...) goes on a file (0644, as runc
+  // makes it); a directory on a directory (0755).
+  bool dir = S_ISDIR(st.st_mode);
+  safe_path::Refusal r;
+  int target = safe_path::ensure_in_root(root, op.path.c_str(),
+                                         dir ? safe_path::Kind::kDirectory : safe_path::Kind::kAny,
+                                         dir ? 0755 : 0644, op.strictness, &r);
+  if (target < 0) refuse(report, op, r);
+  char from[32];
+  char to[32];
+  int made = tree >= 0 ? ::move_mount(tree, "", target, "",
+                                      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+                       : ::mount(safe_path::fd_path(source, from), safe_path::fd_path(target, to),
+                                 nullptr, MS_BIND | MS_REC, nullptr);
+  if (made != 0) fail(report, op, errno);
+  ::close(source);
+  ::close(target);
+  // Resolved again: the bind mount just made is now on top.
+  int top = safe_path::open_in_root(root, op.path.c_str(), O_PATH, op.strictness);
+  if (top < 0) fail(report, op, -top);
+  if ((op.flags & MS_RDONLY) != 0) remount_read_only(report, op, top);
+  mount_on(report, op, top, "", nullptr, op.propagation | MS_REC, nullptr);
+  ::close(top);
+}
+
+void apply(int root, int report, const RootfsOp& op, int tree) {
   switch (op.kind) {
     case Kind::kMount: {
       int fd = target_of(root, report, op, safe_path::Kind::kDirectory);
@@ -361,6 +453,9 @@ void apply(int root, int report, const RootfsOp& op) {
       ::close(fd);
       break;
     }
+    case Kind::kVolume:
+      mount_volume(root, report, op, tree);
+      break;
   }
 }
 
@@ -430,14 +525,43 @@ void mount_overlay(const RootfsPlan& plan, int report) {
 
 }  // namespace
 
-void apply_rootfs(const RootfsPlan& plan, int report) {
+bool is_shared_volume(const RootfsOp& op) {
+  return op.kind == Kind::kVolume && op.propagation == MS_SHARED;
+}
+
+size_t shared_volume_count(const RootfsPlan& plan) {
+  return static_cast<size_t>(std::count_if(plan.ops.begin(), plan.ops.end(), is_shared_volume));
+}
+
+void clone_shared_volumes(const RootfsPlan& plan, int report, SharedVolumes* out) {
+  ::umask(0);  // a subPath made here gets the volume's own mode
+  out->count = 0;
+  for (const auto& op : plan.ops) {
+    if (!is_shared_volume(op)) continue;
+    if (out->count == SharedVolumes::kMax) fail(report, op, E2BIG);
+    int source = volume_source(report, op);
+    int tree =
+        ::open_tree(source, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+    if (tree < 0) fail(report, op, errno);
+    ::close(source);
+    out->fds[out->count++] = tree;
+  }
+}
+
+void apply_rootfs(const RootfsPlan& plan, const SharedVolumes& shared, int report) {
   // Modes are the plan's, not narrowed by the umask (/dev/shm is 1777).
   ::umask(0);
   // The overlay goes on minipod's own mount point; everything else inside it, through `root`.
   mount_overlay(plan, report);
   int root = ::open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root < 0) ns::child_fail(report, "open the root filesystem", plan.rootfs.c_str(), errno);
-  for (const auto& op : plan.ops) apply(root, report, op);
+  size_t next_tree = 0;
+  for (const auto& op : plan.ops) {
+    int tree = -1;
+    if (is_shared_volume(op) && next_tree < shared.count) tree = shared.fds[next_tree++];
+    apply(root, report, op, tree);
+    if (tree >= 0) ::close(tree);
+  }
 
   // pivot_root(".", ".") stacks the old root under the new one; detaching it leaves the container
   // with nothing of the host's mount table (runc's trick, no temporary directory needed).

@@ -29,6 +29,9 @@ struct RootfsOp {
     kMask,      // /dev/null over a file, an empty read-only tmpfs over a directory; if it exists
     kReadOnly,  // a path bound onto itself read-only; if it exists
     kRemountReadOnly,  // the mount at `path` made read-only, per mount (never its superblock)
+    // A pod volume (`source` on the host, `sub_path` inside it) bound at `path`, read-only when
+    // MS_RDONLY is in `flags`, then given the propagation in `propagation`.
+    kVolume,
   };
   Kind kind;
   std::string path;    // inside the container: "/proc", "/etc/hosts"
@@ -42,6 +45,20 @@ struct RootfsOp {
   safe_path::Kind target = safe_path::Kind::kDirectory;
   unsigned strictness = safe_path::kNoSymlinks;
   std::string what;  // for errors: "mount /proc", "bind /etc/hosts", ...
+  // kVolume: a path inside the volume, resolved beneath it (never out through a link) and made
+  // a directory with the volume's mode when missing, as the kubelet does; "" for the whole one.
+  std::string sub_path;
+  unsigned long propagation = 0;  // kVolume: MS_PRIVATE, MS_SLAVE or MS_SHARED (recursive)
+};
+
+// One volumeMount of the container, with its volume's place on the host.
+struct VolumeBind {
+  std::string volume;      // its name, for messages
+  std::string source;      // the volume on the host (an emptyDir's directory, a hostPath)
+  std::string mount_path;  // inside the container
+  std::string sub_path;
+  bool read_only = false;
+  std::string propagation = "None";  // None, HostToContainer, Bidirectional
 };
 
 struct RootfsPlan {
@@ -76,6 +93,7 @@ struct RootfsInputs {
   bool read_only_root = false;  // readOnlyRootFilesystem
   // The container's cgroups, seen from its cgroup namespace (empty: none mounted).
   std::vector<cgroups::CgroupfsMount> cgroupfs;
+  std::vector<VolumeBind> volumes;  // its volumeMounts
 };
 
 // Docker/containerd's defaults (runtime.md), relative to the container's root.
@@ -84,12 +102,30 @@ extern const std::vector<std::string> kReadOnlyPaths;
 
 // The standard container filesystem (runtime.md): overlay root, the pod files, /proc, /dev with
 // the standard nodes and links, /dev/pts, the pod's /dev/shm, /dev/mqueue, /sys read-only with
-// the container's cgroups below it, then the read-only and masked paths, and the root made
-// read-only when asked.
+// the container's cgroups below it, the volumes (outer mount paths first), then the read-only
+// and masked paths, and the root made read-only when asked.
 RootfsPlan plan_rootfs(const RootfsInputs& in);
+
+// The Bidirectional volumes of a plan (kVolume ops with MS_SHARED), in plan order, as detached
+// mount trees (open_tree). They are cloned while the child's mount table is still a peer of the
+// host's, before the launcher makes it a slave: a clone of a shared mount joins the host mount's
+// peer group, so that mounts the container makes below it reach the host (runc gets the same
+// with rootfsPropagation rshared). Anything else the container mounts stays its own.
+struct SharedVolumes {
+  static constexpr size_t kMax = 16;
+  int fds[kMax];
+  size_t count = 0;
+};
+
+// How many Bidirectional volumes a plan has (at most SharedVolumes::kMax; plan checks).
+size_t shared_volume_count(const RootfsPlan& plan);
+
+// Child side, before the mount table is made a slave: resolves each Bidirectional volume (and
+// its subPath, beneath it) and clones it into `out`. Reports failures and _exits.
+void clone_shared_volumes(const RootfsPlan& plan, int report_fd, SharedVolumes* out);
 
 // Child side: runs the plan, then pivot_root. Reports failures through `report_fd` and _exits; a
 // target refused for its kind is reported as the step "refuse" with the path and why.
-void apply_rootfs(const RootfsPlan& plan, int report_fd);
+void apply_rootfs(const RootfsPlan& plan, const SharedVolumes& shared, int report_fd);
 
 }  // namespace minipod::container

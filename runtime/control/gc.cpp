@@ -1,5 +1,7 @@
 #include "runtime/control/gc.h"
 
+#include <sys/mount.h>
+
 #include <algorithm>
 #include <filesystem>
 
@@ -165,6 +167,21 @@ GcReport collect_garbage(const state::Paths& paths, const std::filesystem::path&
     } catch (const std::exception& e) {
       report.warnings.push_back(std::string("writable layers ") + paths.layers_dir(id).string() +
                                 ": " + e.what());
+    }
+  }
+  // emptyDir volumes whose pod record is gone (a crash between removing them and the record):
+  // a tmpfs one may still be mounted, and is unmounted first.
+  for (const auto& id : entries(paths.data_dir / "volumes")) {
+    if (fsys::exists(paths.pod_dir(id))) continue;
+    auto dir = paths.volumes_dir(id);
+    try {
+      for (const auto& volume : entries(dir))
+        if (::umount2((dir / volume).c_str(), MNT_DETACH) != 0 && errno != EINVAL)
+          throw_errno("umount", (dir / volume).string());
+      fs::remove_tree(dir);
+      report.actions.push_back("removed emptyDir volumes without a pod: " + dir.string());
+    } catch (const std::exception& e) {
+      report.warnings.push_back("emptyDir volumes " + dir.string() + ": " + e.what());
     }
   }
   // Host port reservations whose pod is gone.

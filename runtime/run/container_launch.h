@@ -14,6 +14,8 @@
 #include "runtime/container/launcher.h"
 #include "runtime/run/container_command.h"
 #include "runtime/security/security_plan.h"
+#include "runtime/spec/pod_spec.h"
+#include "runtime/state/pod_record.h"
 
 namespace minipod::run {
 
@@ -31,8 +33,13 @@ struct ContainerLaunch {
   std::filesystem::path layer_dir;        // made afresh: upper, work, rootfs
   ContainerProcess process;
   security::SecurityPlan security;
-  cgroups::CgroupJoin cgroup;  // empty: no cgroup (and no cgroup namespace)
+  cgroups::CgroupJoin cgroup;                  // empty: no cgroup (and no cgroup namespace)
+  std::vector<container::VolumeBind> volumes;  // its volumeMounts
 };
+
+// The container's volumeMounts, each with its volume's place on the host (the pod's record).
+std::vector<container::VolumeBind> volume_binds(const spec::Container& container,
+                                                const std::vector<state::VolumeRecord>& volumes);
 
 // Makes the container's writable layer (removing one a previous start left) and returns its
 // LaunchSpec, stdio left unset (the caller's pipes).

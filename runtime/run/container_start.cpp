@@ -34,7 +34,8 @@ PreparedStart prepare_start(sandbox::Sandbox& sb, ContainerPlan& plan, const std
       layer_dir,
       ContainerProcess{plan.argv, plan.env, plan.working_dir, plan.exec_paths},
       security,
-      sb.cgroups().prepare_container(name, cgroups::container_limits(*plan.spec))};
+      sb.cgroups().prepare_container(name, cgroups::container_limits(*plan.spec)),
+      volume_binds(*plan.spec, sb.record().volumes)};
   container::LaunchSpec ls = launch_spec(std::move(launch), side);
 
   Pipe out = make_pipe(), err = make_pipe();

@@ -64,6 +64,8 @@ Supervisor::Supervisor(sandbox::Sandbox& sandbox, std::vector<ContainerPlan> pla
     cr.image = slot->plan.spec->image;
     cr.image_digest = slot->plan.image_digest;
     cr.image_layers = slot->plan.image_layers;
+    for (const auto& m : slot->plan.spec->volume_mounts)
+      cr.mounts.push_back({m.name, m.mount_path, m.sub_path, m.mount_propagation, m.read_only});
     record.containers.push_back(cr);
     slots_.push_back(std::move(slot));
   }

@@ -62,6 +62,19 @@ TraceStep describe_shm(const std::string& shm_dir) {
           "mount -t tmpfs -o mode=1777,size=64m shm " + shm_dir};
 }
 
+TraceStep describe_volume(const state::VolumeRecord& v) {
+  if (v.type == "hostPath")
+    return {"volume \"" + v.name + "\": hostPath " + v.path +
+                (v.host_path_type.empty() ? "" : " (type " + v.host_path_type + ", checked)"),
+            "stat " + v.path};
+  if (v.tmpfs())
+    return {"volume \"" + v.name + "\": emptyDir in memory",
+            "mkdir -m 0777 -p " + v.path + " && mount -t tmpfs" +
+                (v.size_limit > 0 ? " -o size=" + std::to_string(v.size_limit) : "") + " tmpfs " +
+                v.path};
+  return {"volume \"" + v.name + "\": emptyDir on disk", "mkdir -m 0777 -p " + v.path};
+}
+
 TraceStep describe_network_add(const cni::NetworkConfigList& list) {
   return {"CNI ADD: network \"" + list.name + "\" (" + list.source +
               "), plugins run in order, in the background while the containers are prepared",

@@ -12,6 +12,7 @@
 
 #include "cni/config.h"
 #include "runtime/sandbox/pause_process.h"
+#include "runtime/state/pod_record.h"
 
 namespace minipod::sandbox {
 
@@ -46,6 +47,8 @@ TraceStep describe_netns_pin(const std::string& netns, pid_t pause);
 
 // Step 4.
 TraceStep describe_shm(const std::string& shm_dir);
+// One of the pod's volumes made ready (sandbox/pod_volumes.h).
+TraceStep describe_volume(const state::VolumeRecord& volume);
 
 // Step 5: the ADD of `list`, started in the background.
 TraceStep describe_network_add(const cni::NetworkConfigList& list);

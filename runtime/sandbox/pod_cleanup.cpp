@@ -19,6 +19,7 @@
 #include "runtime/cgroups/cgroup.h"
 #include "runtime/sandbox/netns_pin.h"
 #include "runtime/sandbox/pod_shm.h"
+#include "runtime/sandbox/pod_volumes.h"
 #include "runtime/state/host_ports.h"
 #include "runtime/state/pod_store.h"
 
@@ -211,6 +212,8 @@ std::vector<std::string> release_pod_resources(state::PodRecord& record,
     step(failures, "unpin " + record.netns, [&] { unpin_netns(record.netns, record.netns_inode); });
   if (!record.shm_dir.empty())
     step(failures, "unmount " + record.shm_dir, [&] { unmount_pod_shm(record.shm_dir); });
+  if (!record.volumes.empty())
+    step(failures, "unmount the pod's tmpfs volumes", [&] { unmount_volumes(record.volumes); });
   if (!record.layers_dir.empty())
     step(failures, "remove " + record.layers_dir, [&] { fs::remove_tree(record.layers_dir); });
   if (!record.cgroups.empty())
@@ -225,6 +228,7 @@ std::filesystem::path pod_log_dir(const state::Paths& paths, const std::string& 
 
 void remove_pod(const state::Paths& paths, const state::PodRecord& record, bool logs) {
   if (logs) fs::remove_tree(pod_log_dir(paths, record.namespace_, record.name));
+  remove_volumes(record);
   state::remove_pod_dir(paths, record.id);
   state::release_host_ports(paths, record.id);
   // The name goes last: while it is held, nobody can create a pod that the steps above would hurt.

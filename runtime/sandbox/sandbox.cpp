@@ -14,6 +14,7 @@
 #include "runtime/sandbox/netns_pin.h"
 #include "runtime/sandbox/pod_cleanup.h"
 #include "runtime/sandbox/pod_shm.h"
+#include "runtime/sandbox/pod_volumes.h"
 #include "runtime/security/plan_security.h"
 #include "runtime/security/sysctls.h"
 #include "runtime/state/crash_point.h"
@@ -82,6 +83,7 @@ std::unique_ptr<Sandbox> Sandbox::create(const spec::Pod& pod, SandboxOptions op
       sb->step_done();
     }
     sb->mount_shm();
+    sb->make_volumes();
     sb->write_files();
     sb->step_done();
     if (sb->options_.network) sb->start_network();
@@ -177,6 +179,9 @@ void Sandbox::reserve() {
   lock_ = state::create_pod_dir(options_.paths, record_.id);
   undo_.push("remove the pod directory",
              [this] { state::remove_pod_dir(options_.paths, record_.id); });
+  // The emptyDirs belong to the record, as the logs do: kept across container restarts and with
+  // a stopped pod, removed with it (their tmpfs mounts go with the pod's other resources).
+  undo_.push("remove the pod's emptyDir volumes", [this] { remove_volumes(record_); });
   state::crash_point("reserve", 1);
   // The host ports with the name, under one hold of the names lock: two pods started at once
   // cannot both publish one.
@@ -206,6 +211,10 @@ void Sandbox::reserve() {
   }
   record_.shm_dir = (dir / "shm").string();
   record_.layers_dir = options_.paths.layers_dir(record_.id).string();
+  if (!pod_.volumes.empty()) {
+    record_.volumes_dir = options_.paths.volumes_dir(record_.id).string();
+    record_.volumes = plan_volumes(pod_, record_.volumes_dir);
+  }
   if (options_.network)
     record_.network_intent = network_intent(
         options_.network->list, pod_runtime_conf(pod_, record_.id, record_.uid, record_.netns));
@@ -281,6 +290,17 @@ void Sandbox::mount_shm() {
   undo_.push("unmount the pod's /dev/shm", [this] { unmount_pod_shm(record_.shm_dir); });
   mount_pod_shm(record_.shm_dir);
   trace(describe_shm(record_.shm_dir));
+}
+
+// Step 4 too: the volumes, before any container is cloned (each binds them in its own mount
+// namespace, a copy of the host's taken then).
+void Sandbox::make_volumes() {
+  if (record_.volumes.empty()) return;
+  undo_.push("unmount the pod's tmpfs volumes", [this] { unmount_volumes(record_.volumes); });
+  for (const auto& v : record_.volumes) {
+    set_up_volume(v);
+    trace(describe_volume(v));
+  }
 }
 
 // Step 5, on a thread: the plugins run while the caller prepares the containers. The DEL is

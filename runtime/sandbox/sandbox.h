@@ -101,6 +101,7 @@ class Sandbox {
   void configure_pause();
   void pin_network_namespace();
   void mount_shm();
+  void make_volumes();
   void start_network();
   void write_files();
   void step_done();

@@ -171,11 +171,7 @@ Container parse_container(const Field& field, bool init_container) {
   // IfNotPresent.
   Field pull_policy = obj["imagePullPolicy"];
   if (pull_policy.is_set()) {
-    c.image_pull_policy = pull_policy.str();
-    if (c.image_pull_policy != "Always" && c.image_pull_policy != "IfNotPresent" &&
-        c.image_pull_policy != "Never")
-      pull_policy.fail("must be Always, IfNotPresent or Never, got " +
-                       in_quotes(c.image_pull_policy));
+    c.image_pull_policy = pull_policy.one_of({"Always", "IfNotPresent", "Never"});
   } else {
     c.image_pull_policy = ref->digest.empty() && ref->tag == "latest" ? "Always" : "IfNotPresent";
   }
@@ -192,6 +188,7 @@ Container parse_container(const Field& field, bool init_container) {
     working_dir.fail("must be an absolute path, got " + in_quotes(c.working_dir));
 
   c.ports = parse_ports(obj["ports"]);
+  c.volume_mounts = parse_volume_mounts(obj["volumeMounts"], c.env);
   c.security_context = parse_security_context(obj["securityContext"]);
   c.resources = parse_resources(obj["resources"]);
 

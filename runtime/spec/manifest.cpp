@@ -235,8 +235,11 @@ void parse_pod_spec(const Field& field, Pod& pod) {
     pod.termination_grace_period_seconds =
         grace.integer_in(0, INT64_MAX, "a number of seconds >= 0");
   pod.security_context = detail::parse_pod_security_context(obj["securityContext"]);
+  Field volumes = obj["volumes"];
+  pod.volumes = detail::parse_volumes(volumes);
   obj.warn_unknown();
   check_across_containers(field, pod);
+  detail::check_volume_mounts(field, volumes, pod);
 }
 
 ParseOutput parse_document(const YAML::Node& doc, Context& ctx) {

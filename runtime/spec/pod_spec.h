@@ -65,6 +65,18 @@ struct Resources {
   ResourceList limits, requests;
 };
 
+// spec.containers[i].volumeMounts[j], checked against the pod's volumes.
+struct VolumeMount {
+  std::string name;        // of one of spec.volumes
+  std::string mount_path;  // absolute, no ".."
+  // Relative, no "..": a path inside the volume. subPathExpr is expanded into it by the parser,
+  // with the container's env ($(VAR)), as the kubelet does.
+  std::string sub_path;
+  bool read_only = false;
+  std::string mount_propagation = "None";  // None, HostToContainer, Bidirectional
+  std::string field;                       // "spec.containers[0].volumeMounts[1]", for messages
+};
+
 struct Container {
   std::string name;
   std::string image;  // a reference (images/oci/image_ref.h) or a local image name
@@ -75,6 +87,7 @@ struct Container {
   std::vector<EnvVar> env;
   std::string working_dir;
   std::vector<ContainerPort> ports;
+  std::vector<VolumeMount> volume_mounts;
   SecurityContext security_context;
   Resources resources;
   // Not from the manifest: the groups of the image's /etc/group that list the user the container
@@ -83,6 +96,21 @@ struct Container {
   // Only for init containers: "Always" makes it a sidecar (Kubernetes native sidecars): started
   // before the app containers, kept running, stopped after they end.
   std::string restart_policy;
+};
+
+// spec.volumes[i]. minipod makes emptyDir and hostPath volumes; a volume of another type is kept
+// (its type in `type`) only so that mounting it fails naming it.
+struct Volume {
+  std::string name;
+  std::string type;  // "emptyDir", "hostPath", or the unsupported type's field ("configMap")
+  // emptyDir
+  std::string medium;                 // "" (the pod's directory on disk) or "Memory" (a tmpfs)
+  std::optional<int64_t> size_limit;  // bytes
+  // hostPath
+  std::string path;
+  std::string host_path_type;  // "", DirectoryOrCreate, Directory, FileOrCreate, File, Socket,
+                               // CharDevice, BlockDevice
+  std::string field;           // "spec.volumes[0]", for messages
 };
 
 struct HostAlias {
@@ -105,6 +133,7 @@ struct Pod {
   // spec
   std::vector<Container> init_containers;
   std::vector<Container> containers;
+  std::vector<Volume> volumes;
   std::string hostname;  // empty: the pod name (see effective_hostname)
   bool share_process_namespace = false;
   bool host_network = false;

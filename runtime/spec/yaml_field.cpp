@@ -93,6 +93,19 @@ int64_t Field::integer_in(int64_t min, int64_t max, const std::string& what) con
   return value;
 }
 
+std::string Field::one_of(std::initializer_list<const char*> allowed) const {
+  std::string value = str();
+  std::string words;
+  size_t i = 0;
+  for (const char* a : allowed) {
+    if (value == a) return value;
+    if (i > 0) words += i + 1 == allowed.size() ? " or " : ", ";
+    words += *a == '\0' ? "\"\"" : a;
+    ++i;
+  }
+  fail("must be " + words + ", got " + in_quotes(value));
+}
+
 std::vector<std::string> Field::strings() const {
   std::vector<std::string> out;
   for (const Field& item : items()) {

@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <utility>
@@ -60,6 +61,9 @@ class Field {
   bool boolean() const;     // true/false (and YAML 1.1's yes/no/on/off), unquoted
   int64_t integer() const;  // unquoted decimal integer
   int64_t integer_in(int64_t min, int64_t max, const std::string& what) const;  // "must be <what>"
+  // str(), which must be one of `allowed`: else fails "must be A, B or C, got \"x\"" (an
+  // allowed "" is shown as \"\").
+  std::string one_of(std::initializer_list<const char*> allowed) const;
   std::vector<std::string> strings() const;               // list of scalars; unset -> empty
   std::vector<Field> items() const;                       // list; unset -> empty; paths "<path>[i]"
   std::map<std::string, std::string> string_map() const;  // mapping of scalars; unset -> empty

@@ -17,6 +17,10 @@ struct Paths {
 
   std::filesystem::path pod_dir(const std::string& id) const { return run_dir / "pods" / id; }
   std::filesystem::path layers_dir(const std::string& id) const { return data_dir / "pods" / id; }
+  // The pod's emptyDir volumes: kept across container restarts, removed with the pod's record.
+  std::filesystem::path volumes_dir(const std::string& id) const {
+    return data_dir / "volumes" / id;
+  }
   std::filesystem::path names_dir() const { return run_dir / "names"; }
   // Empty; pause's read-only root is mounted on it inside pause's own mount namespace.
   std::filesystem::path pause_root() const { return run_dir / "pause-root"; }

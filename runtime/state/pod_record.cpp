@@ -15,6 +15,12 @@
 
 namespace minipod::state {
 
+// Volumes and mounts as the record keeps them (a missing field reads as its default).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VolumeRecord, name, type, path, medium, size_limit,
+                                                host_path_type)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MountRecord, volume, mount_path, sub_path,
+                                                propagation, read_only)
+
 uint64_t process_start_time(pid_t pid) {
   std::string path = "/proc/" + std::to_string(pid) + "/stat";
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -160,7 +166,8 @@ nlohmann::json PodRecord::to_json() const {
                   {"layerDir", c.layer_dir},
                   {"image", c.image},
                   {"imageDigest", c.image_digest},
-                  {"imageLayers", c.image_layers}});
+                  {"imageLayers", c.image_layers},
+                  {"mounts", c.mounts}});
   }
   return {{"id", id},
           {"name", name},
@@ -187,6 +194,8 @@ nlohmann::json PodRecord::to_json() const {
           {"ips", ips},
           {"shmDir", shm_dir},
           {"layersDir", layers_dir},
+          {"volumesDir", volumes_dir},
+          {"volumes", volumes},
           {"cgroups", cgroups},
           {"containers", cs}};
 }
@@ -218,6 +227,8 @@ PodRecord PodRecord::from_json(const nlohmann::json& j) {
   r.ips = j.value("ips", std::vector<std::string>{});
   r.shm_dir = j.value("shmDir", "");
   r.layers_dir = j.value("layersDir", "");
+  r.volumes_dir = j.value("volumesDir", "");
+  r.volumes = j.value("volumes", std::vector<VolumeRecord>{});
   r.cgroups = j.value("cgroups", std::vector<std::string>{});
   for (const auto& c : j.value("containers", nlohmann::json::array())) {
     ContainerRecord cr;
@@ -232,6 +243,7 @@ PodRecord PodRecord::from_json(const nlohmann::json& j) {
     cr.image = c.value("image", "");
     cr.image_digest = c.value("imageDigest", "");
     cr.image_layers = c.value("imageLayers", std::vector<std::string>{});
+    cr.mounts = c.value("mounts", std::vector<MountRecord>{});
     r.containers.push_back(std::move(cr));
   }
   return r;

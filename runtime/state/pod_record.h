@@ -45,6 +45,23 @@ PodStatus pod_status_from(std::string_view name);
 ContainerStatus container_status_from(std::string_view name);
 ContainerRole container_role_from(std::string_view name);
 
+// One volumeMount of a container, as it was mounted (subPathExpr expanded).
+struct MountRecord {
+  std::string volume, mount_path, sub_path, propagation;
+  bool read_only = false;
+};
+
+// One of the pod's volumes and where it is on the host.
+struct VolumeRecord {
+  std::string name;
+  std::string type;            // emptyDir, hostPath
+  std::string path;            // on the host: <volumes dir>/<name>, or the hostPath
+  std::string medium;          // emptyDir: "" or Memory (a tmpfs on `path`)
+  int64_t size_limit = 0;      // emptyDir, bytes; 0: none
+  std::string host_path_type;  // hostPath
+  bool tmpfs() const { return type == "emptyDir" && medium == "Memory"; }
+};
+
 struct ContainerRecord {
   std::string name;
   ContainerRole role = ContainerRole::kApp;
@@ -58,6 +75,7 @@ struct ContainerRecord {
   std::string image_digest;  // the manifest digest it runs; empty for a flat local image
   // The image layers its overlay stacks (image prune and rm keep them while the pod lives).
   std::vector<std::string> image_layers;
+  std::vector<MountRecord> mounts;
 };
 
 struct PodRecord {
@@ -88,6 +106,9 @@ struct PodRecord {
   std::vector<std::string> ips;
   std::string shm_dir;
   std::string layers_dir;
+  // The emptyDir volumes, one directory each (<data dir>/volumes/<id>); they go with the record.
+  std::string volumes_dir;
+  std::vector<VolumeRecord> volumes;
   std::vector<std::string> cgroups;  // the pod's cgroup, one directory per hierarchy
   std::vector<ContainerRecord> containers;
 

@@ -51,6 +51,33 @@ TEST_F(SafePath, DotDotCannotClimbOutOfTheRoot) {
   EXPECT_TRUE(fsys::is_regular_file(root_ / outside_.relative_path() / "resolv.conf"));
 }
 
+// kBeneath (a volume's subPath): a link that leads out is refused, never read inside the root;
+// one that stays below it is followed, and what is missing is made there.
+TEST_F(SafePath, BeneathRefusesLinksOutAndFollowsLinksWithin) {
+  fsys::create_directory_symlink("/", root_ / "abs");
+  fsys::create_directory_symlink("../../..", root_ / "up");
+  fsys::create_directory_symlink("/nowhere", root_ / "dangling");
+  fsys::create_directory_symlink("etc", root_ / "within");
+  RootDir root(root_);
+  for (const char* out : {"abs", "up", "up/etc", "etc/../.."}) {
+    try {
+      root.open(out, O_PATH, kBeneath);
+      ADD_FAILURE() << out << " was resolved";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.err(), EXDEV) << out;
+      EXPECT_NE(std::string(e.what()).find("leads out of it"), std::string::npos) << e.what();
+    }
+  }
+  Refusal r;
+  EXPECT_EQ(ensure_in_root(root.fd(), "dangling/x", Kind::kDirectory, 0755, kBeneath, &r), -1);
+  EXPECT_EQ(r.err, EXDEV);
+  EXPECT_FALSE(fsys::exists(root_ / "nowhere"));
+  UniqueFd made(ensure_in_root(root.fd(), "within/sub", Kind::kDirectory, 0700, kBeneath, &r));
+  ASSERT_TRUE(made) << r.why;
+  EXPECT_TRUE(fsys::is_directory(root_ / "etc" / "sub"));
+  EXPECT_TRUE(root.open("/", O_PATH | O_DIRECTORY, kBeneath));  // the root itself
+}
+
 TEST_F(SafePath, DanglingLinkIsFollowedInsideTheRoot) {
   // Ubuntu's /etc/resolv.conf -> ../run/systemd/resolve/stub-resolv.conf, with /run empty.
   fsys::create_symlink("../run/systemd/resolve/stub-resolv.conf", root_ / "etc" / "resolv.conf");

@@ -28,10 +28,15 @@ metadata:
          name + R"yaml(
 spec:
   terminationGracePeriodSeconds: 1
+  # Volumes on disk and in memory: a crash at any step leaves them to gc, which removes them.
+  volumes:
+  - {name: data, emptyDir: {}}
+  - {name: mem, emptyDir: {medium: Memory, sizeLimit: 4Mi}}
   containers:
   - name: a
     image: probe
-    command: [sh, -c, 'trap "exit 0" TERM; while true; do sleep 0.1; done']
+    command: [sh, -c, 'trap "exit 0" TERM; echo x > /data/x; while true; do sleep 0.1; done']
+    volumeMounts: [{name: data, mountPath: /data}, {name: mem, mountPath: /mem}]
   - name: b
     image: probe
     command: [probe, sleep, "600"]
@@ -82,10 +87,12 @@ metadata:
   name: mpt-pod-crash
 spec:
   restartPolicy: Never
+  volumes: [{name: mem, emptyDir: {medium: Memory}}]
   containers:
   - name: a
     image: probe
     command: ["true"]
+    volumeMounts: [{name: mem, mountPath: /mem}]
 )yaml");
   int crashed = 0;
   for (int step = 1; step < 30; ++step) {

@@ -49,7 +49,8 @@ state::PodRecord running_pod() {
                               "/var/lib/minipod/pods/0123/setup",
                               "busybox",
                               "",
-                              {"/var/lib/minipod/images/busybox/rootfs"}};
+                              {"/var/lib/minipod/images/busybox/rootfs"},
+                              {}};
   state::ContainerRecord sidecar{"proxy",
                                  state::ContainerRole::kSidecar,
                                  state::ContainerStatus::kRunning,
@@ -60,7 +61,8 @@ state::PodRecord running_pod() {
                                  "/var/lib/minipod/pods/0123/proxy",
                                  "localhost:5000/proxy:1",
                                  "sha256:" + std::string(64, 'b'),
-                                 {"/var/lib/minipod/images/.oci/layers/" + std::string(64, 'c')}};
+                                 {"/var/lib/minipod/images/.oci/layers/" + std::string(64, 'c')},
+                                 {{"cache", "/var/cache/proxy", "proxy", "HostToContainer", true}}};
   state::ContainerRecord app{"app",
                              state::ContainerRole::kApp,
                              state::ContainerStatus::kWaiting,
@@ -71,8 +73,13 @@ state::PodRecord running_pod() {
                              "/var/lib/minipod/pods/0123/app",
                              "busybox",
                              "",
-                             {"/var/lib/minipod/images/busybox/rootfs"}};
+                             {"/var/lib/minipod/images/busybox/rootfs"},
+                             {}};
   r.containers = {init, sidecar, app};
+  r.volumes_dir = "/var/lib/minipod/volumes/0123";
+  r.volumes = {
+      {"scratch", "emptyDir", "/var/lib/minipod/volumes/0123/scratch", "Memory", 1 << 20, ""},
+      {"cache", "hostPath", "/srv/cache", "", 0, "DirectoryOrCreate"}};
   return r;
 }
 
@@ -92,9 +99,9 @@ const std::set<std::string> kContainerFields{"name",   "role",     "status", "ex
                                              "reason", "restarts", "pid"};
 const std::set<std::string> kPodDetailFields{
     "manifest", "spec",   "gracePeriodSeconds", "monitor", "pause", "podDir", "monitorLog",
-    "logDir",   "shmDir", "layersDir",          "cgroups", "cni"};
-const std::set<std::string> kContainerDetailFields{"logDir", "layerDir", "cgroups", "image",
-                                                   "imageDigest"};
+    "logDir",   "shmDir", "layersDir",          "cgroups", "cni",   "volumes"};
+const std::set<std::string> kContainerDetailFields{"logDir", "layerDir",    "cgroups",
+                                                   "image",  "imageDigest", "mounts"};
 const std::set<std::string> kCniFields{"network",  "ifname",    "pluginPath", "timeoutMs",
                                        "cacheDir", "cacheFile", "result"};
 
@@ -251,6 +258,15 @@ TEST(PodJson, DetailsAreTheSummaryAndWhereEverythingIs) {
   EXPECT_EQ(j["containers"][1]["image"], "localhost:5000/proxy:1");
   EXPECT_EQ(j["containers"][1]["imageDigest"], "sha256:" + std::string(64, 'b'));
   EXPECT_EQ(j["containers"][1]["cgroups"], json({"/sys/fs/cgroup/minipod/0123/proxy"}));
+  EXPECT_EQ(j["containers"][1]["mounts"], json::parse(R"([{"volume": "cache",
+      "mountPath": "/var/cache/proxy", "subPath": "proxy", "readOnly": true,
+      "mountPropagation": "HostToContainer"}])"));
+  EXPECT_EQ(j["containers"][0]["mounts"], json::array());
+  EXPECT_EQ(j["volumes"], json::parse(R"([
+      {"name": "scratch", "type": "emptyDir", "path": "/var/lib/minipod/volumes/0123/scratch",
+       "medium": "Memory", "sizeLimit": 1048576, "hostPathType": ""},
+      {"name": "cache", "type": "hostPath", "path": "/srv/cache", "medium": "",
+       "sizeLimit": null, "hostPathType": "DirectoryOrCreate"}])"));
   EXPECT_EQ(j["cni"], json({{"network", "mynet"},
                             {"ifname", "eth0"},
                             {"pluginPath", {"/usr/lib/cni"}},
@@ -276,6 +292,22 @@ TEST(PodJson, EveryFieldIsDocumented) {
       EXPECT_NE(doc.find("`" + field + "`"), std::string::npos) << field << " not in docs/json.md";
     }
   EXPECT_NE(doc.find("minipod/v1"), std::string::npos);
+}
+
+// Volumes and mounts are kept in the record as they were; a record from before volumes has none.
+TEST(PodJson, VolumesRoundTripThroughTheRecord) {
+  auto r = running_pod();
+  auto back = state::PodRecord::from_json(r.to_json());
+  EXPECT_EQ(api::pod_details(back, facts_of_running_pod()),
+            api::pod_details(r, facts_of_running_pod()));
+  EXPECT_EQ(back.volumes_dir, r.volumes_dir);
+  EXPECT_TRUE(back.volumes[0].tmpfs());
+  json old = r.to_json();
+  old.erase("volumes");
+  for (auto& c : old["containers"]) c.erase("mounts");
+  back = state::PodRecord::from_json(old);
+  EXPECT_TRUE(back.volumes.empty());
+  EXPECT_TRUE(back.containers[1].mounts.empty());
 }
 
 // The role is recorded with each container, and a record from before roles reads as "app".

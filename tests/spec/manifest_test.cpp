@@ -361,7 +361,7 @@ metadata:
   creationTimestamp: null
 spec:
   nodeName: node1
-  volumes: []
+  volumes: [{name: v, emptyDir: {}, csiDriver: x}]
   containers:
     - name: c
       image: busybox
@@ -385,7 +385,7 @@ status:
       (std::vector<std::string>{
           "metadata.generateName: unknown field, ignored by minipod",
           "spec.nodeName: unknown field, ignored by minipod",
-          "spec.volumes: unknown field, ignored by minipod",
+          "spec.volumes[0].csiDriver: unknown field, ignored by minipod",
           "spec.containers[0].livenessProbe: unknown field, ignored by minipod",
           "spec.containers[0].ports[0].appProtocol: unknown field, ignored by minipod",
           "spec.containers[0].env[0].extra: unknown field, ignored by minipod",

@@ -366,6 +366,8 @@ std::vector<std::string> HostEnv::leaks() const {
   for (const auto& f : list_dir(run_dir() / "names")) leaks.push_back("pod name reservation " + f);
   for (const auto& f : list_dir(data_dir() / "pods"))
     leaks.push_back("writable layers of pod " + f);
+  for (const auto& f : list_dir(data_dir() / "volumes"))
+    leaks.push_back("emptyDir volumes of pod " + f);
   auto pause = (bin_dir() / "minipod-pause").string();
   for (const auto& p : list_dir("/proc")) {
     if (p.find_first_not_of("0123456789") != std::string::npos) continue;
