@@ -207,7 +207,10 @@ std::map<std::string, std::string> LayeredStore::refs() const {
 
 void LayeredStore::write_refs(const std::map<std::string, std::string>& refs) {
   nlohmann::json j = refs;
-  fs::write_file_atomic(root_ / "refs.json", j.dump(2) + "\n", 0644);
+  // No fsync (10 ms of a 40 ms small pull here): the blobs and layer files a reference points to
+  // are not fsynced either, so a durable refs.json would only outlive what it names after a power
+  // loss. The rename keeps it whole for readers and for a crash of this process.
+  fs::write_file_atomic(root_ / "refs.json", j.dump(2) + "\n", 0644, fs::Durability::kProcessCrash);
 }
 
 void LayeredStore::tag(const ImageRef& ref, const std::string& manifest_digest) {
