@@ -17,6 +17,7 @@
 #include "images/oci/oci_layout.h"
 #include "images/oci/store_layout.h"
 #include "images/store/staging_dir.h"
+#include "images/store/top_directory_hint.h"
 
 namespace minipod::images {
 namespace {
@@ -141,6 +142,8 @@ Image LayeredStore::load_arriving(const std::filesystem::path& layout,
 
 void LayeredStore::open_for_loads() {
   for (const char* sub : {"blobs/sha256", "layers", "locks"}) fs::make_dirs(root_ / sub, 0755);
+  // Layers are unpacked in staging directories made here, then renamed into layers/.
+  hint_top_directory(root_);
 }
 
 Image LayeredStore::image(const std::string& name, const std::string& manifest_digest) const {
